@@ -1,0 +1,263 @@
+"""CosmosAPI: the one facade the CLI and the TUI use.
+
+It validates input, talks to the store (and, later, the engine) and returns frozen dataclasses
+from ``records``. Nothing here or below imports textual or rich. Heavy modules (Paramiko, the
+engine) are imported lazily so a headless ``prompt list`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cosmos_tui import ids
+from cosmos_tui.config import Config
+from cosmos_tui.config import load as load_config
+from cosmos_tui.errors import UsageError
+from cosmos_tui.records import (
+    MODEL_TYPES,
+    STATUSES,
+    Dashboard,
+    DeleteResult,
+    PromptRecord,
+    RunRecord,
+)
+from cosmos_tui.store import Store
+from cosmos_tui.store import dashboard as dashboard_queries
+from cosmos_tui.store import prompts as prompt_queries
+from cosmos_tui.store import runs as run_queries
+from cosmos_tui.store.lookup import resolve
+from cosmos_tui.store.models import Prompt, Run
+from cosmos_tui.videos import find_video_dir, validate_video_dir
+
+log = logging.getLogger(__name__)
+
+MAX_PROMPT_CHARS = 10_000
+MAX_NAME_CHARS = 200
+NAME_WORDS = 5
+NAME_CHARS = 40
+
+Clock = Callable[[], datetime]
+
+
+def _utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def name_from_text(text: str) -> str:
+    """A short readable name from the first words of the prompt text."""
+    words = re.findall(r"\w+", text.lower())[:NAME_WORDS]
+    name = "-".join(words)[:NAME_CHARS].strip("-_")
+    return name or "prompt"
+
+
+class CosmosAPI:
+    """Prompts, runs and statistics over one configuration and its database."""
+
+    def __init__(self, config: Config, *, clock: Clock | None = None) -> None:
+        self.config = config
+        self._clock = clock or _utc_clock
+        self._store: Store | None = None
+
+    @classmethod
+    def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> CosmosAPI:
+        """Load the configuration (search order in ``config.locate``) and build the API."""
+        return cls(load_config(path), **kwargs)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.config.paths.database)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> CosmosAPI:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _now(self) -> datetime:
+        """Now, as the naive UTC the database stores."""
+        return self._clock().astimezone(UTC).replace(tzinfo=None)
+
+    def run_dir(self, run_id: str) -> Path:
+        return run_queries.run_dir(self.config.paths.outputs, run_id)
+
+    # -- prompts ------------------------------------------------------------------------------
+
+    def create_prompt(
+        self,
+        text: str,
+        video_dir: str | Path,
+        *,
+        name: str | None = None,
+        negative_prompt: str | None = None,
+        model_type: str = "transfer",
+        parameters: dict[str, Any] | None = None,
+        parent_id: str | None = None,
+    ) -> PromptRecord:
+        """Validate and store a prompt; the text is kept verbatim."""
+        if not text or not text.strip():
+            raise UsageError("the prompt text is empty; describe the video you want.")
+        if len(text) > MAX_PROMPT_CHARS:
+            raise UsageError(
+                f"the prompt text has {len(text):,} characters, over the limit of "
+                f"{MAX_PROMPT_CHARS:,}; shorten it (the model reads only the first 512 tokens)."
+            )
+        if name is not None:
+            name = name.strip()
+            if not name:
+                raise UsageError("the prompt name is empty; give a name or leave --name out.")
+            if len(name) > MAX_NAME_CHARS:
+                raise UsageError(f"the prompt name is over {MAX_NAME_CHARS} characters; shorten it.")
+        if negative_prompt is not None and len(negative_prompt) > MAX_PROMPT_CHARS:
+            raise UsageError(f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.")
+        if model_type not in MODEL_TYPES:
+            raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
+        folder = find_video_dir(video_dir, self.config.paths.inputs)
+        inputs = validate_video_dir(folder)
+        with self.store.guard():
+            if parent_id is not None:
+                parent_id = self.resolve_prompt_id(parent_id)
+            record = prompt_queries.insert(
+                self.store.db,
+                id=ids.new_id(ids.PROMPT),
+                name=name or name_from_text(text),
+                text=text,
+                negative_prompt=(
+                    self.config.defaults.negative_prompt if negative_prompt is None else negative_prompt
+                ),
+                model_type=model_type,
+                input_dir=str(folder),
+                inputs=inputs,
+                parameters=parameters or {},
+                parent=parent_id,
+                created_at=self._now(),
+            )
+        log.info("created prompt %s from %s", record.prompt_id, folder)
+        return record
+
+    def resolve_prompt_id(self, given: str) -> str:
+        with self.store.guard():
+            return resolve(Prompt.id, given, ids.PROMPT, "prompt")
+
+    def get_prompt(self, given: str) -> PromptRecord:
+        with self.store.guard():
+            return prompt_queries.get(self.resolve_prompt_id(given))
+
+    def list_prompts(self, limit: int = 50, offset: int = 0) -> list[PromptRecord]:
+        _check_page(limit, offset)
+        with self.store.guard():
+            return prompt_queries.page(limit, offset)
+
+    def count_prompts(self) -> int:
+        with self.store.guard():
+            return prompt_queries.count()
+
+    def search_prompts(self, query: str, limit: int = 50) -> list[PromptRecord]:
+        """Full-text search over prompt names and text; every word must match (as a prefix)."""
+        _check_page(limit, 0)
+        with self.store.guard():
+            return prompt_queries.search(query, limit)
+
+    def delete_prompt(self, given: str, *, force: bool = False, keep_outputs: bool = False) -> DeleteResult:
+        """Delete a prompt.
+
+        Without ``force`` a prompt that has runs is kept. With ``force`` its runs go too, and
+        so do their local output folders (``outputs/run_<id>/``) unless ``keep_outputs``. Input
+        videos are never touched, and a prompt with a run still in progress is always kept.
+        """
+        with self.store.guard():
+            prompt_id = self.resolve_prompt_id(given)
+            run_ids = prompt_queries.delete(self.store.db, prompt_id, force)
+        removed: list[str] = []
+        kept: list[str] = []
+        for run_id in run_ids:
+            folder = self.run_dir(run_id)
+            if not folder.exists():
+                continue
+            if keep_outputs:
+                kept.append(str(folder))
+                continue
+            try:
+                shutil.rmtree(folder)
+                removed.append(str(folder))
+            except OSError as exc:
+                log.warning("could not remove %s: %s", folder, exc)
+                kept.append(str(folder))
+        log.info("deleted prompt %s and %d run(s)", prompt_id, len(run_ids))
+        return DeleteResult(prompt_id, run_ids, removed, kept)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def resolve_run_id(self, given: str) -> str:
+        with self.store.guard():
+            return resolve(Run.id, given, ids.RUN, "run")
+
+    def get_run(self, given: str) -> RunRecord:
+        with self.store.guard():
+            return run_queries.get(self.resolve_run_id(given), self.config.paths.outputs)
+
+    def list_runs(
+        self,
+        *,
+        status: str | Iterable[str] | None = None,
+        prompt: str | None = None,
+        host: str | None = None,
+        model_type: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[RunRecord]:
+        """Runs, newest first, filtered by status(es), prompt (ID or prefix), host, model type."""
+        _check_page(limit, offset)
+        statuses = [status] if isinstance(status, str) else list(status or [])
+        for value in statuses:
+            if value not in STATUSES:
+                raise UsageError(f'unknown run status "{value}"; use one of {", ".join(STATUSES)}.')
+        if model_type is not None and model_type not in MODEL_TYPES:
+            raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
+        with self.store.guard():
+            prompt_id = self.resolve_prompt_id(prompt) if prompt else None
+            return run_queries.page(
+                self.config.paths.outputs,
+                statuses=statuses,
+                prompt_id=prompt_id,
+                host=host,
+                model_type=model_type,
+                limit=limit,
+                offset=offset,
+            )
+
+    # -- statistics ---------------------------------------------------------------------------
+
+    def dashboard(self, days: int = 30) -> Dashboard:
+        """Runs per day, success rate and durations per model type, top inputs, failures."""
+        if days < 1:
+            raise UsageError("the dashboard period must be at least one day.")
+        since = self._now() - timedelta(days=days)
+        with self.store.guard():
+            return Dashboard(
+                runs_per_day=dashboard_queries.runs_per_day(since),
+                by_model=dashboard_queries.by_model(since),
+                top_inputs=dashboard_queries.top_inputs(since),
+                failures=dashboard_queries.failures(since),
+            )
+
+
+def _check_page(limit: int, offset: int) -> None:
+    if limit < 1 or limit > 10_000:
+        raise UsageError("the limit must be between 1 and 10000.")
+    if offset < 0:
+        raise UsageError("the offset cannot be negative.")

@@ -1,0 +1,80 @@
+"""The application's own log: a rotating file, never the terminal the TUI draws on.
+
+Secrets (key passphrases, tokens) are scrubbed from every record before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import threading
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "cosmos-tui"
+LOG_FILE = "cosmos-tui.log"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 3
+FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
+
+_SECRET_PATTERN = re.compile(r"(?i)\b(passphrase|password|passwd|token|secret|api[_-]?key)(\s*[=:]\s*)(\S+)")
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str) -> None:
+    """Never write ``value`` to the log (a passphrase typed by the user, say)."""
+    if value and len(value) >= 3:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    text = _SECRET_PATTERN.sub(r"\1\2***", text)
+    with _secrets_lock:
+        for secret in _secrets:
+            text = text.replace(secret, "***")
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def log_dir() -> Path:
+    return platformdirs.user_log_path(APP_NAME)
+
+
+def setup_logging(verbosity: int = 0) -> Path | None:
+    """Send the root logger to the rotating file; return its path (None if it can't be made).
+
+    Levels: WARNING by default, INFO with -v, DEBUG with -vv.
+    """
+    level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_cosmos_tui", False):
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    path = log_dir() / LOG_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        )
+    except OSError:
+        # No writable log folder: stay quiet rather than print over the TUI.
+        handler, path = logging.NullHandler(), None
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(RedactingFilter())
+    handler._cosmos_tui = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    return path

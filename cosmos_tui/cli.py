@@ -1,0 +1,390 @@
+"""The `cosmos-tui` command: argparse first, textual only when the TUI is actually opened.
+
+Exit codes: 0 ok; 1 the operation failed; 2 usage, bad input or bad config; 3 host unreachable or
+authentication failed; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from cosmos_tui import __version__
+from cosmos_tui.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    CosmosError,
+)
+
+if TYPE_CHECKING:
+    from cosmos_tui.api import CosmosAPI
+
+log = logging.getLogger("cosmos_tui.cli")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+# -- command handlers -----------------------------------------------------------------------------
+
+
+def _api(args: argparse.Namespace) -> CosmosAPI:
+    from cosmos_tui.api import CosmosAPI
+
+    return CosmosAPI.from_config(args.config)
+
+
+def _out(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from cosmos_tui.cli_output import Output
+
+    return Output(json_mode=getattr(args, "json", False))
+
+
+def cmd_prompt_add(args: argparse.Namespace) -> int:
+    text = sys.stdin.read() if args.text == "-" else args.text
+    with _api(args) as api:
+        prompt = api.create_prompt(text, args.video_dir, name=args.name, negative_prompt=args.negative)
+    out = _out(args)
+    if args.json:
+        out.json(prompt.to_json())
+    else:
+        out.line(prompt.prompt_id)
+    return EXIT_OK
+
+
+def cmd_prompt_list(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import prompt_rows
+
+    with _api(args) as api:
+        prompts = api.list_prompts(limit=args.limit, offset=args.offset)
+    out = _out(args)
+    if args.json:
+        out.json([p.to_json() for p in prompts])
+    else:
+        out.table(*prompt_rows(prompts))
+    return EXIT_OK
+
+
+def cmd_prompt_search(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import prompt_rows
+
+    with _api(args) as api:
+        prompts = api.search_prompts(args.query, limit=args.limit)
+    out = _out(args)
+    if args.json:
+        out.json([p.to_json() for p in prompts])
+    else:
+        out.table(*prompt_rows(prompts))
+        if not prompts and out.is_tty:
+            print(f'no prompt matches "{args.query}".', file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_prompt_show(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import prompt_fields
+
+    with _api(args) as api:
+        prompt = api.get_prompt(args.id)
+    out = _out(args)
+    if args.json:
+        out.json(prompt.to_json())
+    else:
+        out.fields(*prompt_fields(prompt))
+    return EXIT_OK
+
+
+def cmd_prompt_delete(args: argparse.Namespace) -> int:
+    with _api(args) as api:
+        result = api.delete_prompt(args.id, force=args.force, keep_outputs=args.keep_outputs)
+    out = _out(args)
+    if args.json:
+        out.json(
+            {
+                "prompt_id": result.prompt_id,
+                "deleted_runs": result.deleted_runs,
+                "removed_dirs": result.removed_dirs,
+                "kept_dirs": result.kept_dirs,
+            }
+        )
+        return EXIT_OK
+    out.line(result.prompt_id)
+    runs = len(result.deleted_runs)
+    summary = f"deleted prompt {result.prompt_id}"
+    if runs:
+        summary += f" and {runs} run(s); removed {len(result.removed_dirs)} output folder(s)"
+        if result.kept_dirs:
+            summary += f", kept {len(result.kept_dirs)}: " + ", ".join(result.kept_dirs)
+    print(summary + ".", file=sys.stderr)
+    return EXIT_OK
+
+
+def _statuses(value: str | None) -> list[str]:
+    return [s.strip() for s in value.split(",") if s.strip()] if value else []
+
+
+def cmd_run_list(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import run_rows
+
+    with _api(args) as api:
+        runs = api.list_runs(
+            status=_statuses(args.status),
+            prompt=args.prompt,
+            host=args.host,
+            model_type=args.model,
+            limit=args.limit,
+            offset=args.offset,
+        )
+    out = _out(args)
+    if args.json:
+        out.json([r.to_json() for r in runs])
+    else:
+        out.table(*run_rows(runs))
+    return EXIT_OK
+
+
+def cmd_run_show(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import run_fields
+
+    with _api(args) as api:
+        run = api.get_run(args.id)
+    out = _out(args)
+    if args.json:
+        out.json(run.to_json())
+    else:
+        out.fields(*run_fields(run))
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    with _api(args) as api:
+        stats = api.dashboard(days=args.days)
+    out = _out(args)
+    if args.json:
+        out.json(asdict(stats))
+        return EXIT_OK
+    from cosmos_tui.cli_output import duration
+
+    out.table(
+        ["day", "runs", "completed", "failed", "cancelled"],
+        [
+            [d.day, str(d.total), str(d.completed), str(d.failed), str(d.cancelled)]
+            for d in stats.runs_per_day
+        ],
+        title="runs per day",
+    )
+    out.table(
+        ["model", "finished", "success", "mean", "median"],
+        [
+            [
+                m.model_type,
+                str(m.finished),
+                "-" if m.success_rate is None else f"{m.success_rate:.0%}",
+                duration(m.mean_seconds) or "-",
+                duration(m.median_seconds) or "-",
+            ]
+            for m in stats.by_model
+        ],
+        title="by model type",
+    )
+    out.table(
+        ["input", "runs"], [[i.input_dir, str(i.runs)] for i in stats.top_inputs], title="most used inputs"
+    )
+    out.table(
+        ["error class", "failures"], [[e.error_class, str(e.count)] for e in stats.failures], title="failures"
+    )
+    return EXIT_OK
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    from cosmos_tui import config
+
+    cfg = config.load(args.config)
+    out = _out(args)
+    if args.json:
+        out.json(config.as_dict(cfg))
+    else:
+        out.stream.write(config.to_toml(cfg))
+    return EXIT_OK
+
+
+def cmd_config_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cosmos_tui.config import user_config_file
+    from cosmos_tui.config_template import write_starter
+
+    path = write_starter(Path(args.path) if args.path else user_config_file(), force=args.force)
+    print(path)
+    print(
+        f"wrote a starter configuration to {path}; edit it, then `cosmos-tui config show`.", file=sys.stderr
+    )
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from cosmos_tui.api import CosmosAPI
+
+    api = CosmosAPI.from_config(args.config)
+    from cosmos_tui.tui.app import CosmosApp  # textual is imported only here
+
+    with api:
+        CosmosApp(api).run()
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says what to do next when the input is wrong."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
+
+
+def _common() -> argparse.ArgumentParser:
+    # SUPPRESS: a value given before the subcommand is not reset by the subparser's default.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="configuration file (default: $COSMOS_TUI_CONFIG, ./config.toml, then the user config folder)",
+    )
+    common.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=argparse.SUPPRESS,
+        help="more detail in the log file (-vv for debug)",
+    )
+    return common
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON (stable, documented)")
+
+
+def _limit_flags(parser: argparse.ArgumentParser, offset: bool = True) -> None:
+    parser.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (50)")
+    if offset:
+        parser.add_argument("--offset", type=int, default=0, metavar="N", help="skip N rows")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common()
+    parser = _Parser(
+        prog="cosmos-tui",
+        description="Run NVIDIA Cosmos video generation on remote GPU hosts. "
+        "With no command, opens the terminal UI.",
+        parents=[common],
+        epilog="exit codes: 0 ok, 1 operation failed, 2 usage/bad input/bad config, "
+        "3 host unreachable or authentication failed, 130 interrupted",
+    )
+    parser.add_argument("--version", action="version", version=f"cosmos-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(sub, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+        p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
+        p.set_defaults(handler=handler)
+        return p
+
+    prompt = commands.add_parser(
+        "prompt", help="create, list, search, show and delete prompts", parents=[common]
+    )
+    psub = prompt.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = add(psub, "add", cmd_prompt_add, "create a prompt and print its ID")
+    p.add_argument("text", metavar="TEXT", help="prompt text ('-' reads it from standard input)")
+    p.add_argument(
+        "video_dir",
+        metavar="VIDEO_DIR",
+        help="folder with color.mp4 (+ optional depth.mp4, segmentation.mp4, edge.mp4); "
+        "a name inside the inputs folder works too",
+    )
+    p.add_argument("--name", help="short name (default: made from the text)")
+    p.add_argument("--negative", metavar="TEXT", help="negative prompt (default from config)")
+    _json_flag(p)
+    p = add(psub, "list", cmd_prompt_list, "list prompts, newest first")
+    _limit_flags(p)
+    _json_flag(p)
+    p = add(psub, "search", cmd_prompt_search, "full-text search over prompt names and text")
+    p.add_argument("query", metavar="QUERY", help="words to find (each matches as a prefix)")
+    _limit_flags(p, offset=False)
+    _json_flag(p)
+    p = add(psub, "show", cmd_prompt_show, "show one prompt")
+    p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
+    _json_flag(p)
+    p = add(psub, "delete", cmd_prompt_delete, "delete a prompt")
+    p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
+    p.add_argument("--force", action="store_true", help="also delete its runs and their output folders")
+    p.add_argument(
+        "--keep-outputs", action="store_true", help="with --force, keep the runs' output folders on disk"
+    )
+    _json_flag(p)
+
+    run = commands.add_parser("run", help="list and show runs", parents=[common])
+    rsub = run.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = add(rsub, "list", cmd_run_list, "list runs, newest first")
+    p.add_argument("--status", metavar="S", help="only these statuses (comma-separated)")
+    p.add_argument("--prompt", metavar="ID", help="only runs of this prompt (ID or prefix)")
+    p.add_argument("--host", metavar="H", help="only runs on this host")
+    p.add_argument("--model", metavar="M", help="only this model type")
+    _limit_flags(p)
+    _json_flag(p)
+    p = add(rsub, "show", cmd_run_show, "show one run")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    _json_flag(p)
+
+    p = add(commands, "stats", cmd_stats, "dashboard figures: runs per day, success, durations")
+    p.add_argument("--days", type=int, default=30, metavar="N", help="look back N days (30)")
+    _json_flag(p)
+
+    config = commands.add_parser("config", help="show or create the configuration", parents=[common])
+    csub = config.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = add(csub, "show", cmd_config_show, "print the resolved configuration and its source")
+    _json_flag(p)
+    p = add(csub, "init", cmd_config_init, "write a commented starter file to the user config path")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--path", help=argparse.SUPPRESS)
+    return parser
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.config = getattr(args, "config", None)
+    args.verbose = getattr(args, "verbose", 0) or 0
+
+    from cosmos_tui.applog import setup_logging
+
+    log_file = setup_logging(args.verbose)
+    handler: Handler = getattr(args, "handler", cmd_tui)
+    try:
+        return handler(args)
+    except CosmosError as exc:
+        log.info("command failed: %s", exc)
+        print(f"cosmos-tui: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cosmos-tui: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`); not an error worth a message.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as exc:
+        log.exception("unexpected error")
+        where = f"; details are in {log_file}" if log_file else ""
+        print(f"cosmos-tui: error: unexpected {type(exc).__name__}: {exc}{where}.", file=sys.stderr)
+        return EXIT_FAILED

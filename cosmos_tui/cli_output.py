@@ -1,0 +1,176 @@
+"""How the headless CLI prints: Rich tables on a terminal, tab-separated text when piped, JSON on
+request. Data goes to stdout, diagnostics to stderr. Rich is imported only for a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, TextIO
+
+from cosmos_tui.records import PromptRecord, RunRecord
+
+STATUS_STYLES = {
+    "completed": "green",
+    "failed": "red",
+    "cancelled": "yellow",
+    "running": "cyan",
+    "queued": "dim",
+}
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def one_line(text: str, width: int | None = None) -> str:
+    """Flatten newlines and tabs for a one-row summary (``show``/``--json`` give the exact text)."""
+    flat = " ".join(text.split())
+    if width and len(flat) > width:
+        return flat[: width - 1] + "…"
+    return flat
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class Output:
+    def __init__(self, stream: TextIO | None = None, json_mode: bool = False) -> None:
+        self.stream = stream or sys.stdout
+        self.json_mode = json_mode
+        self.is_tty = self.stream.isatty()
+
+    def json(self, data: Any) -> None:
+        self.stream.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+    def line(self, text: str = "") -> None:
+        self.stream.write(text + "\n")
+
+    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> None:
+        """Rich table on a terminal; a header line and tab-separated rows otherwise."""
+        if not self.is_tty:
+            self.line("\t".join(columns))
+            for row in rows:
+                self.line("\t".join(one_line(cell) for cell in row))
+            return
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(title=title or None, header_style="bold", show_edge=False, pad_edge=False)
+        for column in columns:
+            wide = column in ("text", "name")
+            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=60 if wide else None)
+        for row in rows:
+            # Text objects: user text is shown verbatim, never parsed as Rich markup.
+            cells = [Text(one_line(cell), style=STATUS_STYLES.get(cell, "")) for cell in row]
+            table.add_row(*cells)
+        Console(file=self.stream, highlight=False).print(table)
+
+    def fields(self, pairs: Sequence[tuple[str, str]], body: Sequence[tuple[str, str]] = ()) -> None:
+        """A record: ``key: value`` lines, then long texts verbatim under their own heading."""
+        width = max(len(key) for key, _ in pairs)
+        if self.is_tty:
+            from rich.console import Console
+            from rich.text import Text
+
+            console = Console(file=self.stream, highlight=False)
+            for key, value in pairs:
+                console.print(Text(f"{key:<{width}}  ", style="bold"), Text(value), sep="")
+            for heading, text in body:
+                console.print()
+                console.print(Text(heading, style="bold underline"))
+                console.print(Text(text))
+            return
+        for key, value in pairs:
+            self.line(f"{key}: {value}")
+        for heading, text in body:
+            self.line()
+            self.line(f"{heading}:")
+            self.line(text)
+
+
+def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[str]]]:
+    columns = ["id", "name", "text", "controls", "runs", "last", "created"]
+    rows = [
+        [
+            p.prompt_id,
+            p.name,
+            one_line(p.text),
+            ",".join(p.controls) or "-",
+            str(p.run_count),
+            p.last_status or "-",
+            local_time(p.created_at),
+        ]
+        for p in prompts
+    ]
+    return columns, rows
+
+
+def run_rows(runs: Sequence[RunRecord]) -> tuple[list[str], list[list[str]]]:
+    columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration"]
+    rows = [
+        [
+            r.run_id,
+            r.prompt_id or "-",
+            r.model_type,
+            r.host,
+            r.status,
+            r.stage or "-",
+            f"{r.progress:.0f}%",
+            local_time(r.created_at),
+            duration(r.duration_seconds),
+        ]
+        for r in runs
+    ]
+    return columns, rows
+
+
+def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    pairs = [
+        ("id", p.prompt_id),
+        ("name", p.name),
+        ("model", p.model_type),
+        ("created", local_time(p.created_at)),
+        ("input dir", p.input_dir),
+        *[(f"input {k}", v) for k, v in p.inputs.items()],
+        ("parent", p.parent_id or "-"),
+        ("runs", str(p.run_count)),
+        ("last status", p.last_status or "-"),
+    ]
+    if p.parameters:
+        pairs.append(("parameters", json.dumps(p.parameters, ensure_ascii=False)))
+    return pairs, [("text", p.text), ("negative prompt", p.negative_prompt)]
+
+
+def run_fields(r: RunRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    pairs = [
+        ("id", r.run_id),
+        ("prompt", r.prompt_id or "-"),
+        ("model", r.model_type),
+        ("host", r.host),
+        ("status", r.status),
+        ("stage", f"{r.stage or '-'} ({r.progress:.0f}%)"),
+        ("created", local_time(r.created_at)),
+        ("started", local_time(r.started_at) or "-"),
+        ("finished", local_time(r.finished_at) or "-"),
+        ("duration", duration(r.duration_seconds) or "-"),
+        ("exit code", "-" if r.exit_code is None else str(r.exit_code)),
+        ("log", r.log_path or "-"),
+        *[("output", path) for path in r.outputs],
+    ]
+    if r.parent_id:
+        pairs.append(("parent run", r.parent_id))
+    if r.error_class:
+        pairs.append(("error", f"{r.error_class}: {r.error_message or ''}"))
+    for stage in r.stages:
+        pairs.append((f"stage {stage.seq}", f"{stage.stage} {duration(stage.seconds)}"))
+    return pairs, [("config", json.dumps(r.config, indent=2, ensure_ascii=False))]

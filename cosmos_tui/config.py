@@ -1,0 +1,332 @@
+"""Finding, loading and strictly validating the TOML configuration.
+
+Search order: ``--config PATH``, ``$COSMOS_TUI_CONFIG``, ``./config.toml``, then
+``platformdirs.user_config_path("cosmos-tui")/config.toml``; with none of them, built-in defaults.
+Relative paths resolve against the folder of the file they come from; ``~`` is expanded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):  # noqa: UP036 - tomli serves older interpreters
+    import tomllib
+else:  # pragma: no cover - the package targets 3.11+
+    import tomli as tomllib
+
+import platformdirs
+
+from cosmos_tui.config_schema import (
+    DEFAULTS_KEYS,
+    HOST_KEYS,
+    PATHS_KEYS,
+    TOP_KEYS,
+    WEIGHT_KEYS,
+    Key,
+    check_value,
+)
+from cosmos_tui.errors import ConfigError
+
+APP_NAME = "cosmos-tui"
+ENV_VAR = "COSMOS_TUI_CONFIG"
+HOST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class Paths:
+    inputs: Path
+    outputs: Path
+    database: Path
+
+
+@dataclass(frozen=True)
+class Weights:
+    vis: float = 0.25
+    edge: float = 0.25
+    depth: float = 0.25
+    seg: float = 0.25
+
+    def as_dict(self) -> dict[str, float]:
+        return {"vis": self.vis, "edge": self.edge, "depth": self.depth, "seg": self.seg}
+
+
+@dataclass(frozen=True)
+class Defaults:
+    negative_prompt: str
+    num_steps: int
+    guidance: float
+    sigma_max: float
+    seed: int
+    fps: int
+    blur_strength: str
+    canny_threshold: str
+    weights: Weights
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    name: str
+    transport: str
+    hostname: str
+    port: int
+    user: str
+    key_file: Path | None
+    known_hosts: Path | None
+    remote_dir: str
+    runtime: str
+    docker: str
+    image: str
+    gpus: str
+    num_gpu: int
+    docker_args: tuple[str, ...]
+    env: Mapping[str, str]
+    max_concurrent: int
+    simulated: bool
+
+
+@dataclass(frozen=True)
+class Config:
+    paths: Paths
+    defaults: Defaults
+    default_host: str
+    hosts: Mapping[str, HostConfig] = field(default_factory=dict)
+    source: Path | None = None
+    found_via: str = "built-in defaults"
+
+    def host(self, name: str | None = None) -> HostConfig:
+        """The named host, else the default host, else the only host; a clear error otherwise."""
+        wanted = name or self.default_host
+        if not wanted and len(self.hosts) == 1:
+            return next(iter(self.hosts.values()))
+        if not wanted:
+            raise ConfigError(
+                f"{self._where()}: no host named and no default_host set; add default_host = "
+                '"NAME" or pass --host NAME.'
+            )
+        try:
+            return self.hosts[wanted]
+        except KeyError:
+            known = ", ".join(sorted(self.hosts)) or "none are configured"
+            raise ConfigError(
+                f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.'
+            ) from None
+
+    def _where(self) -> str:
+        return str(self.source) if self.source else "configuration"
+
+
+def user_config_file() -> Path:
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+def locate(cli_path: str | os.PathLike[str] | None = None) -> tuple[Path | None, str]:
+    """Return the config file to use and how it was found (None: use built-in defaults)."""
+    if cli_path:
+        path = Path(cli_path).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (given with --config) does not exist.")
+        return path, "--config"
+    env_value = os.environ.get(ENV_VAR)
+    if env_value:
+        path = Path(env_value).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"config file {path} (named by ${ENV_VAR}) does not exist.")
+        return path, f"${ENV_VAR}"
+    local = Path.cwd() / "config.toml"
+    if local.is_file():
+        return local, "./config.toml"
+    user = user_config_file()
+    if user.is_file():
+        return user, "user config"
+    return None, "built-in defaults"
+
+
+def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
+    """Find, read and validate the configuration."""
+    path, how = locate(cli_path)
+    if path is None:
+        return from_mapping({}, base=platformdirs.user_data_path(APP_NAME), source=None, how=how)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the file is not UTF-8 text.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there.") from None
+    return from_mapping(data, base=path.resolve().parent, source=path.resolve(), how=how)
+
+
+class _Reader:
+    """Validates one TOML table against a tuple of keys, naming the file and the key on error."""
+
+    def __init__(self, source: Path | None, base: Path) -> None:
+        self.where = str(source) if source else "built-in configuration"
+        self.base = base
+
+    def fail(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.where}: {message}")
+
+    def table(
+        self, data: Any, keys: tuple[Key, ...], prefix: str, extra: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        label = f"[{prefix}]" if prefix else "the top level"
+        if not isinstance(data, dict):
+            raise self.fail(f"{prefix} must be a table ([{prefix}]).")
+        known = {k.name: k for k in keys}
+        for name in data:
+            if name not in known and name not in extra:
+                allowed = ", ".join([*known, *extra])
+                raise self.fail(f'unknown key "{_dotted(prefix, name)}"; {label} allows: {allowed}.')
+        out: dict[str, Any] = {}
+        for key in keys:
+            dotted = _dotted(prefix, key.name)
+            if key.name not in data:
+                if key.required:
+                    raise self.fail(f"{dotted} is required ({key.help})")
+                value = key.default
+            else:
+                value, problem = check_value(key, data[key.name])
+                if problem:
+                    raise self.fail(f"{dotted} = {_show(data[key.name])} is not allowed; use {problem}.")
+            if key.kind == "path":
+                value = self.path(value)
+            out[key.name] = value
+        return out
+
+    def path(self, value: str) -> Path | None:
+        if not value:
+            return None
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else (self.base / path).resolve()
+
+
+def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: str) -> Config:
+    """Validate a parsed TOML document and build a Config."""
+    reader = _Reader(source, base)
+    top = reader.table(dict(data), TOP_KEYS, "", extra=("paths", "defaults", "hosts"))
+    paths = Paths(**reader.table(data.get("paths", {}), PATHS_KEYS, "paths"))
+    raw_defaults = data.get("defaults", {})
+    defaults_values = reader.table(raw_defaults, DEFAULTS_KEYS, "defaults", extra=("weights",))
+    weights = Weights(
+        **reader.table(
+            raw_defaults.get("weights", {}) if isinstance(raw_defaults, dict) else {},
+            WEIGHT_KEYS,
+            "defaults.weights",
+        )
+    )
+    defaults = Defaults(**defaults_values, weights=weights)
+
+    raw_hosts = data.get("hosts", {})
+    if not isinstance(raw_hosts, dict):
+        raise reader.fail("hosts must be tables like [hosts.NAME].")
+    hosts: dict[str, HostConfig] = {}
+    for name, raw in raw_hosts.items():
+        if not HOST_NAME_RE.match(name):
+            raise reader.fail(f'host name "{name}" is not allowed; use letters, digits, ".", "_" and "-".')
+        prefix = f"hosts.{name}"
+        values = reader.table(raw, HOST_KEYS, prefix)
+        if values["transport"] == "ssh" and not values["hostname"]:
+            raise reader.fail(f'{prefix}.hostname is required when transport = "ssh".')
+        if values["runtime"] == "docker" and not values["image"]:
+            raise reader.fail(f'{prefix}.image is required when runtime = "docker".')
+        values["docker_args"] = tuple(values["docker_args"])
+        values["env"] = dict(values["env"])
+        hosts[name] = HostConfig(name=name, **values)
+
+    default_host = top["default_host"]
+    if default_host and default_host not in hosts:
+        known = ", ".join(sorted(hosts)) or "none are configured"
+        raise reader.fail(f'default_host = "{default_host}" names no [hosts.*] table; known: {known}.')
+    return Config(
+        paths=paths,
+        defaults=defaults,
+        default_host=default_host,
+        hosts=hosts,
+        source=source,
+        found_via=how,
+    )
+
+
+def _dotted(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def as_dict(config: Config) -> dict[str, Any]:
+    """The resolved configuration as plain data (for `config show --json` and the TOML dump)."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Path):
+            return str(value)
+        if value is None:
+            return ""
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        return value
+
+    defaults = {k.name: getattr(config.defaults, k.name) for k in DEFAULTS_KEYS}
+    defaults["weights"] = config.defaults.weights.as_dict()
+    hosts = {
+        name: {k.name: plain(getattr(host, k.name)) for k in HOST_KEYS} for name, host in config.hosts.items()
+    }
+    return {
+        "source": str(config.source) if config.source else None,
+        "found_via": config.found_via,
+        "default_host": config.default_host,
+        "paths": {k.name: str(getattr(config.paths, k.name)) for k in PATHS_KEYS},
+        "defaults": defaults,
+        "hosts": hosts,
+    }
+
+
+def to_toml(config: Config) -> str:
+    """The resolved configuration as TOML text, headed by where it came from."""
+    data = as_dict(config)
+    source = data["source"] or "(no file)"
+    lines = [f"# source: {source}", f"# found via: {data['found_via']}"]
+    lines.append(f"default_host = {toml_value(data['default_host'])}")
+    lines += ["", "[paths]", *_toml_pairs(data["paths"])]
+    weights = data["defaults"].pop("weights")
+    lines += ["", "[defaults]", *_toml_pairs(data["defaults"])]
+    lines += ["", "[defaults.weights]", *_toml_pairs(weights)]
+    for name, host in data["hosts"].items():
+        env = host.pop("env")
+        lines += ["", f"[hosts.{name}]", *_toml_pairs(host)]
+        if env:
+            lines += ["", f"[hosts.{name}.env]", *_toml_pairs(env)]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_pairs(table: Mapping[str, Any]) -> list[str]:
+    return [f"{_toml_key(k)} = {toml_value(v)}" for k, v in table.items()]
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,157 @@
+"""The configuration schema: every key, its type, default, allowed values and help text.
+
+One table feeds strict validation, `config init`'s commented starter file and `config show`, so
+the three can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+LEVELS = ("very_low", "low", "medium", "high", "very_high")
+CONTROLS = ("vis", "edge", "depth", "seg")
+
+DEFAULT_NEGATIVE_PROMPT = (
+    "The video captures a series of frames showing ugly scenes, static with no motion, motion "
+    "blur, over-saturation, shaky footage, low resolution, grainy texture, pixelated images, "
+    "poorly lit areas, underexposed and overexposed scenes, poor color contrast, unclear subject "
+    "focus, and distorted proportions."
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key."""
+
+    name: str
+    kind: str  # str | int | float | bool | path | str_list | str_table | choice
+    default: Any
+    help: str
+    choices: tuple[str, ...] = ()
+    check: Callable[[Any], str | None] | None = None  # returns what is allowed, or None if fine
+    required: bool = False
+
+
+def at_least(low: float) -> Callable[[Any], str | None]:
+    return lambda value: None if value >= low else f"a number >= {low:g}"
+
+
+def port_range(value: int) -> str | None:
+    return None if 1 <= value <= 65535 else "a port number from 1 to 65535"
+
+
+def non_empty(value: str) -> str | None:
+    return None if value.strip() else "a non-empty string"
+
+
+PATHS_KEYS = (
+    Key("inputs", "path", "inputs", "Folder of input videos (one folder per scene)."),
+    Key("outputs", "path", "outputs", "Folder for run outputs: outputs/run_<id>/."),
+    Key("database", "path", "outputs/cosmos.db", "SQLite database of prompts and runs."),
+)
+
+DEFAULTS_KEYS = (
+    Key("negative_prompt", "str", DEFAULT_NEGATIVE_PROMPT, "Negative prompt for new prompts."),
+    Key("num_steps", "int", 35, "Diffusion steps.", check=at_least(1)),
+    Key("guidance", "float", 5.0, "Classifier-free guidance scale.", check=at_least(0)),
+    Key("sigma_max", "float", 70.0, "Noise level; >= 80 ignores the input video.", check=at_least(0)),
+    Key("seed", "int", 1, "Random seed.", check=at_least(0)),
+    Key("fps", "int", 24, "Frames per second of the output video.", check=at_least(1)),
+    Key("blur_strength", "choice", "medium", "Blur applied to the vis control.", choices=LEVELS),
+    Key(
+        "canny_threshold", "choice", "medium", "Edge detector threshold for the edge control.", choices=LEVELS
+    ),
+)
+
+WEIGHT_KEYS = tuple(
+    Key(name, "float", 0.25, f"Weight of the {name} control (0 turns it off).", check=at_least(0))
+    for name in CONTROLS
+)
+
+HOST_KEYS = (
+    Key("transport", "choice", "ssh", "How to reach the host.", choices=("ssh", "local")),
+    Key("hostname", "str", "", "Host name, address or ~/.ssh/config alias (ssh only)."),
+    Key("port", "int", 22, "SSH port.", check=port_range),
+    Key("user", "str", "", "SSH user; empty uses ~/.ssh/config or your login name."),
+    Key("key_file", "path", "", "Private key file; empty uses ~/.ssh/config and ssh-agent."),
+    Key("known_hosts", "path", "", "known_hosts file; empty uses ~/.ssh/known_hosts."),
+    Key(
+        "remote_dir",
+        "str",
+        "",
+        "Folder on the host holding the model checkout and run folders.",
+        check=non_empty,
+        required=True,
+    ),
+    Key("runtime", "choice", "docker", "How the model is started.", choices=("docker", "process")),
+    Key(
+        "docker",
+        "str",
+        "docker",
+        'The docker command, e.g. "sudo docker" or "docker -H unix:///x".',
+        check=non_empty,
+    ),
+    Key("image", "str", "", "Docker image with the model (runtime = docker)."),
+    Key("gpus", "str", "all", 'Value for --gpus: "all", "0,1", or "" for no --gpus flag.'),
+    Key("num_gpu", "int", 1, "GPUs per run (torchrun --nproc_per_node).", check=at_least(1)),
+    Key("docker_args", "str_list", [], "Extra arguments for docker run."),
+    Key("env", "str_table", {}, "Environment variables for the model."),
+    Key("max_concurrent", "int", 1, "Runs this host executes at once.", check=at_least(1)),
+    Key("simulated", "bool", False, "The host runs the cosmos-tui simulator, not the real model."),
+)
+
+TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)
+
+SECTIONS: Mapping[str, tuple[Key, ...]] = {
+    "paths": PATHS_KEYS,
+    "defaults": DEFAULTS_KEYS,
+    "defaults.weights": WEIGHT_KEYS,
+}
+
+
+def describe_kind(key: Key) -> str:
+    """What the key accepts, in words, for error messages."""
+    if key.kind == "choice":
+        return "one of " + ", ".join(f'"{c}"' for c in key.choices)
+    return {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "path": "a path string",
+        "str_list": "a list of strings",
+        "str_table": "a table of string values",
+    }[key.kind]
+
+
+def check_value(key: Key, value: Any) -> tuple[Any, str | None]:
+    """Return the value converted to the key's kind and None, or (value, what is allowed)."""
+    kind = key.kind
+    ok: bool
+    if kind in ("str", "path", "choice"):
+        ok = isinstance(value, str)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+    elif kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "str_list":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif kind == "str_table":
+        ok = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    else:  # pragma: no cover - a typo in the schema table
+        raise ValueError(f"unknown kind {kind}")
+    if not ok:
+        return value, describe_kind(key)
+    if kind == "choice" and value not in key.choices:
+        return value, describe_kind(key)
+    if key.check is not None:
+        problem = key.check(value)
+        if problem:
+            return value, problem
+    return value, None

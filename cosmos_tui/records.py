@@ -1,0 +1,204 @@
+"""Plain, frozen dataclasses that cross layers. Peewee objects never leave ``store/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+MODEL_TYPES = ("transfer", "upscale", "enhance", "predict", "reason")
+STATUSES = (
+    "queued",
+    "claimed",
+    "uploading",
+    "starting",
+    "running",
+    "collecting",
+    "completed",
+    "failed",
+    "cancelled",
+)
+TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+ACTIVE_STATUSES = frozenset(STATUSES) - TERMINAL_STATUSES
+ERROR_CLASSES = (
+    "oom",
+    "guardrail",
+    "missing_checkpoint",
+    "invalid_input",
+    "hang",
+    "ssh",
+    "docker",
+    "cancelled",
+    "unknown",
+)
+CONTROL_FILES = {
+    "video": ("color.mp4",),
+    "depth": ("depth.mp4",),
+    "seg": ("segmentation.mp4", "seg.mp4"),
+    "edge": ("edge.mp4",),
+}
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, the one time format of our JSON output."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class PromptRecord:
+    prompt_id: str
+    name: str
+    text: str
+    negative_prompt: str
+    model_type: str
+    input_dir: str
+    inputs: dict[str, str]
+    parameters: dict[str, Any]
+    parent_id: str | None
+    created_at: datetime
+    run_count: int = 0
+    last_status: str | None = None
+
+    @property
+    def controls(self) -> list[str]:
+        """The control videos present besides the color video."""
+        return [name for name in ("depth", "seg", "edge") if name in self.inputs]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "prompt_id": self.prompt_id,
+            "name": self.name,
+            "text": self.text,
+            "negative_prompt": self.negative_prompt,
+            "model_type": self.model_type,
+            "input_dir": self.input_dir,
+            "inputs": dict(self.inputs),
+            "parameters": dict(self.parameters),
+            "parent_id": self.parent_id,
+            "created_at": iso(self.created_at),
+            "run_count": self.run_count,
+            "last_status": self.last_status,
+        }
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: str
+    seq: int
+    started_at: datetime
+    finished_at: datetime | None
+    seconds: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "seq": self.seq,
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "seconds": self.seconds,
+        }
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    prompt_id: str | None
+    model_type: str
+    host: str
+    status: str
+    config: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    exit_code: int | None = None
+    error_class: str | None = None
+    error_message: str | None = None
+    handle: str | None = None
+    remote_dir: str | None = None
+    log_position: str | None = None
+    stage: str | None = None
+    progress: float = 0.0
+    outputs: list[str] = field(default_factory=list)
+    parent_id: str | None = None
+    last_log_at: datetime | None = None
+    duration_seconds: float | None = None
+    log_path: str | None = None
+    stages: list[StageTiming] = field(default_factory=list)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "prompt_id": self.prompt_id,
+            "model_type": self.model_type,
+            "host": self.host,
+            "status": self.status,
+            "error_class": self.error_class,
+            "error_message": self.error_message,
+            "exit_code": self.exit_code,
+            "outputs": list(self.outputs),
+            "log_path": self.log_path,
+            "stage": self.stage,
+            "progress": self.progress,
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "duration_seconds": self.duration_seconds,
+            "parent_id": self.parent_id,
+            "remote_dir": self.remote_dir,
+            "handle": self.handle,
+            "config": dict(self.config),
+            "stages": [s.to_json() for s in self.stages],
+        }
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: str
+    total: int
+    completed: int
+    failed: int
+    cancelled: int
+
+
+@dataclass(frozen=True)
+class ModelStats:
+    model_type: str
+    finished: int
+    completed: int
+    success_rate: float | None
+    mean_seconds: float | None
+    median_seconds: float | None
+
+
+@dataclass(frozen=True)
+class InputUsage:
+    input_dir: str
+    runs: int
+
+
+@dataclass(frozen=True)
+class ErrorCount:
+    error_class: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    runs_per_day: list[DayCount]
+    by_model: list[ModelStats]
+    top_inputs: list[InputUsage]
+    failures: list[ErrorCount]
+
+
+@dataclass(frozen=True)
+class DeleteResult:
+    prompt_id: str
+    deleted_runs: list[str]
+    removed_dirs: list[str]
+    kept_dirs: list[str]

@@ -1,0 +1,107 @@
+"""Aggregate queries behind the dashboard and `cosmos-tui stats`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import SQL, fn
+
+from cosmos_tui.records import DayCount, ErrorCount, InputUsage, ModelStats
+from cosmos_tui.store.models import Prompt, Run
+
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def runs_per_day(since: datetime) -> list[DayCount]:
+    day = fn.date(Run.created_at)
+    query = (
+        Run.select(
+            day.alias("day"),
+            fn.COUNT(SQL("*")).alias("total"),
+            fn.SUM(Run.status == "completed").alias("completed"),
+            fn.SUM(Run.status == "failed").alias("failed"),
+            fn.SUM(Run.status == "cancelled").alias("cancelled"),
+        )
+        .where(Run.created_at >= since)
+        .group_by(day)
+        .order_by(day)
+        .tuples()
+    )
+    return [DayCount(d, t, c or 0, f or 0, x or 0) for d, t, c, f, x in query]
+
+
+def _median(model_type: str, since: datetime, count: int) -> float | None:
+    if count == 0:
+        return None
+    values = [
+        row[0]
+        for row in Run.select(Run.duration_seconds)
+        .where(
+            (Run.model_type == model_type)
+            & (Run.status == "completed")
+            & (Run.created_at >= since)
+            & Run.duration_seconds.is_null(False)
+        )
+        .order_by(Run.duration_seconds)
+        .limit(2 - count % 2)
+        .offset((count - 1) // 2)
+        .tuples()
+    ]
+    return sum(values) / len(values) if values else None
+
+
+def by_model(since: datetime) -> list[ModelStats]:
+    query = (
+        Run.select(
+            Run.model_type,
+            fn.COUNT(SQL("*")),
+            fn.SUM(Run.status == "completed"),
+            fn.AVG(Run.duration_seconds).filter(Run.status == "completed"),
+            fn.COUNT(Run.duration_seconds).filter(Run.status == "completed"),
+        )
+        .where((Run.status.in_(FINISHED)) & (Run.created_at >= since))
+        .group_by(Run.model_type)
+        .order_by(Run.model_type)
+        .tuples()
+    )
+    stats = []
+    for model_type, finished, completed, mean, timed in query:
+        completed = completed or 0
+        stats.append(
+            ModelStats(
+                model_type=model_type,
+                finished=finished,
+                completed=completed,
+                success_rate=completed / finished if finished else None,
+                mean_seconds=mean,
+                median_seconds=_median(model_type, since, timed),
+            )
+        )
+    return stats
+
+
+def top_inputs(since: datetime, limit: int = 5) -> list[InputUsage]:
+    runs = fn.COUNT(Run.id)
+    query = (
+        Prompt.select(Prompt.input_dir, runs)
+        .join(Run, on=(Run.prompt == Prompt.id))
+        .where(Run.created_at >= since)
+        .group_by(Prompt.input_dir)
+        .order_by(runs.desc(), Prompt.input_dir)
+        .limit(limit)
+        .tuples()
+    )
+    return [InputUsage(input_dir, count) for input_dir, count in query]
+
+
+def failures(since: datetime) -> list[ErrorCount]:
+    klass = fn.COALESCE(Run.error_class, "unknown")
+    count = fn.COUNT(SQL("*"))
+    query = (
+        Run.select(klass, count)
+        .where((Run.status == "failed") & (Run.created_at >= since))
+        .group_by(klass)
+        .order_by(count.desc(), klass)
+        .tuples()
+    )
+    return [ErrorCount(k, c) for k, c in query]

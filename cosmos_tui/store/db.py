@@ -1,0 +1,33 @@
+"""Opening the SQLite database with the settings every connection needs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+PRAGMAS = (
+    ("journal_mode", "wal"),  # readers never block the writer
+    ("foreign_keys", 1),
+    ("busy_timeout", 15000),  # ms a writer waits for another process's transaction
+    ("synchronous", "normal"),  # safe with WAL; commits stay fast
+)
+
+
+def open_database(path: Path | str) -> SqliteDatabase:
+    """A database whose write transactions start with BEGIN IMMEDIATE.
+
+    Taking the write lock up front means two processes never both read-then-upgrade and
+    deadlock: the second simply waits (busy_timeout) for the first short transaction to end.
+    """
+    return SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
+
+
+def utcnow() -> datetime:
+    """The current time as naive UTC, the form stored in the database."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def to_aware(moment: datetime | None) -> datetime | None:
+    return moment.replace(tzinfo=UTC) if moment is not None else None

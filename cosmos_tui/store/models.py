@@ -1,0 +1,76 @@
+"""Peewee models. They are bound to a database when a Store opens and never leave store/."""
+
+from __future__ import annotations
+
+from peewee import (
+    AutoField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+from playhouse.sqlite_ext import JSONField
+
+
+class BaseModel(Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class Prompt(BaseModel):
+    # An integer primary key gives the FTS index a rowid that VACUUM never renumbers.
+    pk = AutoField()
+    id = CharField(unique=True)
+    name = CharField()
+    text = TextField()
+    negative_prompt = TextField()
+    model_type = CharField(default="transfer")
+    input_dir = TextField()
+    inputs = JSONField(default=dict)
+    parameters = JSONField(default=dict)
+    parent = ForeignKeyField("self", field="id", null=True, backref="children", on_delete="SET NULL")
+    created_at = DateTimeField(index=True)
+
+
+class Run(BaseModel):
+    id = CharField(primary_key=True)
+    prompt = ForeignKeyField(Prompt, field="id", null=True, backref="runs", on_delete="CASCADE")
+    model_type = CharField()
+    host = CharField()
+    status = CharField()
+    config = JSONField(default=dict)
+    created_at = DateTimeField()
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+    exit_code = IntegerField(null=True)
+    error_class = CharField(null=True)
+    error_message = TextField(null=True)
+    handle = CharField(null=True)  # container id or process id on the host
+    remote_dir = TextField(null=True)
+    log_position = TextField(null=True)  # docker --since timestamp or byte offset
+    stage = CharField(null=True)
+    progress = FloatField(default=0.0)
+    outputs = JSONField(default=list)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    claimed_by = CharField(null=True)
+    updated_at = DateTimeField(null=True)
+    last_log_at = DateTimeField(null=True)
+    duration_seconds = FloatField(null=True)
+
+
+class RunStage(BaseModel):
+    """How long each stage of a run took; feeds ETA estimates and the dashboard."""
+
+    id = AutoField()
+    run = ForeignKeyField(Run, backref="stage_rows", on_delete="CASCADE")
+    stage = CharField()
+    seq = IntegerField()
+    started_at = DateTimeField()
+    finished_at = DateTimeField(null=True)
+    seconds = FloatField(null=True)
+
+
+MODELS = (Prompt, Run, RunStage)

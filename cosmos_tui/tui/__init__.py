@@ -1,0 +1,1 @@
+"""The Textual application. Only this package (and the CLI) may import textual or rich."""

@@ -1,0 +1,92 @@
+"""Shared fixtures: every test gets its own config, database, XDG folders and working directory."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cosmos_tui import ids
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "inputs" / "videos" / "demo"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads the user's real config, data or log folders, or ./config.toml of the repo."""
+    home = tmp_path / "home"
+    for var, sub in (
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_CACHE_HOME", "cache"),
+    ):
+        (home / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("COSMOS_TUI_CONFIG", raising=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    ids.seed(None)
+    return work
+
+
+def write_config(folder: Path, body: str = "") -> Path:
+    path = folder / "config.toml"
+    path.write_text(
+        '[paths]\ninputs = "inputs"\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n' + body,
+        encoding="utf-8",
+    )
+    (folder / "inputs").mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    return write_config(folder)
+
+
+class StepClock:
+    """A clock that starts at a fixed moment and advances one second per reading."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def api(config_file: Path):
+    ids.seed(7)
+    with CosmosAPI(load(config_file), clock=StepClock()) as instance:
+        yield instance
+
+
+@pytest.fixture
+def demo_dir() -> Path:
+    return DEMO
+
+
+def cli_env(tmp_path: Path, config: Path | None = None) -> dict[str, str]:
+    """The environment for a `cosmos-tui` subprocess, isolated like the tests themselves."""
+    import os
+
+    env = dict(os.environ)
+    env.pop("COSMOS_TUI_CONFIG", None)
+    if config is not None:
+        env["COSMOS_TUI_CONFIG"] = str(config)
+    env["COLUMNS"] = "200"
+    return env
+
+
+PYTHON = sys.executable
