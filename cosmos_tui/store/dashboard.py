@@ -13,7 +13,7 @@ FINISHED = ("completed", "failed", "cancelled")
 
 
 def runs_per_day(since: datetime) -> list[DayCount]:
-    day = fn.date(Run.created_at)
+    day = fn.date(Run.created_at).coerce(False)  # UTC calendar days, as text
     query = (
         Run.select(
             day.alias("day"),

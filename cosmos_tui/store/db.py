@@ -8,9 +8,10 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 PRAGMAS = (
+    # First, so that even switching the journal mode waits for another process's transaction.
+    ("busy_timeout", 15000),
     ("journal_mode", "wal"),  # readers never block the writer
     ("foreign_keys", 1),
-    ("busy_timeout", 15000),  # ms a writer waits for another process's transaction
     ("synchronous", "normal"),  # safe with WAL; commits stay fast
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from cosmos_tui.store.migrations import upgrade
 from cosmos_tui.store.models import MODELS
 
 log = logging.getLogger(__name__)
+
+CONNECT_WAIT_S = 15.0
 
 
 def describe_db_error(path: Path, exc: Exception) -> str:
@@ -49,8 +52,28 @@ class Store:
         self.db = open_database(self.path)
         self.db.bind(MODELS)
         with self.guard():
-            self.db.connect(reuse_if_open=True)
+            self._connect()
             self.version = upgrade(self.db, str(self.path))
+
+    def _connect(self) -> None:
+        """Connect, waiting out another process that is switching a new file to WAL.
+
+        That switch needs an exclusive lock and SQLite reports it as "locked" at once rather
+        than through the busy handler, so retry for as long as busy_timeout would have waited.
+        """
+        deadline = time.monotonic() + CONNECT_WAIT_S
+        delay = 0.01
+        while True:
+            try:
+                self.db.connect(reuse_if_open=True)
+                return
+            except peewee.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                if not self.db.is_closed():
+                    self.db.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
 
     @contextmanager
     def guard(self) -> Iterator[None]:

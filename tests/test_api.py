@@ -1,0 +1,191 @@
+"""CosmosAPI: prompt validation, verbatim text, delete semantics, dashboard figures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cosmos_tui.api import CosmosAPI, name_from_text
+from cosmos_tui.errors import OperationError, UsageError
+from tests.conftest import DEMO
+from tests.helpers import add_run
+
+NASTY = 'Ünïcödé 日本語 "double" \'single\' $(rm -rf ~) `whoami` ${HOME} \\n\n  second line\t[bold]x[/]'
+
+
+def copy_demo(tmp_path: Path, *names: str) -> Path:
+    folder = tmp_path / "scene"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(DEMO / ("segmentation.mp4" if name == "seg.mp4" else name), folder / name)
+    return folder
+
+
+def test_prompt_text_is_stored_and_returned_verbatim(api: CosmosAPI) -> None:
+    created = api.create_prompt(NASTY, DEMO, negative_prompt="no `blur` $(x)")
+    again = api.get_prompt(created.prompt_id)
+    assert again.text == NASTY and again.negative_prompt == "no `blur` $(x)"
+    assert again.to_json()["text"] == NASTY
+
+
+def test_inputs_found_and_controls_listed(api: CosmosAPI, tmp_path: Path) -> None:
+    p = api.create_prompt("demo", DEMO)
+    assert set(p.inputs) == {"video", "depth", "seg"}
+    assert p.inputs["video"] == str(DEMO / "color.mp4") and p.controls == ["depth", "seg"]
+    only_color = api.create_prompt("c", copy_demo(tmp_path, "color.mp4", "seg.mp4"))
+    assert only_color.inputs["seg"].endswith("/seg.mp4")
+
+
+def test_video_folder_is_looked_up_inside_the_inputs_folder(api: CosmosAPI) -> None:
+    scene = api.config.paths.inputs / "videos" / "harbour"
+    scene.mkdir(parents=True)
+    shutil.copy(DEMO / "color.mp4", scene / "color.mp4")
+    assert api.create_prompt("x", "harbour").input_dir == str(scene)
+
+
+def test_default_negative_prompt_and_generated_name(api: CosmosAPI) -> None:
+    p = api.create_prompt("  A robot arm, picking up cubes! Slowly and carefully.", DEMO)
+    assert p.name == "a-robot-arm-picking-up"
+    assert p.negative_prompt == api.config.defaults.negative_prompt
+    assert name_from_text("!!!") == "prompt"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the prompt text is empty"),
+        ("   \n\t", "the prompt text is empty"),
+        ("x" * 10_001, "10,001 characters, over the limit of 10,000"),
+    ],
+)
+def test_bad_prompt_text_is_refused_and_stores_nothing(api: CosmosAPI, text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        api.create_prompt(text, DEMO)
+    assert api.count_prompts() == 0
+
+
+def test_ten_thousand_characters_is_allowed(api: CosmosAPI) -> None:
+    assert len(api.create_prompt("y" * 10_000, DEMO).text) == 10_000
+
+
+def test_bad_video_folders(api: CosmosAPI, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="video folder nowhere not found"):
+        api.create_prompt("x", "nowhere")
+    with pytest.raises(UsageError, match=r"is a file, not a folder"):
+        api.create_prompt("x", DEMO / "color.mp4")
+    with pytest.raises(UsageError, match=r"has no color\.mp4"):
+        api.create_prompt("x", copy_demo(tmp_path, "depth.mp4"))
+    assert api.count_prompts() == 0
+
+
+@pytest.mark.parametrize("kind", ["broken_link", "folder", "empty", "not_mp4", "unreadable"])
+def test_unreadable_or_invalid_video_is_refused(api: CosmosAPI, tmp_path: Path, kind: str) -> None:
+    folder = copy_demo(tmp_path, "color.mp4")
+    depth = folder / "depth.mp4"
+    if kind == "broken_link":
+        depth.symlink_to(folder / "gone.mp4")
+        expected = "broken link"
+    elif kind == "folder":
+        depth.mkdir()
+        expected = "is a folder"
+    elif kind == "empty":
+        depth.write_bytes(b"")
+        expected = "not an MP4 video"
+    elif kind == "not_mp4":
+        depth.write_text("hello, I am text and not a video at all")
+        expected = "not an MP4 video"
+    else:
+        if os.geteuid() == 0:
+            # root reads anything; a FIFO-free stand-in: a link into a folder root cannot read.
+            depth.symlink_to("/proc/1/mem")
+            expected = "cannot read"
+        else:  # pragma: no cover - CI runs as root
+            shutil.copy(DEMO / "depth.mp4", depth)
+            depth.chmod(0)
+            expected = "cannot read"
+    with pytest.raises(UsageError, match=expected):
+        api.create_prompt("x", folder)
+    assert api.count_prompts() == 0
+
+
+def test_delete_refuses_while_runs_exist_and_changes_nothing(api: CosmosAPI) -> None:
+    p = api.create_prompt("keep me", DEMO)
+    run = add_run(api, p.prompt_id, "completed")
+    with pytest.raises(OperationError, match="has 1 run\\(s\\); add --force"):
+        api.delete_prompt(p.prompt_id)
+    assert api.get_prompt(p.prompt_id).run_count == 1
+    assert api.get_run(run.run_id).status == "completed"
+
+
+def test_delete_refuses_active_runs_even_when_forced(api: CosmosAPI) -> None:
+    p = api.create_prompt("busy", DEMO)
+    add_run(api, p.prompt_id, "running")
+    with pytest.raises(OperationError, match="still in progress"):
+        api.delete_prompt(p.prompt_id, force=True)
+    assert api.count_prompts() == 1
+
+
+def test_forced_delete_removes_runs_and_their_outputs(api: CosmosAPI) -> None:
+    p = api.create_prompt("doomed", DEMO)
+    runs = [add_run(api, p.prompt_id, s) for s in ("completed", "failed")]
+    for run in runs:
+        api.run_dir(run.run_id).mkdir(parents=True)
+        (api.run_dir(run.run_id) / "run.log").write_text("log")
+    result = api.delete_prompt(p.prompt_id[:6], force=True)
+    assert sorted(result.deleted_runs) == sorted(r.run_id for r in runs)
+    assert len(result.removed_dirs) == 2 and result.kept_dirs == []
+    assert not any(api.run_dir(r.run_id).exists() for r in runs)
+    assert api.list_runs() == [] and api.count_prompts() == 0
+    assert DEMO.joinpath("color.mp4").exists()  # inputs are never touched
+
+
+def test_forced_delete_can_keep_outputs(api: CosmosAPI) -> None:
+    p = api.create_prompt("doomed", DEMO)
+    run = add_run(api, p.prompt_id, "completed")
+    api.run_dir(run.run_id).mkdir(parents=True)
+    result = api.delete_prompt(p.prompt_id, force=True, keep_outputs=True)
+    assert result.kept_dirs == [str(api.run_dir(run.run_id))]
+    assert api.run_dir(run.run_id).is_dir()
+
+
+def test_dashboard_figures(api: CosmosAPI) -> None:
+    a = api.create_prompt("a", DEMO)
+    day1 = datetime(2026, 10, 30, 9, 0, tzinfo=UTC)
+    day2 = day1 + timedelta(days=1)
+    add_run(api, a.prompt_id, "completed", created=day1, seconds=100)
+    add_run(api, a.prompt_id, "completed", created=day1, seconds=300)
+    add_run(api, a.prompt_id, "completed", created=day2, seconds=200)
+    add_run(api, a.prompt_id, "completed", created=day2, seconds=1000)
+    add_run(api, a.prompt_id, "failed", created=day2, error_class="oom")
+    add_run(api, a.prompt_id, "failed", created=day2, error_class="oom")
+    add_run(api, a.prompt_id, "cancelled", created=day2)
+    add_run(api, None, "completed", model_type="upscale", created=day2, seconds=50)
+    add_run(api, a.prompt_id, "running", created=day2)
+    stats = api.dashboard(days=30)
+    assert [(d.day, d.total, d.completed, d.failed, d.cancelled) for d in stats.runs_per_day] == [
+        ("2026-10-30", 2, 2, 0, 0),
+        ("2026-10-31", 7, 3, 2, 1),
+    ]
+    transfer = next(m for m in stats.by_model if m.model_type == "transfer")
+    assert (transfer.finished, transfer.completed) == (7, 4)
+    assert transfer.success_rate == pytest.approx(4 / 7)
+    assert transfer.mean_seconds == pytest.approx(400.0)
+    assert transfer.median_seconds == pytest.approx(250.0)
+    upscale = next(m for m in stats.by_model if m.model_type == "upscale")
+    assert upscale.median_seconds == 50.0 and upscale.success_rate == 1.0
+    assert [(i.input_dir, i.runs) for i in stats.top_inputs] == [(str(DEMO), 8)]
+    assert [(f.error_class, f.count) for f in stats.failures] == [("oom", 2)]
+
+
+def test_records_are_plain_dataclasses_not_peewee_objects(api: CosmosAPI) -> None:
+    import dataclasses
+
+    p = api.create_prompt("plain", DEMO)
+    run = add_run(api, p.prompt_id)
+    for record in (p, api.get_prompt(p.prompt_id), api.get_run(run.run_id), *api.list_runs()):
+        assert dataclasses.is_dataclass(record)
+        assert "peewee" not in type(record).__module__

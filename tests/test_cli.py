@@ -1,0 +1,199 @@
+"""The headless CLI, run as a real subprocess: exit codes, stdout/stderr split, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DEMO
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent / "cosmos-tui"
+NASTY = 'Ünïcödé "dq" \'sq\' $(touch /tmp/pwned) `id` ${HOME}\nline two [bold]not markup[/]'
+
+
+def cli(*args: str, config: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.pop("COSMOS_TUI_CONFIG", None)
+    if config is not None:
+        env["COSMOS_TUI_CONFIG"] = str(config)
+    return subprocess.run(
+        [str(BIN), *args], capture_output=True, text=True, env=env, input=stdin, timeout=60
+    )
+
+
+def assert_one_clear_error(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    assert text in result.stderr
+    assert result.stderr.startswith("cosmos-tui: error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_prompt_add_prints_the_new_id_and_json_round_trips(config_file: Path) -> None:
+    added = cli("prompt", "add", NASTY, str(DEMO), "--name", "nasty", config=config_file)
+    assert added.returncode == 0, added.stderr
+    prompt_id = added.stdout.strip()
+    assert prompt_id.startswith("ps_") and len(prompt_id) == 15
+
+    shown = cli("prompt", "show", prompt_id[:7], "--json", config=config_file)
+    data = json.loads(shown.stdout)
+    assert data["prompt_id"] == prompt_id and data["text"] == NASTY and data["name"] == "nasty"
+    assert not Path("/tmp/pwned").exists()
+
+    plain = cli("prompt", "show", prompt_id, config=config_file)
+    assert NASTY in plain.stdout  # verbatim, markup-looking text included
+    assert "\x1b[" not in plain.stdout  # piped: plain text, no colour codes
+
+    as_json = cli("prompt", "add", "second", str(DEMO), "--json", config=config_file)
+    obj = json.loads(as_json.stdout)
+    assert set(obj) >= {"prompt_id", "name", "text", "inputs", "created_at"}
+
+
+def test_prompt_text_from_stdin(config_file: Path) -> None:
+    added = cli("prompt", "add", "-", str(DEMO), "--json", config=config_file, stdin="from\nstdin")
+    assert json.loads(added.stdout)["text"] == "from\nstdin"
+
+
+def test_list_search_and_run_list_json(config_file: Path) -> None:
+    for text in ("a lighthouse in fog", "a desert road", "lighthouse at night"):
+        assert cli("prompt", "add", text, str(DEMO), config=config_file).returncode == 0
+    listed = json.loads(cli("prompt", "list", "--json", config=config_file).stdout)
+    assert [p["text"] for p in listed] == ["lighthouse at night", "a desert road", "a lighthouse in fog"]
+    assert len(json.loads(cli("prompt", "list", "--limit", "1", "--json", config=config_file).stdout)) == 1
+    found = json.loads(cli("prompt", "search", "lighth", "--json", config=config_file).stdout)
+    assert sorted(p["text"] for p in found) == ["a lighthouse in fog", "lighthouse at night"]
+    runs = cli("run", "list", "--status", "failed,cancelled", "--json", config=config_file)
+    assert runs.returncode == 0 and json.loads(runs.stdout) == []
+
+    table = cli("prompt", "list", config=config_file)
+    lines = table.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "name", "text", "controls", "runs", "last", "created"]
+    assert len(lines) == 4 and "depth,seg" in lines[1]
+
+
+def test_run_show_uses_the_documented_names(api, config_file: Path) -> None:
+    from tests.helpers import add_run
+
+    p = api.create_prompt("x", DEMO)
+    run = add_run(api, p.prompt_id, "failed", error_class="oom", error_message="CUDA ran out of memory.")
+    api.close()
+    data = json.loads(cli("run", "show", run.run_id[:8], "--json", config=config_file).stdout)
+    for key in ("run_id", "prompt_id", "status", "error_class", "error_message", "outputs", "log_path"):
+        assert key in data
+    assert data["status"] == "failed" and data["error_class"] == "oom"
+    assert data["log_path"].endswith(f"run_{run.run_id}/run.log")
+    shown = cli("run", "show", run.run_id, config=config_file)
+    assert "oom: CUDA ran out of memory." in shown.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (("prompt", "add", "", "DEMO"), "the prompt text is empty"),
+        (("prompt", "add", "x" * 10_001, "DEMO"), "over the limit of 10,000"),
+        (("prompt", "add", "x", "/no/such/folder"), "video folder /no/such/folder not found"),
+        (("prompt", "add", "x", "/tmp"), "/tmp has no color.mp4"),
+        (("prompt", "show", "ps_ffffffffffff"), "no prompt has the ID ps_ffffffffffff"),
+        (("prompt", "show", "nonsense!"), '"nonsense!" is not a prompt ID'),
+        (("prompt", "delete", "ps_ffffffffffff"), "no prompt has the ID"),
+        (("run", "show", "rs_ffff"), "no run has the ID rs_ffff"),
+        (("run", "list", "--status", "done"), 'unknown run status "done"'),
+        (("prompt", "list", "--limit", "0"), "the limit must be between 1 and 10000"),
+    ],
+)
+def test_bad_input_exits_2_with_one_sentence(config_file: Path, args: tuple[str, ...], text: str) -> None:
+    args = tuple(str(DEMO) if a == "DEMO" else a for a in args)
+    result = cli(*args, config=config_file)
+    assert_one_clear_error(result, 2, text)
+    listed = cli("prompt", "list", "--json", config=config_file)
+    assert json.loads(listed.stdout) == []  # nothing changed
+
+
+def test_ambiguous_prefix_lists_candidates(config_file: Path) -> None:
+    ids = [cli("prompt", "add", f"p{i}", str(DEMO), config=config_file).stdout.strip() for i in range(20)]
+    firsts = [i[3] for i in ids]
+    shared = next(d for d in "0123456789abcdef" if firsts.count(d) > 1)
+    result = cli("prompt", "show", f"ps_{shared}", config=config_file)
+    assert_one_clear_error(result, 2, "matches several prompts")
+    for prompt_id in ids:
+        if prompt_id[3] == shared:
+            assert prompt_id in result.stderr
+
+
+def test_delete_refusal_is_exit_1_and_force_works(api, config_file: Path) -> None:
+    from tests.helpers import add_run
+
+    p = api.create_prompt("x", DEMO)
+    add_run(api, p.prompt_id, "completed")
+    api.close()
+    result = cli("prompt", "delete", p.prompt_id, config=config_file)
+    assert_one_clear_error(result, 1, "add --force to delete them too")
+    ok = cli("prompt", "delete", p.prompt_id, "--force", "--json", config=config_file)
+    assert ok.returncode == 0 and len(json.loads(ok.stdout)["deleted_runs"]) == 1
+
+
+def test_malformed_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[defaults]\nnum_steps = 'many'\n")
+    for args in (("prompt", "list"), ("config", "show"), ("run", "list", "--json")):
+        result = cli(*args, "--config", str(bad))
+        assert_one_clear_error(result, 2, f"{bad}: defaults.num_steps = \"many\" is not allowed")
+
+
+def test_usage_errors_exit_2(config_file: Path) -> None:
+    result = cli("prompt", "frobnicate", config=config_file)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+    result = cli("prompt", "add", config=config_file)
+    assert result.returncode == 2 and "the following arguments are required" in result.stderr
+
+
+def test_config_show_and_init(tmp_path: Path, config_file: Path) -> None:
+    shown = cli("config", "show", config=config_file)
+    assert shown.returncode == 0
+    assert f"# source: {config_file}" in shown.stdout and "found via: $COSMOS_TUI_CONFIG" in shown.stdout
+    data = json.loads(cli("config", "show", "--json", "--config", str(config_file)).stdout)
+    assert data["found_via"] == "--config" and data["defaults"]["num_steps"] == 35
+
+    first = cli("config", "init")
+    assert first.returncode == 0, first.stderr
+    written = Path(first.stdout.strip())
+    assert written.is_file() and str(written).startswith(os.environ["XDG_CONFIG_HOME"])
+    again = cli("config", "init")
+    assert_one_clear_error(again, 1, "already exists; pass --force")
+    assert cli("config", "init", "--force").returncode == 0
+
+
+def test_interrupt_exits_130(config_file: Path) -> None:
+    env = dict(os.environ, COSMOS_TUI_CONFIG=str(config_file))
+    proc = subprocess.Popen(
+        [str(BIN), "prompt", "add", "-", str(DEMO)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    time.sleep(1.0)  # it is now waiting for the prompt text on stdin
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
+
+
+def test_version_and_help() -> None:
+    assert cli("--version").stdout.startswith("cosmos-tui ")
+    helped = cli("--help")
+    assert "exit codes" in helped.stdout and helped.returncode == 0
+
+
+def test_logs_go_to_a_file_not_the_terminal(config_file: Path) -> None:
+    result = cli("-vv", "prompt", "add", "logged", str(DEMO), config=config_file)
+    assert result.returncode == 0 and result.stderr == ""
+    log_file = Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log"
+    assert "created prompt" in log_file.read_text()
