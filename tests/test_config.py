@@ -181,3 +181,11 @@ def test_init_writes_a_valid_commented_starter_and_never_overwrites(tmp_path: Pa
 def test_config_fixture_helper(tmp_path: Path) -> None:
     path = write_config(tmp_path)
     assert cfg.load(path).paths.outputs == tmp_path / "outputs"
+
+
+def test_readme_documents_every_config_key() -> None:
+    from cosmos_tui.config_schema import DEFAULTS_KEYS, HOST_KEYS, PATHS_KEYS, WEIGHT_KEYS
+
+    readme = (REPO / "README.md").read_text()
+    for key in (*PATHS_KEYS, *DEFAULTS_KEYS, *WEIGHT_KEYS, *HOST_KEYS):
+        assert f"`{key.name}`" in readme, key.name

@@ -81,17 +81,24 @@ def by_model(since: datetime) -> list[ModelStats]:
 
 
 def top_inputs(since: datetime, limit: int = 5) -> list[InputUsage]:
-    runs = fn.COUNT(Run.id)
+    # Count runs per prompt over the window first (one range scan of run), then fold prompts
+    # into their input folders; joining first makes SQLite walk every prompt.
+    per_prompt = (
+        Run.select(Run.prompt.alias("prompt_id"), fn.COUNT(SQL("*")).alias("n"))
+        .where((Run.created_at >= since) & Run.prompt.is_null(False))
+        .group_by(Run.prompt)
+        .alias("per_prompt")
+    )
+    runs = fn.SUM(per_prompt.c.n)
     query = (
         Prompt.select(Prompt.input_dir, runs)
-        .join(Run, on=(Run.prompt == Prompt.id))
-        .where(Run.created_at >= since)
+        .join(per_prompt, on=(per_prompt.c.prompt_id == Prompt.id))
         .group_by(Prompt.input_dir)
         .order_by(runs.desc(), Prompt.input_dir)
         .limit(limit)
         .tuples()
     )
-    return [InputUsage(input_dir, count) for input_dir, count in query]
+    return [InputUsage(input_dir, int(count)) for input_dir, count in query]
 
 
 def failures(since: datetime) -> list[ErrorCount]:
