@@ -26,7 +26,9 @@ ensure_venv() {
             return 1
         }
     fi
-    if ! grep -qx -- "$stamp" .venv/.cosmos-stamp 2>/dev/null; then
+    # An install with the test extra also serves a plain run.
+    if ! grep -qx -- "$stamp" .venv/.cosmos-stamp 2>/dev/null &&
+        { [ -n "$extra" ] || ! grep -qx -- "${stamp%-base}-test" .venv/.cosmos-stamp 2>/dev/null; }; then
         echo "installing cosmos-tui${extra:+ with [$extra]} into .venv" >&2
         .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec" || return 1
         echo "$stamp" >> .venv/.cosmos-stamp

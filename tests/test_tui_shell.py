@@ -9,13 +9,14 @@ from tests.conftest import DEMO
 
 
 async def test_app_lists_prompts_loaded_in_a_worker(api) -> None:
-    api.create_prompt("A lighthouse in fog", DEMO)
+    api.create_prompt("A [bold]lighthouse[/] in fog", DEMO)
     app = CosmosApp(api)
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
         table = app.query_one("#prompts", DataTable)
         assert table.row_count == 1
+        assert table.get_row_at(0)[2].plain == "A [bold]lighthouse[/] in fog"  # verbatim
         assert "1 prompt(s)" in str(app.query_one("#status", Static).render())
         await pilot.press("q")
     assert app.return_code == 0

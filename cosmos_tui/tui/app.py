@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -60,7 +61,8 @@ class CosmosApp(App[None]):
         table = self.query_one("#prompts", DataTable)
         table.clear()
         for p in message.prompts:
-            table.add_row(
+            # Text cells: user text is shown verbatim, never parsed as markup.
+            cells = (
                 p.prompt_id,
                 p.name,
                 " ".join(p.text.split())[:60],
@@ -68,8 +70,8 @@ class CosmosApp(App[None]):
                 str(p.run_count),
                 p.last_status or "-",
                 p.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-                key=p.prompt_id,
             )
+            table.add_row(*(Text(cell) for cell in cells), key=p.prompt_id)
         count = len(message.prompts)
         self.query_one("#status", Static).update(
             f"{count} prompt(s). Add one with: cosmos-tui prompt add TEXT VIDEO_DIR"
