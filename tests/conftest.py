@@ -90,3 +90,42 @@ def cli_env(tmp_path: Path, config: Path | None = None) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+# -- real daemons ------------------------------------------------------------------------------------
+
+HARNESS_TIMES: dict[str, float] = {}
+
+
+@pytest.fixture(scope="session")
+def harness():
+    """sshd + dockerd + the sim image for the whole session; torn down and checked at the end.
+
+    A missing binary fails the test under CI=true (with the install command) and skips it
+    elsewhere, so a laptop without docker can still run the unit tests.
+    """
+    import os
+    import time
+
+    from tests.harness import Harness, MissingInfrastructure
+
+    t0 = time.perf_counter()
+    instance = Harness.create()
+    try:
+        instance.start()
+    except MissingInfrastructure as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"integration infrastructure missing: {exc}", pytrace=False)
+        pytest.skip(f"integration infrastructure missing: {exc}")
+    HARNESS_TIMES.update(instance.startup_seconds, total=time.perf_counter() - t0)
+    yield instance
+    instance.stop()
+    left = instance.leftovers()
+    instance.cleanup_files()
+    assert not left, f"harness left these running: {left}"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if HARNESS_TIMES:
+        parts = ", ".join(f"{k} {v:.2f} s" for k, v in HARNESS_TIMES.items())
+        terminalreporter.write_line(f"harness start-up: {parts}")

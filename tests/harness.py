@@ -201,7 +201,9 @@ class Dockerd:
     def log(self) -> Path:
         return self.root / "dockerd.log"
 
-    def docker(self, *args: str, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    def docker(
+        self, *args: str, input: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
             ["docker", "-H", self.host, *args], input=input, capture_output=True, check=check, timeout=120
         )
@@ -237,7 +239,9 @@ class Dockerd:
         return self.docker("version", check=False).returncode == 0
 
     def our_containers(self) -> list[str]:
-        out = self.docker("ps", "-aq", "--filter", "label=cosmos-tui.run_id", check=False)
+        out = self.docker(
+            "ps", "-a", "--filter", "label=cosmos-tui.run_id", "--format", "{{.Names}}", check=False
+        )
         return out.stdout.decode().split()
 
     def remove_our_containers(self) -> None:

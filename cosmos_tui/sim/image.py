@@ -90,7 +90,7 @@ def rootfs_tar() -> bytes:
         _add(tar, "bin/bash", BASH, 0o755)
         _add(tar, "etc/passwd", PASSWD)
         _add(tar, "etc/group", GROUP)
-        folders = sorted({rel.parent for rel in sim_files()} - {Path(".")})
+        folders = sorted({rel.parent for rel in sim_files()} - {Path()})
         for folder in folders:
             _add(tar, f"{PREFIX}/{folder}", mode=0o755)
         for rel in sim_files():

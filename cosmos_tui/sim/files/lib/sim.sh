@@ -115,7 +115,16 @@ child_failed() {
 }
 
 # python_error EXC_LINE FRAME...  -- a child traceback ending in EXC_LINE, then torchrun's report
+# tqdm closes an open bar with a newline when an exception or a signal leaves its loop
+close_bar() {
+    if [ -n "${SIM_BAR_OPEN:-}" ]; then
+        printf '\n' >&2
+        SIM_BAR_OPEN=""
+    fi
+}
+
 python_error() {
+    close_bar
     sim_exc=$1
     shift
     {
@@ -224,6 +233,7 @@ on_signal() {
     sim_signal=$1
     sim_number=15
     [ "$sim_signal" = SIGINT ] && sim_number=2
+    close_bar
     glog W "torch/distributed/elastic/agent/server/api.py:704" \
         "Received Signals.$sim_signal death signal, shutting down workers"
     glog W "torch/distributed/elastic/multiprocessing/api.py:897" \

@@ -307,6 +307,7 @@ t_generate() {
 
     t_start=$(date +%s)
     printf '  0%%|          | 0/%d [00:00<?, ?it/s]' "$SIM_CLIPS" >&2
+    SIM_BAR_OPEN=1
     t_clip=0
     while [ "$t_clip" -lt "$SIM_CLIPS" ]; do
         log INFO "$T_PIPE:580:_run_model" "Starting latent encoding"
@@ -365,6 +366,7 @@ t_generate() {
         }' >&2
     done
     printf '\n' >&2
+    SIM_BAR_OPEN=""
     log INFO "$T_PIPE:720:generate" "Finish generation"
     log INFO "$T_PIPE:724:generate" "Run guardrail on generated videos"
     simsleep 5

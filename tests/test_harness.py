@@ -1,0 +1,120 @@
+"""The harness itself, against the real daemons: ssh exec, `docker run -d` of the sim image over
+ssh, `docker logs --timestamps --since`, `docker inspect` exit code, and clean shutdown."""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from cosmos_tui.sim.image import image_tag
+from tests.conftest import DEMO
+from tests.harness import Harness, pid_alive
+
+pytestmark = pytest.mark.integration
+
+SPEC = """{
+  "prompt": "A robot arm stacks cubes",
+  "input_video_path": "inputs/color.mp4",
+  "sigma_max": 70.0,
+  "vis": {"control_weight": 0.5},
+  "depth": {"control_weight": 0.5, "input_control": "inputs/depth.mp4"}
+}
+"""
+
+
+@pytest.fixture
+def ssh(harness: Harness):
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(harness.sshd.known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    client.connect(
+        "127.0.0.1", port=harness.sshd.port, username=harness.sshd.user,
+        key_filename=str(harness.sshd.client_key), look_for_keys=False, allow_agent=False,
+    )
+    yield client
+    client.close()
+
+
+def run(client: paramiko.SSHClient, command: str) -> tuple[int, str, str]:
+    _, stdout, stderr = client.exec_command(command, timeout=60)
+    code = stdout.channel.recv_exit_status()
+    return code, stdout.read().decode(), stderr.read().decode()
+
+
+def test_ssh_exec_with_a_checked_host_key(ssh: paramiko.SSHClient) -> None:
+    assert run(ssh, "echo hello; exit 3") == (3, "hello\n", "")
+
+
+def test_unknown_host_key_is_rejected(harness: Harness, tmp_path: Path) -> None:
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
+        client.connect("127.0.0.1", port=harness.sshd.port, username=harness.sshd.user,
+                       key_filename=str(harness.sshd.client_key), look_for_keys=False,
+                       allow_agent=False)
+
+
+def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(
+    harness: Harness, ssh: paramiko.SSHClient, tmp_path: Path
+) -> None:
+    remote = tmp_path / "remote"
+    (remote / "inputs").mkdir(parents=True)
+    for name in ("color.mp4", "depth.mp4"):
+        (remote / "inputs" / name).write_bytes((DEMO / name).read_bytes())
+    (remote / "spec.json").write_text(SPEC)
+    assert harness.image == image_tag()
+    docker = harness.dockerd.docker_command
+    name = f"cosmos-test-{int(time.time() * 1000)}"
+    inner = (
+        "exec torchrun --nproc_per_node=1 --nnodes=1 --node_rank=0 "
+        "cosmos_transfer1/diffusion/inference/transfer.py --checkpoint_dir checkpoints "
+        "--video_save_folder out --controlnet_specs spec.json --num_gpus 1"
+    )
+    command = (
+        f"{docker} run -d --name {name} --label cosmos-tui.run_id={name} "
+        f"-e COSMOS_SIM_SPEED=0.001 -v {shlex.quote(str(remote))}:/workspace -w /workspace "
+        f"{harness.image} bash -lc {shlex.quote(inner)}"
+    )
+    code, out, err = run(ssh, command)
+    assert code == 0, err
+    assert len(out.strip()) == 64  # the container id
+    assert name in harness.dockerd.our_containers()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        _, status, _ = run(ssh, f"{docker} inspect -f '{{{{.State.Status}}}}' {name}")
+        if status.strip() == "exited":
+            break
+        time.sleep(0.2)
+    code, exit_code, _ = run(ssh, f"{docker} inspect -f '{{{{.State.ExitCode}}}}' {name}")
+    assert exit_code.strip() == "0"
+
+    code, logs, _ = run(ssh, f"{docker} logs --timestamps {name}")
+    lines = logs.splitlines()
+    assert lines[0][:4].isdigit() and "T" in lines[0].split(" ", 1)[0]  # RFC 3339 stamp first
+    assert any(line.endswith("Saved video to out/output.mp4") for line in lines)
+    middle = lines[len(lines) // 2].split(" ", 1)[0]
+    code, later, _ = run(ssh, f"{docker} logs --timestamps --since {middle} {name}")
+    assert 0 < len(later.splitlines()) < len(lines)
+    assert (remote / "out" / "output.mp4").read_bytes() == (DEMO / "color.mp4").read_bytes()
+
+    run(ssh, f"{docker} rm -f {name}")
+    assert name not in harness.dockerd.our_containers()
+
+
+def test_a_harness_shuts_down_leaving_nothing_behind() -> None:
+    own = Harness.create()
+    own.dockerd.external_host = None  # always a private daemon for this check
+    own.start()
+    daemons = [own.sshd.proc.pid, own.dockerd.proc.pid]
+    own.dockerd.docker("run", "-d", "--label", "cosmos-tui.run_id=leak", own.image, "sleep", "600")
+    assert own.dockerd.our_containers()
+    own.stop()
+    assert own.leftovers() == []
+    assert not any(pid_alive(pid) for pid in daemons)
+    own.cleanup_files()
+    assert not own.root.exists()
