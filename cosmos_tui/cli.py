@@ -142,7 +142,7 @@ def cmd_run_list(args: argparse.Namespace) -> int:
     if args.json:
         out.json([r.to_json() for r in runs])
     else:
-        out.table(*run_rows(runs))
+        out.table(*run_rows(runs, api.config.host_label))
     return EXIT_OK
 
 
@@ -155,7 +155,7 @@ def cmd_run_show(args: argparse.Namespace) -> int:
     if args.json:
         out.json(run.to_json())
     else:
-        out.fields(*run_fields(run))
+        out.fields(*run_fields(run, api.config.host_label))
     return EXIT_OK
 
 

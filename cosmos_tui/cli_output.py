@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -115,14 +115,16 @@ def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[s
     return columns, rows
 
 
-def run_rows(runs: Sequence[RunRecord]) -> tuple[list[str], list[list[str]]]:
+def run_rows(
+    runs: Sequence[RunRecord], host_label: Callable[[str], str] = str
+) -> tuple[list[str], list[list[str]]]:
     columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration"]
     rows = [
         [
             r.run_id,
             r.prompt_id or "-",
             r.model_type,
-            r.host,
+            host_label(r.host),
             r.status,
             r.stage or "-",
             f"{r.progress:.0f}%",
@@ -151,12 +153,14 @@ def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[st
     return pairs, [("text", p.text), ("negative prompt", p.negative_prompt)]
 
 
-def run_fields(r: RunRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def run_fields(
+    r: RunRecord, host_label: Callable[[str], str] = str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     pairs = [
         ("id", r.run_id),
         ("prompt", r.prompt_id or "-"),
         ("model", r.model_type),
-        ("host", r.host),
+        ("host", host_label(r.host)),
         ("status", r.status),
         ("stage", f"{r.stage or '-'} ({r.progress:.0f}%)"),
         ("created", local_time(r.created_at)),

@@ -118,6 +118,11 @@ class Config:
                 f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.'
             ) from None
 
+    def host_label(self, name: str) -> str:
+        """A host's name as shown to users: simulated hosts say so."""
+        host = self.hosts.get(name)
+        return f"{name} (simulated)" if host is not None and host.simulated else name
+
     def _where(self) -> str:
         return str(self.source) if self.source else "configuration"
 
@@ -239,6 +244,9 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
             raise reader.fail(f'{prefix}.hostname is required when transport = "ssh".')
         if values["runtime"] == "docker" and not values["image"]:
             raise reader.fail(f'{prefix}.image is required when runtime = "docker".')
+        if values["transport"] == "local":
+            # On this machine remote_dir is a local path: resolve it like the others.
+            values["remote_dir"] = str(reader.path(values["remote_dir"]))
         values["docker_args"] = tuple(values["docker_args"])
         values["env"] = dict(values["env"])
         hosts[name] = HostConfig(name=name, **values)
@@ -307,7 +315,8 @@ def to_toml(config: Config) -> str:
     lines += ["", "[defaults.weights]", *_toml_pairs(weights)]
     for name, host in data["hosts"].items():
         env = host.pop("env")
-        lines += ["", f"[hosts.{name}]", *_toml_pairs(host)]
+        note = "  # simulated: cosmos-tui's stand-in for the model" if host["simulated"] else ""
+        lines += ["", f"[hosts.{name}]{note}", *_toml_pairs(host)]
         if env:
             lines += ["", f"[hosts.{name}.env]", *_toml_pairs(env)]
     return "\n".join(lines) + "\n"

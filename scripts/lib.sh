@@ -34,3 +34,28 @@ ensure_venv() {
         echo "$stamp" >> .venv/.cosmos-stamp
     fi
 }
+
+# ensure_system_packages: the integration tests drive a real sshd and dockerd and bake a busybox
+# image. As root with apt-get, install what is missing; otherwise say what to install.
+ensure_system_packages() {
+    local missing=()
+    [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
+    command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+    [ -x /usr/sbin/dockerd ] || command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+    if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q "ok installed"; then
+        missing+=(busybox-static)
+    fi
+    command -v dash >/dev/null 2>&1 || missing+=(dash)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing ${missing[*]} for the integration tests" >&2
+        apt-get update -qq >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+                "${missing[@]}" >/dev/null || {
+            echo "could not install ${missing[*]}; install them by hand (apt-get install -y ${missing[*]})." >&2
+            return 1
+        }
+    else
+        echo "missing for the integration tests: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+    fi
+}

@@ -197,3 +197,22 @@ def test_logs_go_to_a_file_not_the_terminal(config_file: Path) -> None:
     assert result.returncode == 0 and result.stderr == ""
     log_file = Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log"
     assert "created prompt" in log_file.read_text()
+
+
+def test_runs_on_a_simulated_host_are_marked(tmp_path: Path) -> None:
+    from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.config import load
+    from tests.conftest import write_config
+    from tests.helpers import add_run
+
+    config = write_config(
+        tmp_path,
+        '[hosts.sim]\ntransport = "local"\nremote_dir = "host"\nruntime = "process"\nsimulated = true\n',
+    )
+    with CosmosAPI(load(config)) as api:
+        p = api.create_prompt("x", DEMO)
+        run = add_run(api, p.prompt_id, host="sim")
+    listed = cli("run", "list", config=config)
+    assert "\tsim (simulated)\t" in listed.stdout
+    assert "host: sim (simulated)" in cli("run", "show", run.run_id, config=config).stdout
+    assert json.loads(cli("run", "show", run.run_id, "--json", config=config).stdout)["host"] == "sim"

@@ -146,9 +146,14 @@ def test_unknown_host_name_lists_the_known_ones(tmp_path: Path) -> None:
         config.host("other")
 
 
-def test_repo_config_toml_is_valid() -> None:
+def test_repo_config_toml_is_valid_and_defaults_to_the_simulated_host() -> None:
     config = cfg.load(REPO / "config.toml")
     assert config.paths.inputs == REPO / "inputs"
+    sim = config.host()
+    assert (sim.name, sim.transport, sim.runtime, sim.simulated) == ("sim", "local", "process", True)
+    assert sim.remote_dir == str(REPO / "outputs" / "sim-host")  # local: resolved like any path
+    assert config.host_label("sim") == "sim (simulated)"
+    assert "[hosts.sim]  # simulated" in cfg.to_toml(config)
 
 
 def test_show_round_trips_as_valid_toml(tmp_path: Path) -> None:

@@ -8,6 +8,20 @@ from cosmos_tui.tui.app import CosmosApp
 from tests.conftest import DEMO
 
 
+async def test_header_marks_a_simulated_host(tmp_path) -> None:
+    from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.config import load
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        'default_host = "sim"\n[paths]\ndatabase = "db.sqlite"\n'
+        '[hosts.sim]\ntransport = "local"\nremote_dir = "host"\nruntime = "process"\nsimulated = true\n'
+    )
+    app = CosmosApp(CosmosAPI(load(path)))
+    async with app.run_test(size=(120, 40)):
+        assert app.sub_title == "host: sim (simulated)"
+
+
 async def test_app_lists_prompts_loaded_in_a_worker(api) -> None:
     api.create_prompt("A [bold]lighthouse[/] in fog", DEMO)
     app = CosmosApp(api)

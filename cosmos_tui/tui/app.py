@@ -44,7 +44,8 @@ class CosmosApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        host = self.api.config.default_host or "no host configured"
+        config = self.api.config
+        host = config.host_label(config.default_host) if config.default_host else "no host configured"
         self.sub_title = f"host: {host}"
         table = self.query_one("#prompts", DataTable)
         table.add_columns("id", "name", "text", "controls", "runs", "last", "created")
