@@ -129,3 +129,21 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if HARNESS_TIMES:
         parts = ", ".join(f"{k} {v:.2f} s" for k, v in HARNESS_TIMES.items())
         terminalreporter.write_line(f"harness start-up: {parts}")
+
+
+@pytest.fixture
+def hosts_config(tmp_path: Path, harness) -> Path:
+    """A config with both ready hosts: `test` (ssh + docker on the harness) and `local` (process)."""
+    from tests.harness import local_host_table
+
+    folder = tmp_path / "hosts-project"
+    folder.mkdir()
+    body = (
+        'default_host = "test"\n'
+        '[paths]\ninputs = "inputs"\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+        + harness.host_table("test", remote_dir=tmp_path / "remote-ssh")
+        + local_host_table("local", tmp_path / "remote-local")
+    )
+    path = folder / "config.toml"
+    path.write_text(body, encoding="utf-8")
+    return path

@@ -328,7 +328,26 @@ class Harness:
             "simulated": True,
             **extra,
         }
-        from cosmos_tui.config import toml_value
+        return toml_table(f"hosts.{name}", values)
 
-        lines = [f"[hosts.{name}]"] + [f"{k} = {toml_value(v)}" for k, v in values.items()]
-        return "\n".join(lines) + "\n"
+
+def toml_table(header: str, values: dict[str, object]) -> str:
+    from cosmos_tui.config import toml_value
+
+    lines = [f"[{header}]"] + [f"{k} = {toml_value(v)}" for k, v in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def local_host_table(name: str, remote_dir: Path, speed: str = "0.001", **extra: object) -> str:
+    """A [hosts.NAME] table for a simulated host on this machine (local transport, process runtime)."""
+    values: dict[str, object] = {
+        "transport": "local",
+        "remote_dir": str(remote_dir),
+        "runtime": "process",
+        "gpus": "",
+        "simulated": True,
+        **extra,
+    }
+    return toml_table(f"hosts.{name}", values) + toml_table(
+        f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed}
+    )

@@ -118,3 +118,13 @@ def test_a_harness_shuts_down_leaving_nothing_behind() -> None:
     assert not any(pid_alive(pid) for pid in daemons)
     own.cleanup_files()
     assert not own.root.exists()
+
+
+def test_the_ready_host_configurations_validate(hosts_config: Path) -> None:
+    from cosmos_tui.config import load
+
+    config = load(hosts_config)
+    ssh_host, local = config.hosts["test"], config.hosts["local"]
+    assert (ssh_host.transport, ssh_host.runtime, ssh_host.simulated) == ("ssh", "docker", True)
+    assert ssh_host.known_hosts is not None and ssh_host.key_file is not None
+    assert (local.transport, local.runtime, local.env["COSMOS_SIM_SPEED"]) == ("local", "process", "0.001")
