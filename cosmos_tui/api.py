@@ -10,20 +10,23 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-from collections.abc import Callable, Iterable
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cosmos_tui import ids
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
-from cosmos_tui.errors import UsageError
+from cosmos_tui.errors import OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
     STATUSES,
     Dashboard,
     DeleteResult,
+    HostStatus,
     PromptRecord,
     RunRecord,
 )
@@ -34,6 +37,9 @@ from cosmos_tui.store import runs as run_queries
 from cosmos_tui.store.lookup import resolve
 from cosmos_tui.store.models import Prompt, Run
 from cosmos_tui.videos import find_video_dir, validate_video_dir
+
+if TYPE_CHECKING:
+    from cosmos_tui.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +69,7 @@ class CosmosAPI:
         self.config = config
         self._clock = clock or _utc_clock
         self._store: Store | None = None
+        self._engine: Engine | None = None
 
     @classmethod
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> CosmosAPI:
@@ -78,6 +85,9 @@ class CosmosAPI:
         return self._store
 
     def close(self) -> None:
+        if self._engine is not None:
+            self._engine.stop(wait=False)
+            self._engine = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -239,6 +249,170 @@ class CosmosAPI:
                 limit=limit,
                 offset=offset,
             )
+
+    # -- running ------------------------------------------------------------------------------
+
+    def execution_config(
+        self, prompt: PromptRecord, host: str, overrides: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Every generation option for a run: config defaults, then the prompt's, then overrides."""
+        from cosmos_tui.run_options import build_options
+
+        return build_options(self.config, self.config.host(host), prompt, overrides or {})
+
+    def run_inference(
+        self,
+        prompt_ids: Iterable[str],
+        overrides: dict[str, Any] | None = None,
+        host: str | None = None,
+        model_type: str = "transfer",
+    ) -> list[str]:
+        """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
+
+        Nothing executes until an engine picks the runs up (``execute`` or a worker).
+        """
+        from cosmos_tui.cosmos.base import adapter_for
+
+        host_config = self.config.host(host)
+        try:
+            adapter_for(model_type)
+        except NotImplementedError:
+            raise UsageError(f'the model type "{model_type}" cannot be run yet.') from None
+        prompts = [self.get_prompt(given) for given in prompt_ids]
+        if not prompts:
+            raise UsageError("no prompt given to run; pass at least one prompt ID.")
+        configs = [self.execution_config(p, host_config.name, overrides) for p in prompts]
+        run_ids = []
+        with self.store.guard(), self.store.db.atomic():
+            for prompt, options in zip(prompts, configs, strict=True):
+                record = run_queries.insert(
+                    self.store.db,
+                    self.config.paths.outputs,
+                    id=ids.new_id(ids.RUN),
+                    prompt=prompt.prompt_id,
+                    model_type=model_type,
+                    host=host_config.name,
+                    status="queued",
+                    config=options,
+                    created_at=self._now(),
+                )
+                run_ids.append(record.run_id)
+        log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
+        return run_ids
+
+    def engine(self) -> Engine:
+        """This process's engine (created on first use)."""
+        if self._engine is None:
+            from cosmos_tui.engine.engine import Engine
+
+            self._engine = Engine(self.config, self.store.db, clock=self._clock)
+        return self._engine
+
+    def execute(self, run_ids: list[str], *, detach: bool = False, timeout: float | None = None) -> bool:
+        """Execute these runs in this process (claiming them from the queue, or re-attaching to
+        them when their process is gone) and wait until they finish, or with ``detach`` until
+        they are started on the host. False on timeout."""
+        engine = self.engine()
+        wanted = [self.resolve_run_id(r) for r in run_ids]
+        hosts = {self.get_run(r).host for r in wanted}
+        engine.reconcile(only=wanted)
+        stop = threading.Event()
+
+        def work() -> None:
+            while not stop.is_set():
+                claimed = False
+                for host in hosts:
+                    claimed = engine.claim_and_submit(host, detach=detach) is not None or claimed
+                if not claimed:
+                    stop.wait(0.25)
+                    engine.reconcile(only=wanted)
+
+        worker = threading.Thread(target=work, name="execute", daemon=True)
+        worker.start()
+        try:
+            if detach:
+                return engine.wait(wanted, timeout, done=self._started)
+            return engine.wait(wanted, timeout)
+        finally:
+            stop.set()
+            worker.join(timeout=5)
+
+    def _started(self, run_id: str) -> bool:
+        run = self.get_run(run_id)
+        return run.is_terminal or (run.status == "running" and run.handle is not None)
+
+    def cancel_run(self, given: str) -> RunRecord:
+        """Cancel a run: a queued one at once; a started one with a graceful stop, then a kill."""
+        run_id = self.resolve_run_id(given)
+        with self.store.guard():
+            from cosmos_tui.store import lifecycle
+
+            if lifecycle.cancel_if_waiting(self.store.db, run_id, self._now()):
+                return self.get_run(run_id)
+            run = self.get_run(run_id)
+            if run.is_terminal:
+                raise OperationError(f"run {run_id} already ended ({run.status}); nothing to cancel.")
+            lifecycle.request_cancel(self.store.db, run_id, self._now())
+        engine = self.engine()
+        engine.cancel_event(run_id).set()
+        if run_id not in engine.executing():
+            # Nobody here executes it: if its process is gone, adopt it so the stop happens now.
+            engine.reconcile(only=[run_id])
+        return self.get_run(run_id)
+
+    def wait_run(self, given: str, timeout: float | None = None) -> RunRecord:
+        """Wait for a run to end, collecting it here if no live process owns it."""
+        run_id = self.resolve_run_id(given)
+        self.execute([run_id], timeout=timeout)
+        return self.get_run(run_id)
+
+    def read_log(self, given: str, follow: bool = False, poll: float = 0.1) -> Iterator[str]:
+        """The run's local log, line by line; with ``follow``, until the run has ended."""
+        run_id = self.resolve_run_id(given)
+        path = self.run_dir(run_id) / "run.log"
+        position = 0
+        partial = b""
+        while True:
+            if path.exists():
+                with path.open("rb") as handle:
+                    handle.seek(position)
+                    data = handle.read()
+                position += len(data)
+                partial += data
+                *lines, partial = partial.split(b"\n")
+                for line in lines:
+                    yield line.decode("utf-8", errors="replace")
+            if not follow:
+                break
+            if self.get_run(run_id).is_terminal:
+                if path.exists() and path.stat().st_size > position:
+                    continue
+                break
+            time.sleep(poll)
+        if partial:
+            yield partial.decode("utf-8", errors="replace")
+
+    def host_status(self, host: str | None = None) -> HostStatus:
+        """Reachability (or why not), GPUs from nvidia-smi, our containers, free disk in remote_dir."""
+        from cosmos_tui.host_status import probe
+
+        return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
+
+    def host_key(self, host: str) -> tuple[str, Any]:
+        """The host's SSH key fingerprint (and key), fetched without trusting it."""
+        from cosmos_tui.remote.ssh import fetch_host_key, fingerprint, target_for
+
+        config = self.config.host(host)
+        if config.transport != "ssh":
+            raise UsageError(f"host {config.name} is local; there is no host key to trust.")
+        key = fetch_host_key(target_for(config))
+        return f"{key.get_name()} {fingerprint(key)}", key
+
+    def trust_host(self, host: str, key: Any) -> Path:
+        """Record a host key (after the user confirmed its fingerprint) in known_hosts."""
+        from cosmos_tui.remote.ssh import record_host_key, target_for
+
+        return record_host_key(target_for(self.config.host(host)), key)
 
     # -- statistics ---------------------------------------------------------------------------
 

@@ -89,6 +89,8 @@ class HostConfig:
     env: Mapping[str, str]
     max_concurrent: int
     simulated: bool
+    hang_minutes: float = 30.0
+    stop_grace: int = 30
 
 
 @dataclass(frozen=True)

@@ -202,3 +202,39 @@ class DeleteResult:
     deleted_runs: list[str]
     removed_dirs: list[str]
     kept_dirs: list[str]
+
+
+@dataclass(frozen=True)
+class GpuStatus:
+    index: int
+    name: str
+    memory_total_mib: float
+    memory_used_mib: float
+    utilization: float
+    temperature_c: float
+    power_w: float | None
+    power_limit_w: float | None
+
+
+@dataclass(frozen=True)
+class ContainerStatus:
+    name: str
+    run_id: str
+    state: str
+    running_for: str
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    name: str
+    label: str
+    reachable: bool
+    reason: str | None = None
+    gpus: list[GpuStatus] = field(default_factory=list)
+    containers: list[ContainerStatus] = field(default_factory=list)
+    free_disk_bytes: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)

@@ -85,9 +85,20 @@ def _v2_stages_search_and_timing(db: SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+def _v3_cancel_and_input_hashes(db: SqliteDatabase) -> None:
+    """Cancel requests across processes, and a cache of input file hashes."""
+    migrator = SqliteMigrator(db)
+    migrate(migrator.add_column("run", "cancel_requested", Run.cancel_requested))
+    db.execute_sql(
+        'CREATE TABLE "input_hash" ("path" TEXT NOT NULL PRIMARY KEY, "size" INTEGER NOT NULL, '
+        '"mtime_ns" INTEGER NOT NULL, "sha256" VARCHAR(255) NOT NULL)'
+    )
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
+    _v3_cancel_and_input_hashes,
 )
 LATEST = len(STEPS)
 

@@ -59,6 +59,7 @@ class Run(BaseModel):
     updated_at = DateTimeField(null=True)
     last_log_at = DateTimeField(null=True)
     duration_seconds = FloatField(null=True)
+    cancel_requested = IntegerField(default=0)
 
 
 class RunStage(BaseModel):
@@ -73,4 +74,13 @@ class RunStage(BaseModel):
     seconds = FloatField(null=True)
 
 
-MODELS = (Prompt, Run, RunStage)
+class InputHash(BaseModel):
+    """sha256 of local input files, keyed by path and checked against size and mtime."""
+
+    path = TextField(primary_key=True)
+    size = IntegerField()
+    mtime_ns = IntegerField()
+    sha256 = CharField()
+
+
+MODELS = (Prompt, Run, RunStage, InputHash)

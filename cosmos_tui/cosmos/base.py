@@ -1,0 +1,101 @@
+"""What every model adapter provides, and the log-reading pieces they share.
+
+An adapter knows its model's spec format, command line, log stages, outputs and failure
+wording. The engine never branches on the model type; adding a model is one module in this
+package that defines ``ADAPTER`` (see ``adapter_for``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+LOGURU = re.compile(
+    r"^\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
+)
+TQDM = re.compile(r"(\d+)%\|.*?\| (\d+)/(\d+) \[")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    default_seconds: float
+    per_clip: bool = False
+
+
+@dataclass(frozen=True)
+class LogEvent:
+    """What a log line tells us: a stage began, the clip count/progress, or nothing."""
+
+    stage: str | None = None
+    clips_total: int | None = None
+    clips_done: int | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    error_class: str
+    message: str
+
+
+@dataclass
+class RunFiles:
+    """Paths relative to the host's remote_dir (the container's /workspace)."""
+
+    run_rel: str
+    inputs: dict[str, str] = field(default_factory=dict)  # local path -> remote relative path
+
+    @property
+    def spec_rel(self) -> str:
+        return f"{self.run_rel}/spec.json"
+
+    @property
+    def out_rel(self) -> str:
+        return f"{self.run_rel}/output"
+
+
+class ModelAdapter(Protocol):
+    model_type: str
+    stages: tuple[Stage, ...]
+
+    def local_inputs(self, config: dict[str, Any]) -> list[str]:
+        """Local files the run needs on the host."""
+
+    def build_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+        """The spec JSON the model reads."""
+
+    def command(self, config: dict[str, Any], files: RunFiles) -> str:
+        """The shell command that runs the model from remote_dir (output on stdout+stderr)."""
+
+    def output_patterns(self) -> tuple[str, ...]:
+        """Globs, relative to the output folder, of the files to fetch."""
+
+    def read_line(self, line: str) -> LogEvent | None:
+        """Stage and progress information in one log line."""
+
+    def classify(self, lines: list[str], exit_code: int | None) -> Failure:
+        """Why a run failed, from the end of its log and its exit code."""
+
+
+def adapter_for(model_type: str) -> ModelAdapter:
+    """The adapter module ``cosmos_tui.cosmos.<model_type>`` and its ``ADAPTER``."""
+    if not re.fullmatch(r"[a-z_]+", model_type):
+        raise ValueError(model_type)
+    try:
+        module = importlib.import_module(f"cosmos_tui.cosmos.{model_type}")
+    except ModuleNotFoundError:
+        raise NotImplementedError(f"no adapter for the model type {model_type}") from None
+    return module.ADAPTER
+
+
+def clean(line: str) -> str:
+    """A log line as shown and stored for reading: ANSI codes stripped, `\\r` updates folded."""
+    line = ANSI.sub("", line)
+    if "\r" in line:
+        parts = [p for p in line.split("\r") if p.strip()]
+        line = parts[-1] if parts else ""
+    return line

@@ -1,0 +1,155 @@
+"""NVIDIA Cosmos Transfer1: spec JSON, command line, log stages, outputs, failures.
+
+Facts honoured (DESIGN.md section 5): controls among vis/edge/depth/seg, a weight of 0 leaves a
+control out, a control without `input_control` is computed by the model from the input video;
+`--num_gpus` equals `--nproc_per_node`; outputs are output.mp4, output.txt and generated
+`<ctrl>_input_control_*.mp4` files.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from typing import Any
+
+from cosmos_tui.cosmos.base import LOGURU, TQDM, Failure, LogEvent, RunFiles, Stage
+
+SCRIPT = "cosmos_transfer1/diffusion/inference/transfer.py"
+CONTROLS = ("vis", "edge", "depth", "seg")
+CONTROL_INPUTS = {"edge": "edge", "depth": "depth", "seg": "seg"}  # control -> inputs key
+
+# Message prefixes (loguru lines) that start each stage, in the order the model prints them.
+STAGE_STARTS: tuple[tuple[str, str], ...] = (
+    ("Start creating base model", "load"),
+    ("Loading ctrl model", "load"),
+    ("running preprocessor", "preprocess"),
+    ("Running guardrail checks on all prompts", "guardrail"),
+    ("Running text embedding", "embed"),
+    ("Starting data augmentation", "augment"),
+    ("Starting latent encoding", "encode"),
+    ("Starting diffusion sampling", "diffusion"),
+    ("Starting VAE decode", "decode"),
+    ("Run guardrail on generated videos", "postguard"),
+    ("Saved video to", "save"),
+)
+
+GUARDRAIL = re.compile(r"GUARDRAIL BLOCKED: (.*)")
+OOM = re.compile(r"(torch\.OutOfMemoryError|CUDA out of memory|torch\.cuda\.OutOfMemoryError)")
+CKPT = re.compile(r"FileNotFoundError: .*No such file or directory: '([^']*checkpoints[^']*)'")
+PY_ERROR = re.compile(r"^(?:\[rank\d+\]: )?((?:\w+\.)*\w*(?:Error|Exception)): (.*)$")
+ARG_ERROR = re.compile(r"^(?:\[rank\d+\]: )?[\w.]+: error: (.*)$")
+SIGNAL = re.compile(r"SignalException: Process \d+ got signal: (\d+)")
+
+
+class TransferAdapter:
+    model_type = "transfer"
+    script = SCRIPT
+    stages = (
+        Stage("load", "loading model", 60),
+        Stage("preprocess", "computing controls", 20),
+        Stage("guardrail", "prompt guardrail", 8),
+        Stage("embed", "text embedding", 8),
+        Stage("augment", "data augmentation", 4),
+        Stage("encode", "latent encoding", 5, per_clip=True),
+        Stage("diffusion", "diffusion sampling", 280, per_clip=True),
+        Stage("decode", "VAE decode", 15, per_clip=True),
+        Stage("postguard", "output guardrail", 8),
+        Stage("save", "saving", 1),
+    )
+
+    def local_inputs(self, config: dict[str, Any]) -> list[str]:
+        inputs = config.get("inputs", {})
+        wanted = [inputs["video"]]
+        weights = config.get("weights", {})
+        for control, key in CONTROL_INPUTS.items():
+            if key in inputs and weights.get(control, 0) > 0:
+                wanted.append(inputs[key])
+        return wanted
+
+    def build_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+        inputs = config.get("inputs", {})
+        spec: dict[str, Any] = {
+            "prompt": config["prompt"],
+            "negative_prompt": config.get("negative_prompt", ""),
+            "input_video_path": files.inputs[inputs["video"]],
+            "sigma_max": float(config["sigma_max"]),
+            "seed": int(config["seed"]),
+        }
+        for control in CONTROLS:
+            weight = float(config.get("weights", {}).get(control, 0))
+            if weight <= 0:
+                continue  # a control left out is off
+            entry: dict[str, Any] = {"control_weight": weight}
+            key = CONTROL_INPUTS.get(control)
+            if key and key in inputs:
+                entry["input_control"] = files.inputs[inputs[key]]
+            spec[control] = entry
+        return spec
+
+    def command(self, config: dict[str, Any], files: RunFiles) -> str:
+        gpus = int(config.get("num_gpu", 1))
+        argv = [
+            "torchrun", f"--nproc_per_node={gpus}", "--nnodes=1", "--node_rank=0", self.script,
+            "--checkpoint_dir", "checkpoints",
+            "--video_save_folder", files.out_rel,
+            "--controlnet_specs", files.spec_rel,
+            "--offload_text_encoder_model", "--offload_guardrail_models",
+            "--num_gpus", str(gpus),
+            "--num_steps", str(int(config["num_steps"])),
+            "--guidance", repr(float(config["guidance"])),
+            "--seed", str(int(config["seed"])),
+            "--sigma_max", repr(float(config["sigma_max"])),
+            "--fps", str(int(config["fps"])),
+            "--blur_strength", str(config["blur_strength"]),
+            "--canny_threshold", str(config["canny_threshold"]),
+        ]
+        return " ".join(shlex.quote(a) for a in argv)
+
+    def output_patterns(self) -> tuple[str, ...]:
+        return ("output.mp4", "output.txt", "*_input_control_*.mp4")
+
+    def read_line(self, line: str) -> LogEvent | None:
+        match = LOGURU.match(line)
+        if match:
+            message = match.group(4)
+            for start, stage in STAGE_STARTS:
+                if message.startswith(start):
+                    return LogEvent(stage=stage)
+            return None
+        if "it/s]" in line or "s/it]" in line:
+            bars = TQDM.findall(line)
+            if bars:
+                _, done, total = bars[-1]
+                return LogEvent(clips_done=int(done), clips_total=int(total))
+        return None
+
+    def classify(self, lines: list[str], exit_code: int | None) -> Failure:
+        text = "\n".join(lines)
+        if match := GUARDRAIL.search(text):
+            return Failure("guardrail", f"the guardrail blocked this prompt ({match.group(1).strip()}); "
+                                        "reword the prompt and run it again.")
+        if OOM.search(text):
+            return Failure("oom", "the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
+                                  "inputs, or free the GPU of other jobs.")
+        if match := CKPT.search(text):
+            return Failure("missing_checkpoint", f"the model checkpoint {match.group(1)} is missing on the "
+                                                 "host; download the checkpoints into remote_dir/checkpoints.")
+        if match := SIGNAL.search(text):
+            return Failure("cancelled", f"the model was stopped by signal {match.group(1)}.")
+        for line in reversed(lines):
+            if match := ARG_ERROR.match(line):
+                return Failure("invalid_input", f"the model rejected its arguments: {match.group(1)}.")
+        for line in reversed(lines):
+            match = PY_ERROR.match(line)
+            if match and match.group(1).split(".")[-1] != "ChildFailedError":
+                kind = match.group(1).split(".")[-1]
+                klass = "invalid_input" if kind in ("ValueError", "FileNotFoundError", "KeyError",
+                                                    "JSONDecodeError", "AssertionError") else "unknown"
+                return Failure(klass, f"the model failed: {kind}: {match.group(2).strip()}")
+        if exit_code == 137:
+            return Failure("unknown", "the model was killed (exit code 137), often by the host's "
+                                      "out-of-memory killer; check the host's RAM.")
+        return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
+
+
+ADAPTER = TransferAdapter()

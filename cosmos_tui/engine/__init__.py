@@ -1,0 +1,1 @@
+"""The run lifecycle: claiming, executing, streaming, collecting, reconciling."""

@@ -1,0 +1,229 @@
+"""The engine: workers that claim queued runs and execute them, start-up reconciliation of runs
+left mid-flight by a dead process, cancel requests, and log listeners.
+
+A worker claims with one conditional UPDATE inside a write transaction that also counts the
+host's busy runs, so two processes never execute the same run and a host never runs more than
+its ``max_concurrent``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from cosmos_tui.config import Config
+from cosmos_tui.engine.executor import RunExecutor
+from cosmos_tui.engine.hosts import HostPool, sha256_file
+from cosmos_tui.store import lifecycle
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[str, list[bytes]], None]
+IDLE_POLL = 0.5
+
+
+def _process_start(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return "?"
+
+
+def owner_id() -> str:
+    """This process, in a form another process on the same machine can check for liveness."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid)}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    try:
+        hostname, pid_text, started = owner.rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if hostname != socket.gethostname():
+        return True  # another machine sharing the database: assume it is alive
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return _process_start(pid) == started
+
+
+class Engine:
+    def __init__(
+        self,
+        config: Config,
+        db: SqliteDatabase,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.config = config
+        self.db = db
+        self.outputs = config.paths.outputs
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self.owner = owner_id()
+        self.hosts = HostPool(config)
+        self._cancel: dict[str, threading.Event] = {}
+        self._listeners: dict[str, list[Listener]] = {}
+        self._finished = threading.Condition()
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._workers: list[threading.Thread] = []
+        self._mono0 = time.monotonic()
+        self._wall0 = self.now()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self._clock().astimezone(UTC).replace(tzinfo=None)
+
+    def wall(self, monotonic: float) -> datetime:
+        """A time.monotonic() reading as naive UTC wall time."""
+        return self._wall0 + timedelta(seconds=monotonic - self._mono0)
+
+    # -- plumbing for executors ------------------------------------------------------------------
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.outputs / f"run_{run_id}"
+
+    def hash_file(self, path: Path) -> str:
+        """sha256 of an input file, cached by path, size and mtime."""
+        info = path.stat()
+        key = str(path.resolve())
+        cached = lifecycle.cached_hash(key, info.st_size, info.st_mtime_ns)
+        if cached:
+            return cached
+        digest = sha256_file(path)
+        lifecycle.store_hash(self.db, key, info.st_size, info.st_mtime_ns, digest)
+        return digest
+
+    def cancel_event(self, run_id: str) -> threading.Event:
+        with self._lock:
+            return self._cancel.setdefault(run_id, threading.Event())
+
+    def subscribe(self, run_id: str, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.setdefault(run_id, []).append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners.get(run_id, []):
+                    self._listeners[run_id].remove(listener)
+
+        return unsubscribe
+
+    def publish(self, run_id: str, lines: list[bytes]) -> None:
+        with self._lock:
+            listeners = list(self._listeners.get(run_id, ()))
+        for listener in listeners:
+            try:
+                listener(run_id, lines)
+            except Exception:
+                log.exception("a log listener failed")
+
+    def notify_finished(self, run_id: str) -> None:
+        with self._finished:
+            self._finished.notify_all()
+
+    # -- executing -------------------------------------------------------------------------------
+
+    def submit(self, run_id: str, detach: bool = False) -> threading.Thread:
+        """Execute a run this process has claimed (or adopted), in its own thread."""
+        def target() -> None:
+            try:
+                RunExecutor(self, run_id, detach=detach).execute()
+            finally:
+                with self._lock:
+                    self._threads.pop(run_id, None)
+                self.notify_finished(run_id)
+
+        thread = threading.Thread(target=target, name=f"run-{run_id}", daemon=True)
+        with self._lock:
+            self._threads[run_id] = thread
+        thread.start()
+        return thread
+
+    def executing(self) -> list[str]:
+        with self._lock:
+            return list(self._threads)
+
+    def claim_and_submit(self, host: str, detach: bool = False) -> str | None:
+        max_concurrent = self.config.hosts[host].max_concurrent if host in self.config.hosts else 1
+        run_id = lifecycle.claim_next(self.db, host, max_concurrent, self.owner, self.now())
+        if run_id is not None:
+            log.info("claimed %s on %s", run_id, host)
+            self.submit(run_id, detach=detach)
+        return run_id
+
+    def reconcile(self, only: Iterable[str] | None = None) -> list[str]:
+        """Adopt runs left mid-flight by a process that is gone (or detached runs); resume them."""
+        wanted = set(only) if only is not None else None
+        adopted = []
+        for run_id, _host, owner in lifecycle.mid_flight():
+            if wanted is not None and run_id not in wanted:
+                continue
+            if owner == self.owner or owner_alive(owner):
+                continue
+            if lifecycle.adopt(self.db, run_id, owner, self.owner, self.now()):
+                log.info("re-attaching to %s (previous owner %s)", run_id, owner or "none")
+                adopted.append(run_id)
+                self.submit(run_id)
+        return adopted
+
+    def start_workers(self, hosts: Iterable[str] | None = None, detach: bool = False) -> None:
+        """Background workers that keep claiming queued runs for these hosts (default: all)."""
+        names = list(hosts) if hosts is not None else list(self.config.hosts)
+        for name in names:
+            thread = threading.Thread(
+                target=self._work, args=(name, detach), name=f"worker-{name}", daemon=True
+            )
+            self._workers.append(thread)
+            thread.start()
+
+    def _work(self, host: str, detach: bool) -> None:
+        while not self._stop.is_set():
+            try:
+                claimed = self.claim_and_submit(host, detach=detach)
+            except Exception:
+                log.exception("claiming on %s failed", host)
+                claimed = None
+            if claimed is None:
+                self._stop.wait(IDLE_POLL)
+
+    def wait(self, run_ids: Iterable[str], timeout: float | None = None,
+             done: Callable[[str], bool] | None = None) -> bool:
+        """Block until every run is terminal (or ``done`` says so); False on timeout."""
+        ids = list(run_ids)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        check = done or (lambda rid: lifecycle.row(rid).status not in lifecycle.BUSY + ("queued",))
+        while True:
+            if all(check(rid) for rid in ids):
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            with self._finished:
+                self._finished.wait(0.25)
+
+    def stop(self, wait: bool = True) -> None:
+        self._stop.set()
+        for thread in self._workers:
+            thread.join(timeout=5)
+        if wait:
+            with self._lock:
+                threads = list(self._threads.values())
+            for thread in threads:
+                thread.join(timeout=30)
+        self.hosts.close()

@@ -1,0 +1,420 @@
+"""One run through its lifecycle, as an explicit state machine:
+
+    claimed -> uploading -> starting -> running -> collecting -> completed | failed | cancelled
+
+Each step is written to the database before the next begins, so a process that dies anywhere
+can be replaced by another that picks the run up where the record says it stands.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
+from cosmos_tui.cosmos.progress import Tracker
+from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
+from cosmos_tui.errors import ConfigError, CosmosError, HostError
+from cosmos_tui.remote.transport import sh_join
+from cosmos_tui.store import lifecycle
+
+if TYPE_CHECKING:
+    from cosmos_tui.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+FLUSH_EVERY = 0.1  # seconds between spool flushes (and listener batches)
+PERSIST_EVERY = 0.5  # seconds between progress/position writes to the database
+CANCEL_CHECK_EVERY = 1.0
+TAIL_LINES = 400  # log lines kept in memory for classifying a failure
+
+
+@dataclass
+class Outcome:
+    status: str
+    exit_code: int | None
+    error_class: str | None
+    error_message: str | None
+
+
+class Spool:
+    """outputs/run_<id>/run.log: appended in batches, truncated back to a recorded size on resume."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        with path.open("ab"):
+            pass
+        if path.stat().st_size != size:
+            with path.open("r+b") as handle:
+                handle.truncate(size)
+        self.handle = path.open("ab")
+
+    def write(self, lines: list[bytes]) -> None:
+        self.handle.writelines(lines)
+
+    def flush(self) -> None:
+        self.handle.flush()
+
+    def close(self) -> None:
+        self.handle.close()
+
+
+class RunExecutor:
+    def __init__(self, engine: Engine, run_id: str, detach: bool = False) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.detach = detach
+        self.db = engine.db
+        self.cancel = engine.cancel_event(run_id)
+        self.tail: list[str] = []
+        self.run_dir = engine.run_dir(run_id)
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return self.engine.now()
+
+    def set(self, **fields: Any) -> None:
+        lifecycle.update(self.db, self.run_id, updated_at=self.now(), **fields)
+
+    def move(self, allowed: tuple[str, ...], status: str, **fields: Any) -> None:
+        if not lifecycle.transition(self.db, self.run_id, allowed, status=status, updated_at=self.now(), **fields):
+            raise _Gone()
+
+    def cancel_requested(self) -> bool:
+        if self.cancel.is_set():
+            return True
+        row = lifecycle.row(self.run_id)
+        if row.cancel_requested:
+            self.cancel.set()
+        return bool(row.cancel_requested)
+
+    # -- the state machine -----------------------------------------------------------------------
+
+    def execute(self) -> None:
+        try:
+            row = lifecycle.row(self.run_id)
+            try:
+                self.session = self.engine.hosts.get(row.host)
+            except ConfigError:
+                self.finish(Outcome("failed", None, "ssh", f"the host {row.host} is no longer in the "
+                                    "configuration; add it back to collect this run."))
+                return
+            self.runtime = runtime_for(self.session)
+            self.adapter = adapter_for(row.model_type)
+            self.config = dict(row.config or {})
+            self.files = RunFiles(self.session.run_rel(self.run_id))
+            status = row.status
+            if status in ("claimed", "uploading"):
+                if self.cancel_requested():
+                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
+                    return
+                self.upload()
+                status = "starting"
+            if status == "starting":
+                if self.cancel_requested():
+                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
+                    return
+                self.start()
+                status = "running"
+            if self.detach:
+                self.set(claimed_by=None)
+                return
+            if status == "running":
+                self.stream()
+            self.collect()
+        except _Gone:
+            log.info("run %s was finished elsewhere", self.run_id)
+        except _InputMissing as exc:
+            self.fail("invalid_input", str(exc))
+        except HostError as exc:
+            self.fail("ssh", str(exc))
+        except DockerError as exc:
+            self.fail("docker", f"docker on host {self.session.name} failed: {exc}; check the docker "
+                                "command and image in the config.")
+        except CosmosError as exc:
+            self.fail("unknown", str(exc))
+        except Exception as exc:  # a bug: keep the run's record honest, then let it be logged
+            log.exception("run %s failed inside cosmos-tui", self.run_id)
+            self.fail("unknown", f"cosmos-tui failed while executing the run ({type(exc).__name__}: {exc}).")
+
+    def upload(self) -> None:
+        self.move(("claimed", "uploading"), "uploading", started_at=self.now(), stage="uploading")
+        self.session.ensure_simulator()
+        local = [Path(p) for p in self.adapter.local_inputs(self.config)]
+        for path in local:
+            if not path.is_file():
+                raise _InputMissing(path)
+        self.files.inputs = self.session.prepare_run(self.run_id, local, self.engine.hash_file)
+        spec = self.adapter.build_spec(self.config, self.files)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        spec_path = self.run_dir / "spec.json"
+        spec_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        self.session.transport.upload(spec_path, self.session.abs(self.files.spec_rel))
+        self.config["_files"] = self.files.inputs
+        self.move(("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel),
+                  config=self.config)
+
+    def start(self) -> None:
+        self.files.inputs = dict(self.config.get("_files", {}))
+        handle = self.runtime.find(self.run_id)
+        if handle is None:
+            command = self.adapter.command(self.config, self.files)
+            handle = self.runtime.start(self.run_id, command)
+        now = self.now()
+        self.move(("starting",), "running", handle=handle, last_log_at=now, stage="starting")
+        log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
+
+    def stream(self) -> None:
+        row = lifecycle.row(self.run_id)
+        handle = row.handle
+        position = Position.loads(row.log_position)
+        spool = Spool(self.run_dir / "run.log", position.size)
+        tracker = Tracker(self.adapter.stages, lifecycle.learned_stage_seconds(row.host, row.model_type))
+        self._replay(tracker)
+        last_data = time.monotonic()
+        hang_after = self.session.host_hang_seconds
+        flagged = row.error_class == "hang"
+        stopping: threading.Thread | None = None
+        last_flush = last_persist = last_cancel_check = time.monotonic()
+        pending: list[bytes] = []
+        try:
+            while True:
+                stream, decoder = self.runtime.follow(self.run_id, handle, position)
+                ended = False
+                try:
+                    while True:
+                        try:
+                            data = stream.read(FLUSH_EVERY)
+                        except HostError as exc:
+                            log.info("log stream of %s interrupted: %s", self.run_id, exc)
+                            break
+                        now = time.monotonic()
+                        if data == b"":
+                            ended = True
+                            break
+                        if data:
+                            last_data = now
+                            lines = decoder.feed(data)
+                            if lines:
+                                pending.extend(lines)
+                                self._read(lines, tracker)
+                            if flagged:
+                                flagged = False
+                                self.set(error_class=None, error_message=None)
+                        if pending and (now - last_flush >= FLUSH_EVERY or len(pending) > 20000):
+                            spool.write(pending)
+                            spool.flush()
+                            self.engine.publish(self.run_id, pending)
+                            pending = []
+                            last_flush = now
+                        if now - last_persist >= PERSIST_EVERY and not pending:
+                            self._persist(tracker, position, last_data)
+                            last_persist = now
+                        if now - last_cancel_check >= CANCEL_CHECK_EVERY:
+                            last_cancel_check = now
+                            if stopping is None and self.cancel_requested():
+                                stopping = threading.Thread(
+                                    target=self._stop, args=(handle,), daemon=True, name=f"stop-{self.run_id}"
+                                )
+                                stopping.start()
+                            if not flagged and now - last_data > hang_after:
+                                flagged = True
+                                minutes = hang_after / 60
+                                self.set(error_class="hang", error_message=(
+                                    f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL "
+                                    f"hangs look like this); cancel it with `cosmos-tui run cancel {self.run_id}`."
+                                ))
+                finally:
+                    stream.close()
+                    if pending:
+                        spool.write(pending)
+                        spool.flush()
+                        self.engine.publish(self.run_id, pending)
+                        pending = []
+                    self._persist(tracker, position, last_data)
+                if ended:
+                    state = self.runtime.state(self.run_id, handle)
+                    if state.status == "running":
+                        continue  # the stream ended early (a dropped link, say): follow again
+                    rest = decoder.flush() if hasattr(decoder, "flush") else []
+                    if rest:
+                        spool.write(rest)
+                        spool.flush()
+                        self.engine.publish(self.run_id, rest)
+                        self._read(rest, tracker)
+                        self._persist(tracker, position, last_data)
+                    break
+                time.sleep(0.2)  # the link dropped: the next follow reconnects with backoff
+        finally:
+            tracker.finish(time.monotonic())
+            self._record_stages(tracker)
+            spool.close()
+            if stopping is not None:
+                stopping.join(timeout=120)
+
+    def _stop(self, handle: str) -> None:
+        try:
+            self.runtime.stop(self.run_id, handle, self.session.host_stop_grace)
+        except CosmosError as exc:
+            log.warning("stopping %s failed: %s", self.run_id, exc)
+
+    def _replay(self, tracker: Tracker) -> None:
+        """Rebuild stage state from the spool when resuming a run."""
+        path = self.run_dir / "run.log"
+        if not path.exists():
+            return
+        now = time.monotonic()
+        with path.open("rb") as handle:
+            for raw in handle:
+                text = clean(raw.decode("utf-8", errors="replace").rstrip("\n"))
+                event = self.adapter.read_line(text)
+                if event is not None:
+                    tracker.feed(event, now)
+                self._keep_tail(text)
+
+    def _keep_tail(self, text: str) -> None:
+        self.tail.append(text)
+        if len(self.tail) > TAIL_LINES * 2:
+            del self.tail[:-TAIL_LINES]
+
+    def _read(self, lines: list[bytes], tracker: Tracker) -> None:
+        now = time.monotonic()
+        for raw in lines:
+            text = clean(raw.decode("utf-8", errors="replace").rstrip("\n"))
+            self._keep_tail(text)
+            event = self.adapter.read_line(text)
+            if event is not None and tracker.feed(event, now) and len(tracker.spans) > 1:
+                self._record_span(tracker, tracker.spans[-2])
+
+    def _record_span(self, tracker: Tracker, span: Any) -> None:
+        started = self.engine.wall(span.started)
+        finished = self.engine.wall(span.finished) if span.finished is not None else None
+        lifecycle.record_stage(self.db, self.run_id, span.stage, span.seq, started, finished)
+
+    def _record_stages(self, tracker: Tracker) -> None:
+        if tracker.spans and tracker.spans[-1].finished is not None:
+            self._record_span(tracker, tracker.spans[-1])
+
+    def _persist(self, tracker: Tracker, position: Position, last_data: float) -> None:
+        now = time.monotonic()
+        current = tracker.current
+        self.set(
+            log_position=position.dumps(),
+            stage=current.stage if current else "starting",
+            progress=round(tracker.progress(now), 1),
+            last_log_at=self.engine.wall(last_data),
+        )
+
+    def collect(self) -> None:
+        row = lifecycle.row(self.run_id)
+        if row.status == "running":
+            self.move(("running",), "collecting", stage="collecting")
+        handle = row.handle or ""
+        state = self.runtime.state(self.run_id, handle)
+        deadline = time.monotonic() + 60
+        while state.status == "running" and time.monotonic() < deadline:
+            time.sleep(0.5)
+            state = self.runtime.state(self.run_id, handle)
+        outputs = self._download_outputs()
+        outcome = self._judge(state, outputs)
+        if state.status != "running":
+            try:
+                self.runtime.cleanup(self.run_id, handle)
+            except CosmosError as exc:
+                log.warning("cleanup of %s failed: %s", self.run_id, exc)
+        self.finish(outcome, outputs)
+
+    def _download_outputs(self) -> list[str]:
+        out_dir = self.session.abs(self.files.out_rel)
+        patterns = " ".join(self.adapter.output_patterns())
+        listing = self.session.transport.run(
+            f"cd {sh_join([out_dir])} 2>/dev/null && for f in {patterns}; do [ -f \"$f\" ] && echo \"$f\"; done; true",
+            timeout=60,
+        )
+        fetched = []
+        for name in listing.text.split("\n"):
+            if not name or "/" in name:
+                continue
+            target = self.run_dir / name
+            self.session.transport.download(f"{out_dir}/{name}", target)
+            fetched.append(str(target))
+        for extra in ("run.log", "spec.json"):
+            path = self.run_dir / extra
+            if path.exists():
+                fetched.append(str(path))
+        return fetched
+
+    def _judge(self, state: State, outputs: list[str]) -> Outcome:
+        row = lifecycle.row(self.run_id)
+        code = state.exit_code
+        if row.cancel_requested or self.cancel.is_set():
+            if row.error_class == "hang":
+                return Outcome("cancelled", code, "hang", row.error_message)
+            return Outcome("cancelled", code, "cancelled", "cancelled by the user; the partial log is kept.")
+        if state.status == "gone":
+            return Outcome("failed", None, "docker" if self.session.host.runtime == "docker" else "unknown",
+                           "the model's container or process vanished before it finished; its log up to "
+                           "then is kept.")
+        if state.oom_killed:
+            return Outcome("failed", code, "oom", "the container was killed for using too much memory; "
+                                                  "give it more RAM or use smaller inputs.")
+        has_video = any(Path(p).name == "output.mp4" for p in outputs)
+        if code == 0 and has_video:
+            return Outcome("completed", 0, None, None)
+        failure = self.adapter.classify(self.tail[-TAIL_LINES:], code)
+        if code == 0:
+            return Outcome("failed", 0, "unknown", "the model exited normally but wrote no output.mp4; "
+                                                   "see the run log.")
+        return Outcome("failed", code, failure.error_class, failure.message)
+
+    def finish(self, outcome: Outcome, outputs: list[str] | None = None) -> None:
+        row = lifecycle.row(self.run_id)
+        now = self.now()
+        duration = (now - row.started_at).total_seconds() if row.started_at else None
+        fields: dict[str, Any] = dict(
+            status=outcome.status, finished_at=now, exit_code=outcome.exit_code,
+            error_class=outcome.error_class, error_message=outcome.error_message,
+            claimed_by=None, duration_seconds=duration,
+        )
+        if outputs is not None:
+            fields["outputs"] = outputs
+        if outcome.status == "completed":
+            fields.update(progress=100.0, stage="done")
+        if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):
+            return
+        log.info("run %s %s (%s)", self.run_id, outcome.status, outcome.error_class or "ok")
+        self.engine.notify_finished(self.run_id)
+
+    def fail(self, error_class: str, message: str) -> None:
+        """Our own failure (not the model's): note it in the run log, keep what exists."""
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            with (self.run_dir / "run.log").open("a", encoding="utf-8") as handle:
+                handle.write(f"cosmos-tui: {message}\n")
+        except OSError:
+            pass
+        outputs = [str(p) for p in (self.run_dir / "run.log", self.run_dir / "spec.json") if p.exists()]
+        cancelled = self.cancel.is_set()
+        self.finish(Outcome("cancelled" if cancelled else "failed", None,
+                            "cancelled" if cancelled else error_class, message), outputs)
+
+
+class _Gone(Exception):
+    """The run left the expected state (finished or taken over elsewhere)."""
+
+
+class _InputMissing(CosmosError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"the input video {path} is missing; restore it or create the prompt again.")
+
+
+Listener = Callable[[str, list[bytes]], None]

@@ -1,0 +1,240 @@
+"""Starting, following, inspecting and stopping the model on a host, for each runtime.
+
+Both runtimes resume a log stream exactly: docker by the last timestamp seen (and how many lines
+carried it), the process runtime by byte offset. The local spool file is truncated back to the
+size recorded with the position, so a crash between writing and recording never duplicates lines.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Protocol
+
+from cosmos_tui.engine.hosts import HostSession
+from cosmos_tui.errors import HostError, OperationError
+from cosmos_tui.remote import docker, process
+from cosmos_tui.remote.transport import Stream, sh_join
+
+
+class DockerError(OperationError):
+    """docker on the host failed (daemon down, image missing, bad arguments)."""
+
+
+@dataclass
+class Position:
+    """Where the local spool stands: its size, and the runtime's resume point."""
+
+    size: int = 0
+    since: str | None = None  # docker: timestamp of the last line written
+    same: int = 0  # docker: lines written that carry exactly that timestamp
+
+    def dumps(self) -> str:
+        return json.dumps({"size": self.size, "since": self.since, "same": self.same})
+
+    @classmethod
+    def loads(cls, text: str | None) -> Position:
+        if not text:
+            return cls()
+        data = json.loads(text)
+        return cls(int(data.get("size", 0)), data.get("since"), int(data.get("same", 0)))
+
+
+@dataclass(frozen=True)
+class State:
+    status: str  # running | exited | gone
+    exit_code: int | None = None
+    oom_killed: bool = False
+
+
+class LineDecoder(Protocol):
+    def feed(self, data: bytes) -> list[bytes]:
+        """Complete log lines (with their newline) ready for the spool, position updated."""
+
+
+class Runtime(Protocol):
+    def start(self, run_id: str, command: str) -> str: ...
+    def find(self, run_id: str) -> str | None: ...
+    def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]: ...
+    def state(self, run_id: str, handle: str) -> State: ...
+    def stop(self, run_id: str, handle: str, grace: int) -> None: ...
+    def cleanup(self, run_id: str, handle: str) -> None: ...
+
+
+def model_env(session: HostSession, workdir: str) -> dict[str, str]:
+    env = dict(session.host.env)
+    env.setdefault("PYTHONPATH", workdir)
+    return env
+
+
+def ts_key(stamp: str | None) -> str:
+    """Docker trims trailing zeros from nanoseconds; pad them so stamps compare as text."""
+    if not stamp:
+        return ""
+    head, dot, frac = stamp.rstrip("Z").partition(".")
+    return f"{head}.{frac.ljust(9, '0')}Z" if dot else f"{head}.000000000Z"
+
+
+class DockerLines:
+    """`docker logs --timestamps` output -> spool lines; skips what the spool already has."""
+
+    def __init__(self, position: Position) -> None:
+        self.position = position
+        self.skip_ts = ts_key(position.since) if position.since else None
+        self.skip_left = position.same
+        self.buffer = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self.buffer += data
+        *complete, self.buffer = self.buffer.split(b"\n")
+        out = []
+        for raw in complete:
+            stamp, _, content = raw.partition(b" ")
+            ts = stamp.decode("ascii", errors="replace")
+            if self.skip_ts is not None:
+                key = ts_key(ts)
+                if key < self.skip_ts:
+                    continue
+                if key == self.skip_ts and self.skip_left > 0:
+                    self.skip_left -= 1
+                    continue
+                self.skip_ts = None
+            line = content + b"\n"
+            if ts == self.position.since:
+                self.position.same += 1
+            else:
+                self.position.since, self.position.same = ts, 1
+            self.position.size += len(line)
+            out.append(line)
+        return out
+
+
+class ByteLines:
+    """A byte stream from an offset -> spool lines (a partial last line waits for its newline)."""
+
+    def __init__(self, position: Position) -> None:
+        self.position = position
+        self.buffer = b""
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self.buffer += data
+        cut = self.buffer.rfind(b"\n")
+        if cut < 0:
+            return []
+        ready, self.buffer = self.buffer[: cut + 1], self.buffer[cut + 1 :]
+        lines = ready.splitlines(keepends=True)
+        self.position.size += len(ready)
+        return lines
+
+    def flush(self) -> list[bytes]:
+        if not self.buffer:
+            return []
+        tail, self.buffer = self.buffer, b""
+        self.position.size += len(tail)
+        return [tail]
+
+
+class DockerRuntime:
+    def __init__(self, session: HostSession) -> None:
+        self.session = session
+        self.docker = session.host.docker
+
+    def _run(self, argv: list[str], timeout: float = 120) -> str:
+        result = self.session.transport.run(sh_join(argv), timeout=timeout)
+        if not result.ok:
+            raise DockerError(result.error_text)
+        return result.text
+
+    def start(self, run_id: str, command: str) -> str:
+        host = self.session.host
+        argv = docker.run_argv(
+            self.docker,
+            run_id=run_id,
+            image=host.image,
+            remote_dir=self.session.remote_dir,
+            # Everything on stdout: one stream keeps stdout and stderr lines in their real order.
+            command=f"exec {command} 2>&1",
+            gpus=host.gpus,
+            docker_args=host.docker_args,
+            env=model_env(self.session, docker.WORKSPACE),
+        )
+        return self._run(argv).strip()
+
+    def find(self, run_id: str) -> str | None:
+        result = self.session.transport.run(sh_join(docker.inspect_argv(self.docker, run_id)), timeout=60)
+        return docker.container_name(run_id) if result.ok else None
+
+    def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
+        argv = docker.logs_argv(self.docker, run_id, since=position.since)
+        stream = self.session.transport.open_stream(sh_join(argv))
+        return stream, DockerLines(position)
+
+    def state(self, run_id: str, handle: str) -> State:
+        result = self.session.transport.run(sh_join(docker.inspect_argv(self.docker, run_id)), timeout=60)
+        if not result.ok:
+            if "No such" in result.error_text or "no such" in result.error_text:
+                return State("gone")
+            raise DockerError(result.error_text)
+        parsed = docker.parse_inspect(result.text)
+        if parsed is None:
+            raise DockerError(f"unexpected docker inspect output: {result.text.strip()[:200]}")
+        status, code, oom = parsed
+        if status in ("exited", "dead"):
+            return State("exited", code, oom)
+        return State("running")
+
+    def stop(self, run_id: str, handle: str, grace: int) -> None:
+        self.session.transport.run(sh_join(docker.stop_argv(self.docker, run_id, grace)), timeout=grace + 60)
+
+    def cleanup(self, run_id: str, handle: str) -> None:
+        self.session.transport.run(sh_join(docker.rm_argv(self.docker, run_id)), timeout=60)
+
+
+class ProcessRuntime:
+    def __init__(self, session: HostSession) -> None:
+        self.session = session
+
+    def _run_dir(self, run_id: str) -> str:
+        return self.session.abs(self.session.run_rel(run_id))
+
+    def start(self, run_id: str, command: str) -> str:
+        env = model_env(self.session, self.session.remote_dir)
+        if self.session.host.simulated:
+            env["PATH"] = f"{self.session.sim_bin()}:" + env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+        script = process.start_command(self._run_dir(run_id), self.session.remote_dir, command, env)
+        result = self.session.transport.run(script, timeout=60)
+        pid = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+        if not result.ok or not pid.isdigit():
+            raise HostError(f"could not start the model on host {self.session.name} ({result.error_text}).")
+        return pid
+
+    def find(self, run_id: str) -> str | None:
+        return None  # the wrapper's pid is only known once start() returns
+
+    def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
+        command = process.follow_command(self._run_dir(run_id), position.size, handle)
+        return self.session.transport.open_stream(command), ByteLines(position)
+
+    def state(self, run_id: str, handle: str) -> State:
+        result = self.session.transport.run(process.state_command(self._run_dir(run_id), handle), timeout=60)
+        words = result.text.split()
+        if words[:1] == ["exited"] and len(words) > 1 and words[1].lstrip("-").isdigit():
+            return State("exited", int(words[1]))
+        if words[:1] == ["running"]:
+            return State("running")
+        return State("gone")
+
+    def stop(self, run_id: str, handle: str, grace: int) -> None:
+        self.session.transport.run(process.stop_command(self._run_dir(run_id), handle, grace), timeout=grace + 60)
+
+    def cleanup(self, run_id: str, handle: str) -> None:
+        return None  # the run folder keeps the log and outputs; nothing else to remove
+
+
+def runtime_for(session: HostSession) -> Runtime:
+    return DockerRuntime(session) if session.host.runtime == "docker" else ProcessRuntime(session)
+
+
+def quote(text: str) -> str:
+    return shlex.quote(text)

@@ -1,0 +1,41 @@
+"""What a host looks like right now: reachable or why not, its GPUs, our containers, free disk."""
+
+from __future__ import annotations
+
+import shlex
+
+from cosmos_tui.config import Config
+from cosmos_tui.engine.hosts import HostSession
+from cosmos_tui.errors import CosmosError
+from cosmos_tui.records import ContainerStatus, GpuStatus, HostStatus
+from cosmos_tui.remote import docker, gpus
+from cosmos_tui.remote.transport import sh_join
+
+
+def probe(session: HostSession, config: Config) -> HostStatus:
+    host = session.host
+    label = config.host_label(host.name)
+    try:
+        session.transport.check()
+        if host.simulated:
+            session.ensure_simulator()
+            env = " ".join(
+                f"{k}={shlex.quote(v)}" for k, v in host.env.items() if k.startswith("COSMOS_SIM_")
+            )
+            smi = f"{env} {shlex.quote(session.sim_bin() + '/nvidia-smi')}"
+            command = smi + gpus.QUERY.removeprefix("nvidia-smi")
+        else:
+            command = gpus.QUERY
+        result = session.transport.run(command, timeout=30)
+        gpu_list = [GpuStatus(**vars(g)) for g in gpus.parse(result.text)] if result.ok else []
+        containers: list[ContainerStatus] = []
+        if host.runtime == "docker":
+            listing = session.transport.run(sh_join(docker.ps_argv(host.docker)), timeout=60)
+            for line in listing.text.splitlines():
+                parts = line.split("\t")
+                if len(parts) == 4:
+                    containers.append(ContainerStatus(*parts))
+        reason = None if result.ok else f"nvidia-smi failed: {result.error_text}"
+        return HostStatus(host.name, label, True, reason, gpu_list, containers, session.free_disk_bytes())
+    except CosmosError as exc:
+        return HostStatus(host.name, label, False, str(exc))

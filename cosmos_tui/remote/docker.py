@@ -1,0 +1,100 @@
+"""The docker runtime: pure functions that build docker command lines (argv lists).
+
+The host's `docker` setting is used verbatim as the prefix (`docker`, `sudo docker`,
+`docker -H unix:///...`). Every container we start has our label and a name derived from the
+run ID, so it can be found again after a crash and nothing else is ever touched.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping, Sequence
+
+LABEL = "cosmos-tui.run_id"
+WORKSPACE = "/workspace"
+INSPECT_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}"
+
+
+def prefix(docker: str) -> list[str]:
+    return shlex.split(docker)
+
+
+def container_name(run_id: str) -> str:
+    return f"cosmos-{run_id}"
+
+
+def gpus_value(gpus: str) -> str | None:
+    """`all`, a count, or a device list (which docker wants quoted inside the value)."""
+    gpus = gpus.strip()
+    if not gpus:
+        return None
+    if gpus == "all" or gpus.isdigit():
+        return gpus
+    return f'"device={gpus}"'
+
+
+def run_argv(
+    docker: str,
+    *,
+    run_id: str,
+    image: str,
+    remote_dir: str,
+    command: str,
+    gpus: str = "all",
+    docker_args: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> list[str]:
+    """`docker run -d` of the model; ``command`` runs under `bash -lc` in /workspace."""
+    argv = [*prefix(docker), "run", "-d", "--name", container_name(run_id), "--label", f"{LABEL}={run_id}"]
+    value = gpus_value(gpus)
+    if value:
+        argv += ["--gpus", value]
+    argv += ["--ipc=host", *docker_args, "-v", f"{remote_dir}:{WORKSPACE}", "-w", WORKSPACE]
+    for key, val in (env or {}).items():
+        argv += ["-e", f"{key}={val}"]
+    argv += [image, "bash", "-lc", command]
+    return argv
+
+
+def logs_argv(docker: str, run_id: str, since: str | None = None, follow: bool = True) -> list[str]:
+    argv = [*prefix(docker), "logs", "--timestamps"]
+    if follow:
+        argv.append("-f")
+    if since:
+        argv += ["--since", since]
+    return [*argv, container_name(run_id)]
+
+
+def inspect_argv(docker: str, run_id: str) -> list[str]:
+    return [*prefix(docker), "inspect", "-f", INSPECT_FORMAT, container_name(run_id)]
+
+
+def stop_argv(docker: str, run_id: str, grace: int) -> list[str]:
+    return [*prefix(docker), "stop", "-t", str(grace), container_name(run_id)]
+
+
+def kill_argv(docker: str, run_id: str) -> list[str]:
+    return [*prefix(docker), "kill", container_name(run_id)]
+
+
+def rm_argv(docker: str, run_id: str) -> list[str]:
+    return [*prefix(docker), "rm", "-f", container_name(run_id)]
+
+
+def ps_argv(docker: str) -> list[str]:
+    """Our containers only: name, run ID, state, and how long ago each was created."""
+    return [
+        *prefix(docker), "ps", "-a", "--filter", f"label={LABEL}", "--format",
+        '{{.Names}}\t{{.Label "' + LABEL + '"}}\t{{.State}}\t{{.RunningFor}}',
+    ]
+
+
+def parse_inspect(text: str) -> tuple[str, int, bool] | None:
+    """(status, exit code, OOM-killed) from INSPECT_FORMAT output; None if unreadable."""
+    parts = text.split()
+    if len(parts) != 3:
+        return None
+    try:
+        return parts[0], int(parts[1]), parts[2] == "true"
+    except ValueError:
+        return None

@@ -1,0 +1,57 @@
+"""The generation options of a run: config defaults, then the prompt's own parameters, then the
+overrides given for this run, each checked like the config file's keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cosmos_tui.config import Config, HostConfig
+from cosmos_tui.config_schema import CONTROLS, DEFAULTS_KEYS, WEIGHT_KEYS, Key, at_least, check_value
+from cosmos_tui.errors import UsageError
+from cosmos_tui.records import PromptRecord
+
+TUNABLE = {k.name: k for k in DEFAULTS_KEYS if k.name != "negative_prompt"}
+NUM_GPU = Key("num_gpu", "int", 1, "GPUs for the run", check=at_least(1))
+WEIGHTS = {k.name: k for k in WEIGHT_KEYS}
+
+
+def _check(key: Key, value: Any, where: str) -> Any:
+    checked, problem = check_value(key, value)
+    if problem:
+        raise UsageError(f"{where}{key.name} = {value!r} is not allowed; use {problem}.")
+    return checked
+
+
+def build_options(
+    config: Config, host: HostConfig, prompt: PromptRecord, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    d = config.defaults
+    options: dict[str, Any] = {name: getattr(d, name) for name in TUNABLE}
+    options["weights"] = d.weights.as_dict()
+    options["num_gpu"] = host.num_gpu
+    for source, label in ((prompt.parameters, "the prompt's parameters: "), (overrides, "")):
+        for name, value in source.items():
+            if value is None:
+                continue
+            if name == "weights":
+                if not isinstance(value, dict):
+                    raise UsageError(f"{label}weights must give vis, edge, depth and seg.")
+                for control, weight in value.items():
+                    if control not in WEIGHTS:
+                        raise UsageError(
+                            f'{label}unknown control "{control}"; use {", ".join(CONTROLS)}.'
+                        )
+                    options["weights"][control] = _check(WEIGHTS[control], weight, f"{label}weight ")
+            elif name == "num_gpu":
+                options["num_gpu"] = _check(NUM_GPU, value, label)
+            elif name in TUNABLE:
+                options[name] = _check(TUNABLE[name], value, label)
+            else:
+                raise UsageError(f'{label}unknown option "{name}".')
+    if not any(w > 0 for w in options["weights"].values()):
+        raise UsageError("every control weight is 0; give at least one control a weight above 0.")
+    options["prompt"] = prompt.text
+    options["negative_prompt"] = prompt.negative_prompt
+    options["inputs"] = dict(prompt.inputs)
+    options["prompt_id"] = prompt.prompt_id
+    return options

@@ -1,0 +1,135 @@
+"""The run lifecycle's writes: claiming, conditional transitions, stage timings, hashes.
+
+Every write is one short BEGIN IMMEDIATE transaction, so two cosmos-tui processes serialise on
+the write lock instead of deadlocking, and a claim is decided by one conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from peewee import SqliteDatabase
+
+from cosmos_tui.records import ACTIVE_STATUSES
+from cosmos_tui.store.models import InputHash, Run, RunStage
+
+BUSY = ("claimed", "uploading", "starting", "running", "collecting")
+
+
+def claim_next(
+    db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime
+) -> str | None:
+    """Claim the oldest queued run on ``host`` if the host has a free slot; return its ID."""
+    with db.atomic():
+        busy = Run.select().where((Run.host == host) & Run.status.in_(BUSY)).count()
+        if busy >= max_concurrent:
+            return None
+        row = (
+            Run.select(Run.id)
+            .where((Run.host == host) & (Run.status == "queued"))
+            .order_by(Run.created_at, Run.id)
+            .first()
+        )
+        if row is None:
+            return None
+        claimed = (
+            Run.update(status="claimed", claimed_by=owner, updated_at=now)
+            .where((Run.id == row.id) & (Run.status == "queued"))
+            .execute()
+        )
+        return row.id if claimed == 1 else None
+
+
+def adopt(db: SqliteDatabase, run_id: str, previous_owner: str | None, owner: str, now: datetime) -> bool:
+    """Take over a mid-flight run whose owner is gone; False if someone else got there first."""
+    with db.atomic():
+        query = Run.update(claimed_by=owner, updated_at=now).where(
+            (Run.id == run_id) & Run.status.in_(BUSY)
+        )
+        if previous_owner is None:
+            query = query.where(Run.claimed_by.is_null())
+        else:
+            query = query.where(Run.claimed_by == previous_owner)
+        return query.execute() == 1
+
+
+def update(db: SqliteDatabase, run_id: str, **fields: Any) -> None:
+    with db.atomic():
+        Run.update(**fields).where(Run.id == run_id).execute()
+
+
+def transition(
+    db: SqliteDatabase, run_id: str, allowed_from: Iterable[str], **fields: Any
+) -> bool:
+    """Update only while the run is in one of ``allowed_from``; True when it was."""
+    with db.atomic():
+        return (
+            Run.update(**fields)
+            .where((Run.id == run_id) & Run.status.in_(list(allowed_from)))
+            .execute()
+            == 1
+        )
+
+
+def row(run_id: str) -> Run:
+    return Run.get_by_id(run_id)
+
+
+def mid_flight() -> list[tuple[str, str, str | None]]:
+    """(run ID, host, owner) of every run between claimed and collecting."""
+    return list(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(BUSY)).tuples())
+
+
+def record_stage(
+    db: SqliteDatabase, run_id: str, stage: str, seq: int, started: datetime, finished: datetime | None
+) -> None:
+    seconds = (finished - started).total_seconds() if finished else None
+    with db.atomic():
+        RunStage.insert(
+            run=run_id, stage=stage, seq=seq, started_at=started, finished_at=finished, seconds=seconds
+        ).execute()
+
+
+def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[str, float]:
+    """Median seconds per stage occurrence over the last completed runs on this host and model."""
+    recent = (
+        Run.select(Run.id)
+        .where((Run.host == host) & (Run.model_type == model_type) & (Run.status == "completed"))
+        .order_by(Run.finished_at.desc())
+        .limit(runs)
+    )
+    samples: dict[str, list[float]] = {}
+    for stage, seconds in (
+        RunStage.select(RunStage.stage, RunStage.seconds)
+        .where(RunStage.run.in_(recent) & RunStage.seconds.is_null(False))
+        .tuples()
+    ):
+        samples.setdefault(stage, []).append(seconds)
+    return {stage: statistics.median(values) for stage, values in samples.items()}
+
+
+def cancel_if_waiting(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
+    """Cancel a run that has not reached a host yet."""
+    return transition(
+        db, run_id, ("queued",), status="cancelled", finished_at=now, error_class="cancelled",
+        error_message="cancelled before it started.", updated_at=now,
+    )
+
+
+def request_cancel(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
+    return transition(db, run_id, ACTIVE_STATUSES, cancel_requested=1, updated_at=now)
+
+
+def cached_hash(path: str, size: int, mtime_ns: int) -> str | None:
+    found = InputHash.get_or_none(InputHash.path == path)
+    if found is not None and found.size == size and found.mtime_ns == mtime_ns:
+        return found.sha256
+    return None
+
+
+def store_hash(db: SqliteDatabase, path: str, size: int, mtime_ns: int, sha256: str) -> None:
+    with db.atomic():
+        InputHash.replace(path=path, size=size, mtime_ns=mtime_ns, sha256=sha256).execute()
