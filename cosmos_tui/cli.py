@@ -289,6 +289,19 @@ def build_parser() -> argparse.ArgumentParser:
         "3 host unreachable or authentication failed, 130 interrupted",
     )
     parser.add_argument("--version", action="version", version=f"cosmos-tui {__version__}")
+    run_opts = parser.add_argument_group("headless runs (cosmos-tui --run ID ...)")
+    run_opts.add_argument("--run", nargs="+", metavar="ID", help="queue and execute runs of these prompts")
+    run_opts.add_argument("--prompts-file", metavar="F", help="more prompt IDs, one per line")
+    run_opts.add_argument("--weights", nargs=4, type=float, metavar=("VIS", "EDGE", "DEPTH", "SEG"),
+                          help="control weights (0 turns a control off)")
+    run_opts.add_argument("--steps", type=int, metavar="N", help="diffusion steps")
+    run_opts.add_argument("--guidance", type=float, metavar="F", help="guidance scale")
+    run_opts.add_argument("--seed", type=int, metavar="N", help="random seed")
+    run_opts.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
+    run_opts.add_argument("--detach", action="store_true",
+                          help="start the runs on the host and exit; a later cosmos-tui collects them")
+    run_opts.add_argument("--json", action="store_true", default=False,
+                          help="print the runs as JSON when they end")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(sub, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
@@ -329,7 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json_flag(p)
 
-    run = commands.add_parser("run", help="list and show runs", parents=[common])
+    run = commands.add_parser("run", help="list, show, follow, cancel and wait for runs",
+                              parents=[common])
     rsub = run.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     p = add(rsub, "list", cmd_run_list, "list runs, newest first")
     p.add_argument("--status", metavar="S", help="only these statuses (comma-separated)")
@@ -341,6 +355,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(rsub, "show", cmd_run_show, "show one run")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     _json_flag(p)
+
+    from cosmos_tui import cli_run
+
+    p = add(rsub, "logs", cli_run.cmd_run_logs, "print a run's log")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
+    p = add(rsub, "cancel", cli_run.cmd_run_cancel, "cancel a run (graceful stop, then kill)")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p = add(rsub, "wait", cli_run.cmd_run_wait, "wait for a run to end, collecting it here if needed")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    _json_flag(p)
+
+    p = add(commands, "status", cli_run.cmd_status, "hosts: reachable, GPUs, our containers, disk")
+    p.add_argument("--host", metavar="NAME", help="only this host")
+    _json_flag(p)
+
+    host = commands.add_parser("host", help="manage hosts", parents=[common])
+    hsub = host.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    p = add(hsub, "trust", cli_run.cmd_host_trust, "show a host's SSH key and record it after you confirm")
+    p.add_argument("name", metavar="NAME", help="host name from the config")
+    p.add_argument("--yes", action="store_true", help="record without asking")
+
+    p = add(commands, "worker", cli_run.cmd_worker, "execute queued runs until interrupted")
+    p.add_argument("--host", action="append", metavar="NAME", help="only this host (repeatable)")
+    p.add_argument("--until-idle", action="store_true", help="exit when no run is queued or active")
 
     p = add(commands, "stats", cmd_stats, "dashboard figures: runs per day, success, durations")
     p.add_argument("--days", type=int, default=30, metavar="N", help="look back N days (30)")
@@ -368,7 +407,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from cosmos_tui.applog import setup_logging
 
     log_file = setup_logging(args.verbose)
-    handler: Handler = getattr(args, "handler", cmd_tui)
+    handler: Handler = getattr(args, "handler", None) or cmd_tui
+    if getattr(args, "command", None) is None and (args.run or args.prompts_file):
+        from cosmos_tui.cli_run import cmd_run_prompts
+
+        handler = cmd_run_prompts
     try:
         return handler(args)
     except CosmosError as exc:

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import REPO
 
 PACKAGE = REPO / "cosmos_tui"
-UI_LAYER = ("tui", "cli.py", "cli_output.py", "__main__.py")
+UI_LAYER = ("tui", "cli.py", "cli_output.py", "cli_run.py", "__main__.py")
 FORBIDDEN = ("textual", "rich")
 
 

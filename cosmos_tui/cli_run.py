@@ -1,0 +1,300 @@
+"""Headless execution commands: `--run`, `run logs/cancel/wait`, `status`, `host trust`, `worker`."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cosmos_tui.errors import EXIT_FAILED, EXIT_HOST, EXIT_INTERRUPTED, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.records import RunRecord
+
+POLL = 0.5
+
+
+def _api(args: argparse.Namespace) -> CosmosAPI:
+    from cosmos_tui.api import CosmosAPI
+
+    return CosmosAPI.from_config(args.config)
+
+
+def _prompt_ids(args: argparse.Namespace) -> list[str]:
+    ids = list(args.run or [])
+    if args.prompts_file:
+        path = Path(args.prompts_file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+        for line in text.splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                ids.extend(line.split())
+    if not ids:
+        raise UsageError("no prompt to run; give prompt IDs after --run or in --prompts-file.")
+    return ids
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    if args.weights:
+        overrides["weights"] = dict(zip(("vis", "edge", "depth", "seg"), args.weights, strict=True))
+    for name, value in (("num_steps", args.steps), ("guidance", args.guidance), ("seed", args.seed)):
+        if value is not None:
+            overrides[name] = value
+    return overrides
+
+
+class _Interrupt:
+    """Ctrl-C or SIGTERM: remember it; the main loop cancels what this process started."""
+
+    def __init__(self) -> None:
+        self.hit = threading.Event()
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Interrupt:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self.previous[sig] = signal.signal(sig, lambda *_: self.hit.set())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def _json_runs(runs: list[RunRecord]) -> list[dict[str, Any]]:
+    return [r.to_json() for r in runs]
+
+
+def _summary(run: RunRecord) -> str:
+    text = f"{run.run_id} {run.status}"
+    if run.error_class:
+        text += f" [{run.error_class}] {run.error_message or ''}"
+    return text
+
+
+def cmd_run_prompts(args: argparse.Namespace) -> int:
+    """`cosmos-tui --run ID ...`: queue runs and execute them here (or start them, --detach)."""
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        ids = _prompt_ids(args)
+        overrides = _overrides(args)
+        host = api.config.host(args.host).name
+        for given in ids:
+            api.get_prompt(given)  # bad IDs fail here, before anything is queued
+        status = api.host_status(host)
+        if not status.reachable:
+            print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
+            return EXIT_HOST
+        run_ids = api.run_inference(ids, overrides, host)
+        print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}", file=sys.stderr)
+        with _Interrupt() as interrupt:
+            done = threading.Event()
+            outcome: dict[str, Any] = {}
+
+            def execute() -> None:
+                try:
+                    outcome["ok"] = api.execute(run_ids, detach=args.detach)
+                except Exception as exc:  # surfaced below as one sentence
+                    outcome["error"] = exc
+                finally:
+                    done.set()
+
+            worker = threading.Thread(target=execute, name="cli-execute", daemon=True)
+            worker.start()
+            display = _Display(out, run_ids, api)
+            interrupted = False
+            while not done.wait(POLL):
+                display.update()
+                if interrupt.hit.is_set() and not interrupted:
+                    interrupted = True
+                    print("cosmos-tui: interrupted; cancelling the runs started here...", file=sys.stderr)
+                    for run_id in run_ids:
+                        if not api.get_run(run_id).is_terminal:
+                            api.cancel_run(run_id)
+            display.update()
+            display.close()
+            if "error" in outcome:
+                raise outcome["error"]
+        runs = [api.get_run(r) for r in run_ids]
+        if args.json:
+            out.json(_json_runs(runs))
+        elif args.detach:
+            for run in runs:
+                out.line(run.run_id)
+            print("started on the host; collect them later with `cosmos-tui run wait ID`.", file=sys.stderr)
+        else:
+            for run in runs:
+                out.line(_summary(run))
+        if interrupted:
+            return EXIT_INTERRUPTED
+        if args.detach:
+            return EXIT_OK if all(r.status in ("running", "completed") for r in runs) else EXIT_FAILED
+        if any(r.error_class == "ssh" for r in runs):
+            return EXIT_HOST
+        return EXIT_OK if all(r.status == "completed" for r in runs) else EXIT_FAILED
+
+
+class _Display:
+    """A Rich progress display on a terminal; one plain line per stage change when piped."""
+
+    def __init__(self, out: Any, run_ids: list[str], api: CosmosAPI) -> None:
+        self.api = api
+        self.run_ids = run_ids
+        self.last: dict[str, tuple[str, str | None]] = {}
+        self.progress = None
+        self.quiet = out.json_mode
+        if out.is_tty and not self.quiet:
+            from rich.console import Console
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
+                console=Console(stderr=True), transient=False,
+            )
+            self.tasks = {r: self.progress.add_task(r, total=100, stage="queued") for r in run_ids}
+            self.progress.start()
+
+    def update(self) -> None:
+        for run_id in self.run_ids:
+            run = self.api.get_run(run_id)
+            if self.progress is not None:
+                stage = run.status if run.is_terminal or run.status != "running" else (run.stage or "")
+                self.progress.update(self.tasks[run_id], completed=100 if run.status == "completed"
+                                     else run.progress, stage=stage)
+                continue
+            key = (run.status, run.stage)
+            if self.last.get(run_id) != key and not self.quiet:
+                self.last[run_id] = key
+                detail = f" {run.stage} {run.progress:.0f}%" if run.status == "running" and run.stage else ""
+                print(f"{run_id} {run.status}{detail}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+def cmd_run_logs(args: argparse.Namespace) -> int:
+    with _api(args) as api:
+        run = api.get_run(args.id)
+        if args.follow and not run.is_terminal:
+            # Drive the run here if no live process does, so the log keeps growing.
+            threading.Thread(target=api.execute, args=([run.run_id],), daemon=True).start()
+        with _Interrupt() as interrupt:
+            for line in api.read_log(run.run_id, follow=args.follow):
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
+                if interrupt.hit.is_set():
+                    return EXIT_INTERRUPTED
+    return EXIT_OK
+
+
+def cmd_run_cancel(args: argparse.Namespace) -> int:
+    with _api(args) as api:
+        run = api.cancel_run(args.id)
+        deadline = time.monotonic() + api.config.host(run.host).stop_grace + 60 \
+            if run.host in api.config.hosts else time.monotonic() + 60
+        while not run.is_terminal and time.monotonic() < deadline:
+            time.sleep(POLL)
+            run = api.get_run(run.run_id)
+        print(_summary(run))
+    return EXIT_OK if run.status == "cancelled" else EXIT_FAILED
+
+
+def cmd_run_wait(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import Output
+
+    with _api(args) as api, _Interrupt() as interrupt:
+        run_id = api.resolve_run_id(args.id)
+        done = threading.Event()
+        threading.Thread(target=lambda: (api.wait_run(run_id), done.set()), daemon=True).start()
+        while not done.wait(POLL):
+            if interrupt.hit.is_set():
+                print("cosmos-tui: stopped waiting; the run goes on.", file=sys.stderr)
+                return EXIT_INTERRUPTED
+        run = api.get_run(run_id)
+    out = Output(json_mode=args.json)
+    if args.json:
+        out.json(run.to_json())
+    else:
+        out.line(_summary(run))
+    return EXIT_OK if run.status == "completed" else EXIT_FAILED
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        names = [api.config.host(args.host).name] if args.host else list(api.config.hosts)
+        if not names:
+            raise UsageError("no hosts are configured; add a [hosts.NAME] table to the config.")
+        statuses = [api.host_status(name) for name in names]
+    if args.json:
+        out.json([s.to_json() for s in statuses])
+    else:
+        for status in statuses:
+            state = "reachable" if status.reachable else f"UNREACHABLE: {status.reason}"
+            out.line(f"{status.label}: {state}")
+            if status.free_disk_bytes is not None:
+                out.line(f"  free disk in remote_dir: {status.free_disk_bytes / 1e9:.1f} GB")
+            for gpu in status.gpus:
+                out.line(
+                    f"  GPU {gpu.index} {gpu.name}: {gpu.utilization:.0f}% util, "
+                    f"{gpu.memory_used_mib:.0f}/{gpu.memory_total_mib:.0f} MiB, {gpu.temperature_c:.0f} C, "
+                    f"{gpu.power_w or 0:.0f} W"
+                )
+            for container in status.containers:
+                out.line(f"  container {container.name} ({container.run_id}): {container.state}, "
+                         f"created {container.running_for}")
+    return EXIT_OK if all(s.reachable for s in statuses) else EXIT_HOST
+
+
+def cmd_host_trust(args: argparse.Namespace) -> int:
+    with _api(args) as api:
+        shown, key = api.host_key(args.name)
+        print(f"host {args.name} presents the key {shown}")
+        if not args.yes:
+            try:
+                answer = input("Trust this key and record it in known_hosts? [y/N] ")
+            except EOFError:
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("not recorded.", file=sys.stderr)
+                return EXIT_FAILED
+        path = api.trust_host(args.name, key)
+        print(f"recorded in {path}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Execute queued runs for the given hosts until interrupted (or idle, with --until-idle)."""
+    with _api(args) as api, _Interrupt() as interrupt:
+        hosts = [api.config.host(h).name for h in args.host] if args.host else list(api.config.hosts)
+        engine = api.engine()
+        engine.reconcile()
+        engine.start_workers(hosts)
+        idle_since = None
+        while not interrupt.hit.wait(POLL):
+            if args.until_idle:
+                busy = engine.executing() or api.list_runs(
+                    status=["queued", "claimed", "uploading", "starting", "running", "collecting"], limit=1
+                )
+                if busy:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = time.monotonic()
+                elif time.monotonic() - idle_since > 1.0:
+                    break
+        engine.stop(wait=not interrupt.hit.is_set())
+    return EXIT_INTERRUPTED if interrupt.hit.is_set() else EXIT_OK
