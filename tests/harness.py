@@ -309,7 +309,9 @@ class Harness:
         if not self.dockerd.external_host or self.root.exists():
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def host_table(self, name: str = "test", remote_dir: Path | None = None, **extra: object) -> str:
+    def host_table(
+        self, name: str = "test", remote_dir: Path | None = None, speed: str | None = None, **extra: object
+    ) -> str:
         """A [hosts.NAME] TOML table for an SSH + Docker host backed by this harness."""
         remote = remote_dir or (self.root / "remote")
         values: dict[str, object] = {
@@ -328,7 +330,10 @@ class Harness:
             "simulated": True,
             **extra,
         }
-        return toml_table(f"hosts.{name}", values)
+        table = toml_table(f"hosts.{name}", values)
+        if speed is not None:
+            table += toml_table(f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed})
+        return table
 
 
 def toml_table(header: str, values: dict[str, object]) -> str:

@@ -76,6 +76,7 @@ class RunExecutor:
         self.cancel = engine.cancel_event(run_id)
         self.tail: list[str] = []
         self.run_dir = engine.run_dir(run_id)
+        self.hung = False
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -226,6 +227,13 @@ class RunExecutor:
                                     target=self._stop, args=(handle,), daemon=True, name=f"stop-{self.run_id}"
                                 )
                                 stopping.start()
+                            if stopping is None and now - last_data > 2 * hang_after:
+                                # Silent twice as long as the flag: stop it rather than hold the GPU.
+                                self.hung = True
+                                stopping = threading.Thread(
+                                    target=self._stop, args=(handle,), daemon=True, name=f"stop-{self.run_id}"
+                                )
+                                stopping.start()
                             if not flagged and now - last_data > hang_after:
                                 flagged = True
                                 minutes = hang_after / 60
@@ -360,6 +368,11 @@ class RunExecutor:
             if row.error_class == "hang":
                 return Outcome("cancelled", code, "hang", row.error_message)
             return Outcome("cancelled", code, "cancelled", "cancelled by the user; the partial log is kept.")
+        if self.hung:
+            minutes = 2 * self.session.host_hang_seconds / 60
+            return Outcome("failed", code, "hang", f"no log output for {minutes:.0f} min, so it was stopped "
+                                                   "as hung (multi-GPU NCCL hangs look like this); try again, "
+                                                   "or with fewer GPUs.")
         if state.status == "gone":
             return Outcome("failed", None, "docker" if self.session.host.runtime == "docker" else "unknown",
                            "the model's container or process vanished before it finished; its log up to "

@@ -210,7 +210,9 @@ class ProcessRuntime:
         return pid
 
     def find(self, run_id: str) -> str | None:
-        return None  # the wrapper's pid is only known once start() returns
+        result = self.session.transport.run(process.find_command(self._run_dir(run_id)), timeout=60)
+        pid = result.text.strip()
+        return pid if pid.isdigit() else None
 
     def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
         command = process.follow_command(self._run_dir(run_id), position.size, handle)

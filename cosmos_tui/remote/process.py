@@ -14,6 +14,7 @@ from collections.abc import Mapping
 LOG = "run.log"
 PID = "pid"
 EXIT = "exit_code"
+WRAPPER = "wrapper.pid"
 
 
 def start_command(run_dir: str, workdir: str, command: str, env: Mapping[str, str] | None = None) -> str:
@@ -21,17 +22,25 @@ def start_command(run_dir: str, workdir: str, command: str, env: Mapping[str, st
     q = shlex.quote
     exports = "".join(f"export {key}={q(val)}; " for key, val in (env or {}).items())
     inner = (
-        f"{exports}cd {q(workdir)} || exit 127; "
+        f"echo $$ > {q(run_dir + '/' + WRAPPER)}; {exports}cd {q(workdir)} || exit 127; "
         f"{command} > {q(run_dir + '/' + LOG)} 2>&1 < /dev/null & "
         f"echo $! > {q(run_dir + '/' + PID + '.tmp')} && mv {q(run_dir + '/' + PID + '.tmp')} "
         f"{q(run_dir + '/' + PID)}; wait $!; code=$?; "
         f"echo $code > {q(run_dir + '/' + EXIT + '.tmp')} && mv {q(run_dir + '/' + EXIT + '.tmp')} "
         f"{q(run_dir + '/' + EXIT)}"
     )
+    # A run folder that already has a wrapper pid was started before: never start it twice.
     return (
-        f"mkdir -p {q(run_dir)} && cd {q(run_dir)} && "
-        f"setsid nohup sh -c {q(inner)} > /dev/null 2>&1 < /dev/null & echo $!"
+        f"mkdir -p {q(run_dir)} && cd {q(run_dir)} || exit 97; "
+        f"if [ -e {q(run_dir + '/' + WRAPPER)} ]; then echo 'this run was already started' >&2; exit 98; fi; "
+        f"setsid nohup sh -c {q(inner)} > /dev/null 2>&1 < /dev/null & "
+        f"while [ ! -e {q(run_dir + '/' + WRAPPER)} ]; do sleep 0.01; done; echo $!"
     )
+
+
+def find_command(run_dir: str) -> str:
+    """Prints the wrapper pid of a run started earlier (nothing if it never started)."""
+    return f"cat {shlex.quote(run_dir + '/' + WRAPPER)} 2>/dev/null; true"
 
 
 # Alive and not a zombie: an orphan's parent (init in a container) may be slow to reap it.

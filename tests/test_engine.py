@@ -1,0 +1,307 @@
+"""The run engine against the real daemons (sshd + dockerd + sim image) and on the local host:
+completion, every injected failure, cancel, cut SSH links, a killed executor, racing processes,
+host keys and keys, and prompt text that must execute nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+from tests.conftest import DEMO
+from tests.harness import Harness, local_host_table
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent / "cosmos-tui"
+NASTY = "It's \"quoted\" $(touch /tmp/pwned) `touch /tmp/pwned2` ünïcödé 日本\nsecond line; rm -rf ~"
+
+
+def make_config(tmp_path: Path, harness: Harness | None, *, speed: str = "0.002", host: str = "test",
+                **extra: object) -> Path:
+    folder = tmp_path / "project"
+    folder.mkdir(exist_ok=True)
+    body = f'default_host = "{host}"\n[paths]\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+    if harness is not None:
+        body += harness.host_table("test", remote_dir=tmp_path / "remote-ssh", speed=speed, **extra)
+    body += local_host_table("local", tmp_path / "remote-local", speed=speed, **extra)
+    path = folder / "config.toml"
+    path.write_text(body)
+    return path
+
+
+@pytest.fixture(params=["test", "local"])
+def host_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def api_for(tmp_path: Path, harness: Harness):
+    made: list[CosmosAPI] = []
+
+    def build(host: str, **kwargs: object) -> CosmosAPI:
+        api = CosmosAPI(load(make_config(tmp_path, harness, host=host, **kwargs)))
+        made.append(api)
+        return api
+
+    yield build
+    for api in made:
+        api.close()
+
+
+def run_one(api: CosmosAPI, text: str = "A lighthouse in fog", **overrides: object):
+    prompt = api.create_prompt(text, DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id], overrides or None)
+    assert api.execute([run_id], timeout=120)
+    return api.get_run(run_id)
+
+
+def test_a_run_completes_with_outputs_times_and_stage_timings(api_for, host_name: str) -> None:
+    api = api_for(host_name)
+    run = run_one(api)
+    assert run.status == "completed", (run.error_class, run.error_message)
+    assert run.exit_code == 0 and run.error_class is None
+    assert run.started_at and run.finished_at and run.duration_seconds > 0
+    folder = api.run_dir(run.run_id)
+    for name in ("output.mp4", "output.txt", "run.log", "spec.json"):
+        assert (folder / name).is_file(), name
+    assert (folder / "output.mp4").read_bytes() == (DEMO / "color.mp4").read_bytes()
+    assert str(folder / "output.mp4") in run.outputs
+    stages = [s.stage for s in run.stages]
+    assert stages[0] == "load" and "diffusion" in stages and stages[-1] == "save"
+    assert all(s.seconds is not None and s.seconds >= 0 for s in run.stages)
+    assert "Saved video to" in (folder / "run.log").read_text()
+    if host_name == "test":
+        assert api.engine().hosts.get("test").transport.run("true").ok
+        harness_containers = api.host_status("test").containers
+        assert all(c.run_id != run.run_id for c in harness_containers)  # removed after collecting
+
+
+@pytest.mark.parametrize(
+    ("marker", "error_class", "words"),
+    [
+        ("[sim:oom]", "oom", "ran out of memory"),
+        ("[sim:guardrail]", "guardrail", "guardrail blocked"),
+        ("[sim:missing_checkpoint]", "missing_checkpoint", "checkpoint"),
+    ],
+)
+def test_injected_failures_end_failed_with_the_right_class(
+    api_for, host_name: str, marker: str, error_class: str, words: str
+) -> None:
+    api = api_for(host_name)
+    run = run_one(api, f"a prompt {marker}")
+    assert run.status == "failed"
+    assert run.error_class == error_class
+    assert words in run.error_message and "\n" not in run.error_message
+    assert run.exit_code == 1
+    log = Path(run.log_path).read_text()
+    assert "ChildFailedError" in log  # the full log, to the end
+    assert run.log_path in run.outputs
+
+
+def test_a_silent_run_is_flagged_then_stopped_as_hung(api_for, host_name: str) -> None:
+    api = api_for(host_name, hang_minutes=0.02, stop_grace=2)  # flag at 1.2 s, stop at 2.4 s
+    prompt = api.create_prompt("stuck [sim:hang]", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id])
+    flagged = threading.Event()
+
+    def watch() -> None:
+        while not flagged.is_set():
+            run = api.get_run(run_id)
+            if run.status == "running" and run.error_class == "hang":
+                flagged.set()
+            if run.is_terminal:
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    assert api.execute([run_id], timeout=60)
+    watcher.join(5)
+    run = api.get_run(run_id)
+    assert flagged.is_set(), "the run was never flagged as a possible hang"
+    assert (run.status, run.error_class) == ("failed", "hang")
+    assert "no log output" in run.error_message
+
+
+def test_cancel_mid_run_removes_the_container_and_keeps_the_partial_log(
+    api_for, host_name: str, harness: Harness
+) -> None:
+    api = api_for(host_name, speed="0.05", stop_grace=5)
+    prompt = api.create_prompt("long enough to cancel", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id])
+    done = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 120}, daemon=True)
+    done.start()
+    deadline = time.monotonic() + 60
+    while api.get_run(run_id).stage not in ("load", "preprocess", "guardrail") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    api.cancel_run(run_id)
+    done.join(90)
+    run = api.get_run(run_id)
+    assert (run.status, run.error_class) == ("cancelled", "cancelled")
+    log = Path(run.log_path).read_text()
+    assert "Start creating base model" in log and "Saved video" not in log
+    assert "got signal: 15" in log  # it was stopped gracefully first
+    if host_name == "test":
+        assert f"cosmos-{run_id}" not in harness.dockerd.our_containers()
+
+
+def test_cancelling_a_queued_run_is_immediate(api_for) -> None:
+    api = api_for("local")
+    prompt = api.create_prompt("never starts", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id])
+    run = api.cancel_run(run_id)
+    assert run.status == "cancelled"
+
+
+def test_cut_ssh_links_lose_and_duplicate_no_log_line(api_for, harness: Harness) -> None:
+    api = api_for("test", speed="0.02")
+    prompt = api.create_prompt("flooding [sim:flood=3000]", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id])
+    worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180}, daemon=True)
+    worker.start()
+    name = f"cosmos-{run_id}"
+    while name not in harness.dockerd.our_containers():
+        time.sleep(0.02)
+    # An independent observer of the container's whole log, over no SSH at all.
+    observer = subprocess.Popen(
+        ["docker", "-H", harness.dockerd.host, "logs", "-f", name],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    cuts = 0
+    while worker.is_alive() and cuts < 4:
+        time.sleep(0.7)
+        for pid in harness.sshd.session_pids():
+            os.kill(pid, signal.SIGKILL)  # the server side of our connection dies
+            cuts += 1
+    worker.join(180)
+    expected, _ = observer.communicate(timeout=60)
+    run = api.get_run(run_id)
+    assert cuts >= 3
+    assert run.status == "completed", (run.error_class, run.error_message)
+    local = Path(run.log_path).read_bytes()
+    assert local.splitlines() == expected.splitlines()
+    assert len(local.splitlines()) > 2000
+    assert api.engine().hosts.get("test").transport.reconnects > 1
+
+
+def test_a_killed_executor_is_replaced_and_the_run_completes(tmp_path: Path, harness: Harness,
+                                                             host_name: str) -> None:
+    config = make_config(tmp_path, harness, host=host_name, speed="0.03")
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    prompt_id = subprocess.run([BIN, "prompt", "add", "survive a kill", str(DEMO)], env=env,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    first = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with CosmosAPI(load(config)) as api:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            runs = api.list_runs()
+            if runs and runs[0].status == "running" and runs[0].stage not in (None, "starting"):
+                break
+            time.sleep(0.05)
+        run_id = runs[0].run_id
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert api.get_run(run_id).status == "running"
+    second = subprocess.run([BIN, "run", "wait", run_id, "--json"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    data = json.loads(second.stdout)
+    assert data["status"] == "completed"
+    log = Path(data["log_path"]).read_text()
+    assert log.count("Start creating base model") == 1  # re-attached, not started again
+    assert log.count("Saved video to") == 1
+
+
+def test_two_processes_racing_over_twenty_runs_execute_each_once(tmp_path: Path) -> None:
+    config = make_config(tmp_path, None, host="local", speed="0.0005", max_concurrent=3)
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    with CosmosAPI(load(config)) as api:
+        prompt = api.create_prompt("race", DEMO)
+        run_ids = api.run_inference([prompt.prompt_id] * 20)
+    workers = [
+        subprocess.Popen([BIN, "-v", "worker", "--until-idle"], env=env, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=240)
+        assert worker.returncode == 0, err.decode()
+    log = (Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log").read_text()
+    with CosmosAPI(load(config)) as api:
+        for run_id in run_ids:
+            run = api.get_run(run_id)
+            assert run.status == "completed", (run_id, run.error_message)
+            assert log.count(f"claimed {run_id} ") == 1
+            assert Path(run.log_path).read_text().count("Start creating base model") == 1
+    claimers = {line.split()[3] for line in log.splitlines() if " claimed rs_" in line}  # the pid
+    assert len(claimers) == 2, "both processes should have taken part"
+
+
+def test_unknown_host_key_is_refused_with_its_fingerprint(tmp_path: Path, harness: Harness) -> None:
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    config = make_config(tmp_path, harness, known_hosts=str(empty))
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    result = subprocess.run([BIN, "status", "--host", "test"], env=env, capture_output=True, text=True)
+    assert result.returncode == 3
+    assert "is not in" in result.stdout and "SHA256:" in result.stdout
+    assert "cosmos-tui host trust test" in result.stdout
+    trusted = subprocess.run([BIN, "host", "trust", "test"], env=env, input="y\n",
+                             capture_output=True, text=True)
+    assert trusted.returncode == 0 and "SHA256:" in trusted.stdout
+    assert f"[127.0.0.1]:{harness.sshd.port} ssh-ed25519" in empty.read_text()
+    assert subprocess.run([BIN, "status", "--host", "test"], env=env).returncode == 0
+
+
+def test_wrong_private_key_exits_3_with_one_sentence(tmp_path: Path, harness: Harness) -> None:
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    config = make_config(tmp_path, harness, key_file=str(other))
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    prompt_id = subprocess.run([BIN, "prompt", "add", "x", str(DEMO)], env=env,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    result = subprocess.run([BIN, "--run", prompt_id], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3
+    assert result.stderr.startswith("cosmos-tui: error: authentication to host test as")
+    assert "Traceback" not in result.stderr
+    with CosmosAPI(load(config)) as api:
+        assert api.list_runs() == []  # nothing was queued
+
+
+def test_prompt_text_reaches_the_spec_verbatim_and_executes_nothing(api_for, host_name: str) -> None:
+    for path in ("/tmp/pwned", "/tmp/pwned2"):
+        Path(path).unlink(missing_ok=True)
+    api = api_for(host_name)
+    run = run_one(api, NASTY)
+    assert run.status == "completed", run.error_message
+    folder = api.run_dir(run.run_id)
+    assert json.loads((folder / "spec.json").read_text())["prompt"] == NASTY
+    assert (folder / "output.txt").read_text() == NASTY + "\n"
+    assert not Path("/tmp/pwned").exists() and not Path("/tmp/pwned2").exists()
+
+
+def test_inputs_already_on_the_host_are_not_sent_again(api_for) -> None:
+    api = api_for("test")
+    first = run_one(api, "first")
+    session = api.engine().hosts.get("test")
+    calls = []
+    original = session.transport.upload
+
+    def counting(local, remote, progress=None):
+        calls.append(Path(local).name)
+        return original(local, remote, progress)
+
+    session.transport.upload = counting
+    second = run_one(api, "second")
+    assert first.status == second.status == "completed"
+    assert calls == ["spec.json"]
