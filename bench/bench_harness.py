@@ -51,10 +51,22 @@ def time_demo_run(speed: str) -> float:
         demo_spec(folder)
         t0 = time.perf_counter()
         subprocess.run(
-            ["sh", str(FILES / "bin" / "torchrun"), "--nproc_per_node=1", TRANSFER,
-             "--video_save_folder", "out", "--controlnet_specs", "spec.json", "--num_gpus", "1"],
-            cwd=folder, env={**os.environ, "COSMOS_SIM_SPEED": speed, "COSMOS_SIM_STATE": tmp},
-            check=True, capture_output=True,
+            [
+                "sh",
+                str(FILES / "bin" / "torchrun"),
+                "--nproc_per_node=1",
+                TRANSFER,
+                "--video_save_folder",
+                "out",
+                "--controlnet_specs",
+                "spec.json",
+                "--num_gpus",
+                "1",
+            ],
+            cwd=folder,
+            env={**os.environ, "COSMOS_SIM_SPEED": speed, "COSMOS_SIM_STATE": tmp},
+            check=True,
+            capture_output=True,
         )
         return time.perf_counter() - t0
 
@@ -80,11 +92,24 @@ def main() -> None:
             demo_spec(remote)
             t1 = time.perf_counter()
             subprocess.run(
-                [*harness.dockerd.docker_command.split(), "run", "--rm", "-e", "COSMOS_SIM_SPEED=0.001",
-                 "-v", f"{remote}:/workspace", "-w", "/workspace", harness.image, "bash", "-lc",
-                 f"exec torchrun --nproc_per_node=1 {TRANSFER} --video_save_folder out "
-                 "--controlnet_specs spec.json --num_gpus 1"],
-                check=True, capture_output=True,
+                [
+                    *harness.dockerd.docker_command.split(),
+                    "run",
+                    "--rm",
+                    "-e",
+                    "COSMOS_SIM_SPEED=0.001",
+                    "-v",
+                    f"{remote}:/workspace",
+                    "-w",
+                    "/workspace",
+                    harness.image,
+                    "bash",
+                    "-lc",
+                    f"exec torchrun --nproc_per_node=1 {TRANSFER} --video_save_folder out "
+                    "--controlnet_specs spec.json --num_gpus 1",
+                ],
+                check=True,
+                capture_output=True,
             )
             print(f"one sim container run (speed 0.001), start to exit: {time.perf_counter() - t1:5.2f} s")
         t2 = time.perf_counter()
@@ -97,8 +122,10 @@ def main() -> None:
     speed = load(REPO / "config.toml").hosts["sim"].env["COSMOS_SIM_SPEED"]
     if not args.skip_demo:
         wall = time_demo_run(speed)
-        print(f"demo run at COSMOS_SIM_SPEED={speed}: {wall:5.1f} s  "
-              f"(about {wall / float(speed) / 60:.1f} min at speed 1)")
+        print(
+            f"demo run at COSMOS_SIM_SPEED={speed}: {wall:5.1f} s  "
+            f"(about {wall / float(speed) / 60:.1f} min at speed 1)"
+        )
 
 
 if __name__ == "__main__":

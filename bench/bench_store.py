@@ -96,8 +96,7 @@ def timed(label: str, fn: Callable[[], object], repeat: int = 30) -> None:
         samples.append((time.perf_counter() - t0) * 1000)
     rows = len(result) if isinstance(result, list) else ""
     print(
-        f"{label:<44} median {statistics.median(samples):7.2f} ms   "
-        f"max {max(samples):7.2f} ms   rows {rows}"
+        f"{label:<44} median {statistics.median(samples):7.2f} ms   max {max(samples):7.2f} ms   rows {rows}"
     )
 
 
@@ -138,8 +137,9 @@ def main() -> None:
     samples = []
     for _ in range(10):
         t0 = time.perf_counter()
-        subprocess.run([str(binary), "prompt", "list", "--json"], env=env, check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [str(binary), "prompt", "list", "--json"], env=env, check=True, stdout=subprocess.DEVNULL
+        )
         samples.append((time.perf_counter() - t0) * 1000)
     print(
         f"{'process: cosmos-tui prompt list --json':<44} median {statistics.median(samples):7.2f} ms   "

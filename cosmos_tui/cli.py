@@ -292,16 +292,25 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts = parser.add_argument_group("headless runs (cosmos-tui --run ID ...)")
     run_opts.add_argument("--run", nargs="+", metavar="ID", help="queue and execute runs of these prompts")
     run_opts.add_argument("--prompts-file", metavar="F", help="more prompt IDs, one per line")
-    run_opts.add_argument("--weights", nargs=4, type=float, metavar=("VIS", "EDGE", "DEPTH", "SEG"),
-                          help="control weights (0 turns a control off)")
+    run_opts.add_argument(
+        "--weights",
+        nargs=4,
+        type=float,
+        metavar=("VIS", "EDGE", "DEPTH", "SEG"),
+        help="control weights (0 turns a control off)",
+    )
     run_opts.add_argument("--steps", type=int, metavar="N", help="diffusion steps")
     run_opts.add_argument("--guidance", type=float, metavar="F", help="guidance scale")
     run_opts.add_argument("--seed", type=int, metavar="N", help="random seed")
     run_opts.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
-    run_opts.add_argument("--detach", action="store_true",
-                          help="start the runs on the host and exit; a later cosmos-tui collects them")
-    run_opts.add_argument("--json", action="store_true", default=False,
-                          help="print the runs as JSON when they end")
+    run_opts.add_argument(
+        "--detach",
+        action="store_true",
+        help="start the runs on the host and exit; a later cosmos-tui collects them",
+    )
+    run_opts.add_argument(
+        "--json", action="store_true", default=False, help="print the runs as JSON when they end"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(sub, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
@@ -342,8 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _json_flag(p)
 
-    run = commands.add_parser("run", help="list, show, follow, cancel and wait for runs",
-                              parents=[common])
+    run = commands.add_parser("run", help="list, show, follow, cancel and wait for runs", parents=[common])
     rsub = run.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     p = add(rsub, "list", cmd_run_list, "list runs, newest first")
     p.add_argument("--status", metavar="S", help="only these statuses (comma-separated)")

@@ -158,9 +158,13 @@ class _Display:
             from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
-                console=Console(stderr=True), transient=False,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TextColumn("{task.fields[stage]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
             )
             self.tasks = {r: self.progress.add_task(r, total=100, stage="queued") for r in run_ids}
             self.progress.start()
@@ -170,8 +174,11 @@ class _Display:
             run = self.api.get_run(run_id)
             if self.progress is not None:
                 stage = run.status if run.is_terminal or run.status != "running" else (run.stage or "")
-                self.progress.update(self.tasks[run_id], completed=100 if run.status == "completed"
-                                     else run.progress, stage=stage)
+                self.progress.update(
+                    self.tasks[run_id],
+                    completed=100 if run.status == "completed" else run.progress,
+                    stage=stage,
+                )
                 continue
             key = (run.status, run.stage)
             if self.last.get(run_id) != key and not self.quiet:
@@ -202,8 +209,11 @@ def cmd_run_logs(args: argparse.Namespace) -> int:
 def cmd_run_cancel(args: argparse.Namespace) -> int:
     with _api(args) as api:
         run = api.cancel_run(args.id)
-        deadline = time.monotonic() + api.config.host(run.host).stop_grace + 60 \
-            if run.host in api.config.hosts else time.monotonic() + 60
+        deadline = (
+            time.monotonic() + api.config.host(run.host).stop_grace + 60
+            if run.host in api.config.hosts
+            else time.monotonic() + 60
+        )
         while not run.is_terminal and time.monotonic() < deadline:
             time.sleep(POLL)
             run = api.get_run(run.run_id)
@@ -255,8 +265,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                     f"{gpu.power_w or 0:.0f} W"
                 )
             for container in status.containers:
-                out.line(f"  container {container.name} ({container.run_id}): {container.state}, "
-                         f"created {container.running_for}")
+                out.line(
+                    f"  container {container.name} ({container.run_id}): {container.state}, "
+                    f"created {container.running_for}"
+                )
     return EXIT_OK if all(s.reachable for s in statuses) else EXIT_HOST
 
 

@@ -100,10 +100,20 @@ HOST_KEYS = (
     Key("env", "str_table", {}, "Environment variables for the model."),
     Key("max_concurrent", "int", 1, "Runs this host executes at once.", check=at_least(1)),
     Key("simulated", "bool", False, "The host runs the cosmos-tui simulator, not the real model."),
-    Key("hang_minutes", "float", 30.0, "Minutes without log output before a run is flagged as hung.",
-        check=at_least(0.01)),
-    Key("stop_grace", "int", 30, "Seconds a cancelled model gets to stop before it is killed.",
-        check=at_least(0)),
+    Key(
+        "hang_minutes",
+        "float",
+        30.0,
+        "Minutes without log output before a run is flagged as hung.",
+        check=at_least(0.01),
+    ),
+    Key(
+        "stop_grace",
+        "int",
+        30,
+        "Seconds a cancelled model gets to stop before it is killed.",
+        check=at_least(0),
+    ),
 )
 
 TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)

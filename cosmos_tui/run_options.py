@@ -38,9 +38,7 @@ def build_options(
                     raise UsageError(f"{label}weights must give vis, edge, depth and seg.")
                 for control, weight in value.items():
                     if control not in WEIGHTS:
-                        raise UsageError(
-                            f'{label}unknown control "{control}"; use {", ".join(CONTROLS)}.'
-                        )
+                        raise UsageError(f'{label}unknown control "{control}"; use {", ".join(CONTROLS)}.')
                     options["weights"][control] = _check(WEIGHTS[control], weight, f"{label}weight ")
             elif name == "num_gpu":
                 options["num_gpu"] = _check(NUM_GPU, value, label)

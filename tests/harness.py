@@ -158,9 +158,19 @@ class Sshd:
     def ssh_argv(self, command: str) -> list[str]:
         """An OpenSSH client command line for this server (for harness self-tests)."""
         return [
-            "ssh", "-p", str(self.port), "-i", str(self.client_key),
-            "-o", f"UserKnownHostsFile={self.known_hosts}", "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes", f"{self.user}@127.0.0.1", command,
+            "ssh",
+            "-p",
+            str(self.port),
+            "-i",
+            str(self.client_key),
+            "-o",
+            f"UserKnownHostsFile={self.known_hosts}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            f"{self.user}@127.0.0.1",
+            command,
         ]
 
     def session_pids(self) -> list[int]:
@@ -221,10 +231,14 @@ class Dockerd:
                 "--iptables=false",
                 "--ip-masq=false",
                 "--bridge=none",
-                "--host", self.host,
-                "--data-root", str(self.root / "data"),
-                "--exec-root", str(self.root / "exec"),
-                "--pidfile", str(self.root / "docker.pid"),
+                "--host",
+                self.host,
+                "--data-root",
+                str(self.root / "data"),
+                "--exec-root",
+                str(self.root / "exec"),
+                "--pidfile",
+                str(self.root / "docker.pid"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=self.log.open("wb"),
@@ -353,6 +367,4 @@ def local_host_table(name: str, remote_dir: Path, speed: str = "0.001", **extra:
         "simulated": True,
         **extra,
     }
-    return toml_table(f"hosts.{name}", values) + toml_table(
-        f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed}
-    )
+    return toml_table(f"hosts.{name}", values) + toml_table(f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed})

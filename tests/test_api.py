@@ -14,7 +14,7 @@ from cosmos_tui.errors import OperationError, UsageError
 from tests.conftest import DEMO
 from tests.helpers import add_run
 
-NASTY = 'Ünïcödé 日本語 "double" \'single\' $(rm -rf ~) `whoami` ${HOME} \\n\n  second line\t[bold]x[/]'
+NASTY = "Ünïcödé 日本語 \"double\" 'single' $(rm -rf ~) `whoami` ${HOME} \\n\n  second line\t[bold]x[/]"
 
 
 def copy_demo(tmp_path: Path, *names: str) -> Path:

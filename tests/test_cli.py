@@ -17,7 +17,7 @@ from tests.conftest import DEMO
 pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent / "cosmos-tui"
-NASTY = 'Ünïcödé "dq" \'sq\' $(touch /tmp/pwned) `id` ${HOME}\nline two [bold]not markup[/]'
+NASTY = "Ünïcödé \"dq\" 'sq' $(touch /tmp/pwned) `id` ${HOME}\nline two [bold]not markup[/]"
 
 
 def cli(*args: str, config: Path | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -25,9 +25,7 @@ def cli(*args: str, config: Path | None = None, stdin: str | None = None) -> sub
     env.pop("COSMOS_TUI_CONFIG", None)
     if config is not None:
         env["COSMOS_TUI_CONFIG"] = str(config)
-    return subprocess.run(
-        [str(BIN), *args], capture_output=True, text=True, env=env, input=stdin, timeout=60
-    )
+    return subprocess.run([str(BIN), *args], capture_output=True, text=True, env=env, input=stdin, timeout=60)
 
 
 def assert_one_clear_error(result: subprocess.CompletedProcess[str], code: int, text: str) -> None:
@@ -147,7 +145,7 @@ def test_malformed_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
     bad.write_text("[defaults]\nnum_steps = 'many'\n")
     for args in (("prompt", "list"), ("config", "show"), ("run", "list", "--json")):
         result = cli(*args, "--config", str(bad))
-        assert_one_clear_error(result, 2, f"{bad}: defaults.num_steps = \"many\" is not allowed")
+        assert_one_clear_error(result, 2, f'{bad}: defaults.num_steps = "many" is not allowed')
 
 
 def test_usage_errors_exit_2(config_file: Path) -> None:
@@ -177,7 +175,11 @@ def test_interrupt_exits_130(config_file: Path) -> None:
     env = dict(os.environ, COSMOS_TUI_CONFIG=str(config_file))
     proc = subprocess.Popen(
         [str(BIN), "prompt", "add", "-", str(DEMO)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     time.sleep(1.0)  # it is now waiting for the prompt text on stdin
     proc.send_signal(signal.SIGINT)

@@ -99,31 +99,35 @@ def test_no_file_anywhere_uses_built_in_defaults() -> None:
     [
         ("colour = 1\n", 'unknown key "colour"'),
         ("[paths]\ninputz = 'x'\n", 'unknown key "paths.inputz"'),
-        ("[defaults]\nnum_steps = '35'\n", "defaults.num_steps = \"35\" is not allowed; use an integer"),
+        ("[defaults]\nnum_steps = '35'\n", 'defaults.num_steps = "35" is not allowed; use an integer'),
         ("[defaults]\nnum_steps = 0\n", "defaults.num_steps = 0 is not allowed; use a number >= 1"),
         ("[defaults]\nguidance = true\n", "defaults.guidance = true is not allowed; use a number"),
         ("[defaults]\nblur_strength = 'max'\n", '"very_low", "low", "medium", "high", "very_high"'),
         ("[defaults.weights]\nvis = -1\n", "defaults.weights.vis = -1 is not allowed"),
         ("[defaults.weights]\nlidar = 1\n", 'unknown key "defaults.weights.lidar"'),
         ("[hosts.a]\ntransport = 'telnet'\nremote_dir = '/x'\n", 'use one of "ssh", "local"'),
-        ("[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nport = 70000\n",
-         "hosts.a.port = 70000 is not allowed; use a port number from 1 to 65535"),
+        (
+            "[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nport = 70000\n",
+            "hosts.a.port = 70000 is not allowed; use a port number from 1 to 65535",
+        ),
         ("[hosts.a]\nhostname = 'h'\nimage = 'i'\n", "hosts.a.remote_dir is required"),
         ("[hosts.a]\nremote_dir = '/x'\nimage = 'i'\n", "hosts.a.hostname is required"),
         ("[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\n", "hosts.a.image is required"),
-        ("[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\ndocker_args = '-it'\n",
-         "use a list of strings"),
-        ("[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nusr = 'me'\n",
-         'unknown key "hosts.a.usr"'),
+        (
+            "[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\ndocker_args = '-it'\n",
+            "use a list of strings",
+        ),
+        (
+            "[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nusr = 'me'\n",
+            'unknown key "hosts.a.usr"',
+        ),
         ("default_host = 'nope'\n", 'default_host = "nope" names no [hosts.*] table'),
         ("[hosts.'bad name']\nremote_dir = '/x'\n", 'host name "bad name" is not allowed'),
         ("paths = 3\n", "paths must be a table"),
         ("[paths\n", "not valid TOML"),
     ],
 )
-def test_bad_config_is_one_clear_error_naming_file_and_key(
-    tmp_path: Path, text: str, expected: str
-) -> None:
+def test_bad_config_is_one_clear_error_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_text(tmp_path, text)
     message = str(info.value)

@@ -23,11 +23,12 @@ from tests.harness import Harness, local_host_table
 pytestmark = pytest.mark.integration
 
 BIN = Path(sys.executable).parent / "cosmos-tui"
-NASTY = "It's \"quoted\" $(touch /tmp/pwned) `touch /tmp/pwned2` ünïcödé 日本\nsecond line; rm -rf ~"
+NASTY = 'It\'s "quoted" $(touch /tmp/pwned) `touch /tmp/pwned2` ünïcödé 日本\nsecond line; rm -rf ~'
 
 
-def make_config(tmp_path: Path, harness: Harness | None, *, speed: str = "0.002", host: str = "test",
-                **extra: object) -> Path:
+def make_config(
+    tmp_path: Path, harness: Harness | None, *, speed: str = "0.002", host: str = "test", **extra: object
+) -> Path:
     folder = tmp_path / "project"
     folder.mkdir(exist_ok=True)
     body = f'default_host = "{host}"\n[paths]\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
@@ -142,7 +143,9 @@ def test_cancel_mid_run_removes_the_container_and_keeps_the_partial_log(
     done = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 120}, daemon=True)
     done.start()
     deadline = time.monotonic() + 60
-    while api.get_run(run_id).stage not in ("load", "preprocess", "guardrail") and time.monotonic() < deadline:
+    while (
+        api.get_run(run_id).stage not in ("load", "preprocess", "guardrail") and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     api.cancel_run(run_id)
     done.join(90)
@@ -175,7 +178,8 @@ def test_cut_ssh_links_lose_and_duplicate_no_log_line(api_for, harness: Harness)
     # An independent observer of the container's whole log, over no SSH at all.
     observer = subprocess.Popen(
         ["docker", "-H", harness.dockerd.host, "logs", "-f", name],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     cuts = 0
     while worker.is_alive() and cuts < 4:
@@ -194,14 +198,21 @@ def test_cut_ssh_links_lose_and_duplicate_no_log_line(api_for, harness: Harness)
     assert api.engine().hosts.get("test").transport.reconnects > 1
 
 
-def test_a_killed_executor_is_replaced_and_the_run_completes(tmp_path: Path, harness: Harness,
-                                                             host_name: str) -> None:
+def test_a_killed_executor_is_replaced_and_the_run_completes(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
     config = make_config(tmp_path, harness, host=host_name, speed="0.03")
     env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
-    prompt_id = subprocess.run([BIN, "prompt", "add", "survive a kill", str(DEMO)], env=env,
-                               capture_output=True, text=True, check=True).stdout.strip()
-    first = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    prompt_id = subprocess.run(
+        [BIN, "prompt", "add", "survive a kill", str(DEMO)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    first = subprocess.Popen(
+        [BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     with CosmosAPI(load(config)) as api:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -213,8 +224,9 @@ def test_a_killed_executor_is_replaced_and_the_run_completes(tmp_path: Path, har
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         assert api.get_run(run_id).status == "running"
-    second = subprocess.run([BIN, "run", "wait", run_id, "--json"], env=env, capture_output=True,
-                            text=True, timeout=120)
+    second = subprocess.run(
+        [BIN, "run", "wait", run_id, "--json"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert second.returncode == 0, second.stderr
     data = json.loads(second.stdout)
     assert data["status"] == "completed"
@@ -256,8 +268,9 @@ def test_unknown_host_key_is_refused_with_its_fingerprint(tmp_path: Path, harnes
     assert result.returncode == 3
     assert "is not in" in result.stdout and "SHA256:" in result.stdout
     assert "cosmos-tui host trust test" in result.stdout
-    trusted = subprocess.run([BIN, "host", "trust", "test"], env=env, input="y\n",
-                             capture_output=True, text=True)
+    trusted = subprocess.run(
+        [BIN, "host", "trust", "test"], env=env, input="y\n", capture_output=True, text=True
+    )
     assert trusted.returncode == 0 and "SHA256:" in trusted.stdout
     assert f"[127.0.0.1]:{harness.sshd.port} ssh-ed25519" in empty.read_text()
     assert subprocess.run([BIN, "status", "--host", "test"], env=env).returncode == 0
@@ -268,8 +281,9 @@ def test_wrong_private_key_exits_3_with_one_sentence(tmp_path: Path, harness: Ha
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
     config = make_config(tmp_path, harness, key_file=str(other))
     env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
-    prompt_id = subprocess.run([BIN, "prompt", "add", "x", str(DEMO)], env=env,
-                               capture_output=True, text=True, check=True).stdout.strip()
+    prompt_id = subprocess.run(
+        [BIN, "prompt", "add", "x", str(DEMO)], env=env, capture_output=True, text=True, check=True
+    ).stdout.strip()
     result = subprocess.run([BIN, "--run", prompt_id], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 3
     assert result.stderr.startswith("cosmos-tui: error: authentication to host test as")

@@ -32,8 +32,12 @@ def ssh(harness: Harness):
     client.load_host_keys(str(harness.sshd.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     client.connect(
-        "127.0.0.1", port=harness.sshd.port, username=harness.sshd.user,
-        key_filename=str(harness.sshd.client_key), look_for_keys=False, allow_agent=False,
+        "127.0.0.1",
+        port=harness.sshd.port,
+        username=harness.sshd.user,
+        key_filename=str(harness.sshd.client_key),
+        look_for_keys=False,
+        allow_agent=False,
     )
     yield client
     client.close()
@@ -53,9 +57,14 @@ def test_unknown_host_key_is_rejected(harness: Harness, tmp_path: Path) -> None:
     client = paramiko.SSHClient()
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
-        client.connect("127.0.0.1", port=harness.sshd.port, username=harness.sshd.user,
-                       key_filename=str(harness.sshd.client_key), look_for_keys=False,
-                       allow_agent=False)
+        client.connect(
+            "127.0.0.1",
+            port=harness.sshd.port,
+            username=harness.sshd.user,
+            key_filename=str(harness.sshd.client_key),
+            look_for_keys=False,
+            allow_agent=False,
+        )
 
 
 def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(

@@ -20,9 +20,7 @@ FORBIDDEN = ("textual", "rich")
 
 def core_modules() -> list[Path]:
     return [
-        path
-        for path in sorted(PACKAGE.rglob("*.py"))
-        if path.relative_to(PACKAGE).parts[0] not in UI_LAYER
+        path for path in sorted(PACKAGE.rglob("*.py")) if path.relative_to(PACKAGE).parts[0] not in UI_LAYER
     ]
 
 
@@ -43,8 +41,7 @@ def test_core_module_source_never_imports_the_ui(path: Path) -> None:
 
 def test_importing_every_core_module_loads_no_ui_library() -> None:
     names = [
-        ".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__")
-        for p in core_modules()
+        ".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__") for p in core_modules()
     ]
     code = (
         "import importlib, json, sys\n"

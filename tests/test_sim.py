@@ -22,8 +22,7 @@ NVIDIA_SMI = FILES / "bin" / "nvidia-smi"
 TRANSFER = "cosmos_transfer1/diffusion/inference/transfer.py"
 UPSAMPLER = "cosmos_transfer1/auxiliary/upsampler/inference/upsampler_pipeline.py"
 QUERY = (
-    "--query-gpu=index,name,memory.total,memory.used,utilization.gpu,temperature.gpu,"
-    "power.draw,power.limit"
+    "--query-gpu=index,name,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw,power.limit"
 )
 
 SHELLS = [
@@ -113,9 +112,22 @@ def sim(
 ) -> subprocess.CompletedProcess[str]:
     if spec_data is not None:
         (workdir / "spec.json").write_text(json.dumps(spec_data, indent=2, ensure_ascii=False))
-    base = ["--checkpoint_dir", "checkpoints", "--video_save_folder", "out",
-            "--controlnet_specs", "spec.json", "--offload_text_encoder_model",
-            "--offload_guardrail_models", "--num_gpus", "1"] if standard else []
+    base = (
+        [
+            "--checkpoint_dir",
+            "checkpoints",
+            "--video_save_folder",
+            "out",
+            "--controlnet_specs",
+            "spec.json",
+            "--offload_text_encoder_model",
+            "--offload_guardrail_models",
+            "--num_gpus",
+            "1",
+        ]
+        if standard
+        else []
+    )
     full_env = {
         **os.environ,
         "COSMOS_SIM_SPEED": "0.0005",
@@ -125,9 +137,20 @@ def sim(
     if "COSMOS_SIM_FAIL" not in (env or {}):
         full_env.pop("COSMOS_SIM_FAIL", None)
     result = subprocess.run(
-        [*(shell or ["sh"]), str(TORCHRUN), "--nproc_per_node=1", "--nnodes=1", "--node_rank=0",
-         script, *base, *args],
-        cwd=workdir, env=full_env, capture_output=True, timeout=60,
+        [
+            *(shell or ["sh"]),
+            str(TORCHRUN),
+            "--nproc_per_node=1",
+            "--nnodes=1",
+            "--node_rank=0",
+            script,
+            *base,
+            *args,
+        ],
+        cwd=workdir,
+        env=full_env,
+        capture_output=True,
+        timeout=60,
     )
     # Decode by hand: text mode would turn tqdm's \r into \n.
     return subprocess.CompletedProcess(
@@ -152,9 +175,14 @@ def kinds_of(stdout: str, stderr: str) -> list[str]:
         for line in raw.split("\r"):
             if not line:
                 continue
-            for kind, pattern in (("glog", GLOG), ("tqdm", TQDM), ("warning", USER_WARNING),
-                                  ("child_failed", CHILD_FAILED_BLOCK), ("traceback", TRACEBACK),
-                                  ("child_stderr", CHILD_STDERR)):
+            for kind, pattern in (
+                ("glog", GLOG),
+                ("tqdm", TQDM),
+                ("warning", USER_WARNING),
+                ("child_failed", CHILD_FAILED_BLOCK),
+                ("traceback", TRACEBACK),
+                ("child_stderr", CHILD_STDERR),
+            ):
                 if pattern.match(line):
                     kinds.append(kind)
                     break
@@ -184,7 +212,9 @@ def test_successful_run_prints_real_formats_in_stage_order(workdir: Path, shell:
     assert (out / "output.txt").read_text() == 'Quotes "q" $(x) `y` ünï\nnew line\n'
     # vis and edge had no input_control: the model computes them and writes them out
     assert sorted(p.name for p in out.glob("*_input_control_0.mp4")) == [
-        "edge_input_control_0.mp4", "vis_input_control_0.mp4"]
+        "edge_input_control_0.mp4",
+        "vis_input_control_0.mp4",
+    ]
 
 
 def test_clips_marker_drives_the_clip_bar(workdir: Path) -> None:
@@ -197,20 +227,38 @@ def test_clips_marker_drives_the_clip_bar(workdir: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "spec_data", "text"),
     [
-        ((), {**spec(), "foo": {"control_weight": 1}},
-         "ValueError: Invalid hint_key: foo. Must be one of {'vis', 'seg', 'edge', 'depth', "
-         "'keypoint', 'upscale', 'hdmap', 'lidar'}"),
-        ((), {k: v for k, v in spec().items() if k != "input_video_path"},
-         "ValueError: Must have 'input_video' specified if sigma_max < 80"),
-        ((), {**{k: v for k, v in spec().items() if k != "input_video_path"}, "sigma_max": 80},
-         "ValueError: vis controlnet must have 'input_control' video specified if no 'input_video'"),
-        ((), {**spec(), "vis": {"control_weight": -1}},
-         "Control weight for vis must be a valid non-negative float or a path to a .pt file."),
-        ((), {**spec(), "input_video_path": "missing.mp4"},
-         "FileNotFoundError: [Errno 2] No such file or directory: 'missing.mp4'"),
-        (("--blur_strength", "max"), spec(),
-         "argument --blur_strength: invalid choice: 'max' (choose from 'very_low', 'low', 'medium', "
-         "'high', 'very_high')"),
+        (
+            (),
+            {**spec(), "foo": {"control_weight": 1}},
+            "ValueError: Invalid hint_key: foo. Must be one of {'vis', 'seg', 'edge', 'depth', "
+            "'keypoint', 'upscale', 'hdmap', 'lidar'}",
+        ),
+        (
+            (),
+            {k: v for k, v in spec().items() if k != "input_video_path"},
+            "ValueError: Must have 'input_video' specified if sigma_max < 80",
+        ),
+        (
+            (),
+            {**{k: v for k, v in spec().items() if k != "input_video_path"}, "sigma_max": 80},
+            "ValueError: vis controlnet must have 'input_control' video specified if no 'input_video'",
+        ),
+        (
+            (),
+            {**spec(), "vis": {"control_weight": -1}},
+            "Control weight for vis must be a valid non-negative float or a path to a .pt file.",
+        ),
+        (
+            (),
+            {**spec(), "input_video_path": "missing.mp4"},
+            "FileNotFoundError: [Errno 2] No such file or directory: 'missing.mp4'",
+        ),
+        (
+            ("--blur_strength", "max"),
+            spec(),
+            "argument --blur_strength: invalid choice: 'max' (choose from 'very_low', 'low', 'medium', "
+            "'high', 'very_high')",
+        ),
         (("--num_steps", "many"), spec(), "argument --num_steps: invalid int value: 'many'"),
         (("--guidance=x",), spec(), "argument --guidance: invalid float value: 'x'"),
         (("--frobnicate",), spec(), "unrecognized arguments: --frobnicate"),
@@ -229,16 +277,34 @@ def test_missing_required_flag_is_argparse_exit_2_under_torchrun(workdir: Path) 
     result = sim(workdir, "--num_steps", "3", standard=False)
     assert result.returncode == 1
     assert "[rank0]: transfer.py: error: the following arguments are required: --controlnet_specs" in (
-        result.stderr)
+        result.stderr
+    )
     assert "exitcode  : 2" in result.stderr
 
 
 def test_flag_forms_and_options_reach_the_model(workdir: Path) -> None:
-    result = sim(workdir, "--num_steps=7", "--guidance", "3.5", "--seed=9", "--blur_strength",
-                 "high", "--canny_threshold=very_low", "--sigma_max", "75", spec_data=spec())
+    result = sim(
+        workdir,
+        "--num_steps=7",
+        "--guidance",
+        "3.5",
+        "--seed=9",
+        "--blur_strength",
+        "high",
+        "--canny_threshold=very_low",
+        "--sigma_max",
+        "75",
+        spec_data=spec(),
+    )
     assert result.returncode == 0, result.stderr
-    for expected in ('"num_steps": 7', '"guidance": 3.5', '"seed": 9', '"blur_strength": "high"',
-                     '"canny_threshold": "very_low"', '"sigma_max": 75'):
+    for expected in (
+        '"num_steps": 7',
+        '"guidance": 3.5',
+        '"seed": 9',
+        '"blur_strength": "high"',
+        '"canny_threshold": "very_low"',
+        '"sigma_max": 75',
+    ):
         assert expected in result.stdout
 
 
@@ -253,13 +319,18 @@ def test_unknown_script_fails_like_python(workdir: Path) -> None:
     [
         ("oom", False, "Starting diffusion sampling", "torch.OutOfMemoryError: CUDA out of memory."),
         ("guardrail", False, "GUARDRAIL BLOCKED: BLOCKLIST:", "ChildFailedError"),
-        ("missing_checkpoint", True, "Done creating ctrlnet model",
-         "FileNotFoundError: [Errno 2] No such file or directory: "
-         "'checkpoints/nvidia/Cosmos-Transfer1-7B/base_model.pt'"),
+        (
+            "missing_checkpoint",
+            True,
+            "Done creating ctrlnet model",
+            "FileNotFoundError: [Errno 2] No such file or directory: "
+            "'checkpoints/nvidia/Cosmos-Transfer1-7B/base_model.pt'",
+        ),
     ],
 )
-def test_injected_failures(workdir: Path, fail: str, via_env: bool, stdout_text: str,
-                           stderr_text: str) -> None:
+def test_injected_failures(
+    workdir: Path, fail: str, via_env: bool, stdout_text: str, stderr_text: str
+) -> None:
     if via_env:
         result = sim(workdir, spec_data=spec(), env={"COSMOS_SIM_FAIL": fail})
     else:
@@ -274,11 +345,26 @@ def test_injected_failures(workdir: Path, fail: str, via_env: bool, stdout_text:
 def start(workdir: Path, prompt: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     (workdir / "spec.json").write_text(json.dumps(spec(prompt)))
     return subprocess.Popen(
-        ["sh", str(TORCHRUN), "--nproc_per_node=1", TRANSFER, "--video_save_folder", "out",
-         "--controlnet_specs", "spec.json"],
-        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "COSMOS_SIM_SPEED": "0.0005", "COSMOS_SIM_STATE": str(workdir / "state"),
-             **(env or {})},
+        [
+            "sh",
+            str(TORCHRUN),
+            "--nproc_per_node=1",
+            TRANSFER,
+            "--video_save_folder",
+            "out",
+            "--controlnet_specs",
+            "spec.json",
+        ],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={
+            **os.environ,
+            "COSMOS_SIM_SPEED": "0.0005",
+            "COSMOS_SIM_STATE": str(workdir / "state"),
+            **(env or {}),
+        },
     )
 
 
@@ -319,9 +405,16 @@ def test_log_flood_prints_the_requested_rate(workdir: Path) -> None:
 
 def test_batch_jsonl_writes_one_folder_per_line(workdir: Path) -> None:
     (workdir / "batch.jsonl").write_text(
-        json.dumps({"visual_input": "color.mp4", "prompt": "first"}) + "\n"
-        + json.dumps({"visual_input": "depth.mp4", "prompt": "second",
-                      "control_overrides": {"vis": {"control_weight": 0.1}}}) + "\n"
+        json.dumps({"visual_input": "color.mp4", "prompt": "first"})
+        + "\n"
+        + json.dumps(
+            {
+                "visual_input": "depth.mp4",
+                "prompt": "second",
+                "control_overrides": {"vis": {"control_weight": 0.1}},
+            }
+        )
+        + "\n"
     )
     batch_spec = {"vis": {"control_weight": 0.5}}
     result = sim(workdir, "--batch_input_path", "batch.jsonl", spec_data=batch_spec)
@@ -344,21 +437,37 @@ def test_4k_upscale_spec(workdir: Path) -> None:
 
 def test_prompt_upsampler(workdir: Path) -> None:
     result = subprocess.run(
-        ["sh", str(TORCHRUN), "--nproc_per_node=1", UPSAMPLER, "--prompt", "a red car",
-         "--input_video", "color.mp4", "--checkpoint_dir", "checkpoints"],
-        cwd=workdir, capture_output=True, text=True, env={**os.environ, "COSMOS_SIM_SPEED": "0.001"},
+        [
+            "sh",
+            str(TORCHRUN),
+            "--nproc_per_node=1",
+            UPSAMPLER,
+            "--prompt",
+            "a red car",
+            "--input_video",
+            "color.mp4",
+            "--checkpoint_dir",
+            "checkpoints",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COSMOS_SIM_SPEED": "0.001"},
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("Upsampled prompt: a red car ")
     missing = subprocess.run(
-        ["sh", str(TORCHRUN), UPSAMPLER, "--prompt", "x"], cwd=workdir, capture_output=True, text=True)
+        ["sh", str(TORCHRUN), UPSAMPLER, "--prompt", "x"], cwd=workdir, capture_output=True, text=True
+    )
     assert missing.returncode == 1
     assert "the following arguments are required: --input_video" in missing.stderr
 
 
 def nvidia_rows(workdir: Path, gpus: int = 2) -> list[list[str]]:
     out = subprocess.run(
-        [str(NVIDIA_SMI), QUERY, "--format=csv,noheader,nounits"], capture_output=True, text=True,
+        [str(NVIDIA_SMI), QUERY, "--format=csv,noheader,nounits"],
+        capture_output=True,
+        text=True,
         env={**os.environ, "COSMOS_SIM_STATE": str(workdir / "state"), "COSMOS_SIM_GPUS": str(gpus)},
         check=True,
     ).stdout

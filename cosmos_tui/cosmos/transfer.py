@@ -89,19 +89,35 @@ class TransferAdapter:
     def command(self, config: dict[str, Any], files: RunFiles) -> str:
         gpus = int(config.get("num_gpu", 1))
         argv = [
-            "torchrun", f"--nproc_per_node={gpus}", "--nnodes=1", "--node_rank=0", self.script,
-            "--checkpoint_dir", "checkpoints",
-            "--video_save_folder", files.out_rel,
-            "--controlnet_specs", files.spec_rel,
-            "--offload_text_encoder_model", "--offload_guardrail_models",
-            "--num_gpus", str(gpus),
-            "--num_steps", str(int(config["num_steps"])),
-            "--guidance", repr(float(config["guidance"])),
-            "--seed", str(int(config["seed"])),
-            "--sigma_max", repr(float(config["sigma_max"])),
-            "--fps", str(int(config["fps"])),
-            "--blur_strength", str(config["blur_strength"]),
-            "--canny_threshold", str(config["canny_threshold"]),
+            "torchrun",
+            f"--nproc_per_node={gpus}",
+            "--nnodes=1",
+            "--node_rank=0",
+            self.script,
+            "--checkpoint_dir",
+            "checkpoints",
+            "--video_save_folder",
+            files.out_rel,
+            "--controlnet_specs",
+            files.spec_rel,
+            "--offload_text_encoder_model",
+            "--offload_guardrail_models",
+            "--num_gpus",
+            str(gpus),
+            "--num_steps",
+            str(int(config["num_steps"])),
+            "--guidance",
+            repr(float(config["guidance"])),
+            "--seed",
+            str(int(config["seed"])),
+            "--sigma_max",
+            repr(float(config["sigma_max"])),
+            "--fps",
+            str(int(config["fps"])),
+            "--blur_strength",
+            str(config["blur_strength"]),
+            "--canny_threshold",
+            str(config["canny_threshold"]),
         ]
         return " ".join(shlex.quote(a) for a in argv)
 
@@ -126,14 +142,23 @@ class TransferAdapter:
     def classify(self, lines: list[str], exit_code: int | None) -> Failure:
         text = "\n".join(lines)
         if match := GUARDRAIL.search(text):
-            return Failure("guardrail", f"the guardrail blocked this prompt ({match.group(1).strip()}); "
-                                        "reword the prompt and run it again.")
+            return Failure(
+                "guardrail",
+                f"the guardrail blocked this prompt ({match.group(1).strip()}); "
+                "reword the prompt and run it again.",
+            )
         if OOM.search(text):
-            return Failure("oom", "the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
-                                  "inputs, or free the GPU of other jobs.")
+            return Failure(
+                "oom",
+                "the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
+                "inputs, or free the GPU of other jobs.",
+            )
         if match := CKPT.search(text):
-            return Failure("missing_checkpoint", f"the model checkpoint {match.group(1)} is missing on the "
-                                                 "host; download the checkpoints into remote_dir/checkpoints.")
+            return Failure(
+                "missing_checkpoint",
+                f"the model checkpoint {match.group(1)} is missing on the "
+                "host; download the checkpoints into remote_dir/checkpoints.",
+            )
         if match := SIGNAL.search(text):
             return Failure("cancelled", f"the model was stopped by signal {match.group(1)}.")
         for line in reversed(lines):
@@ -143,12 +168,19 @@ class TransferAdapter:
             match = PY_ERROR.match(line)
             if match and match.group(1).split(".")[-1] != "ChildFailedError":
                 kind = match.group(1).split(".")[-1]
-                klass = "invalid_input" if kind in ("ValueError", "FileNotFoundError", "KeyError",
-                                                    "JSONDecodeError", "AssertionError") else "unknown"
+                klass = (
+                    "invalid_input"
+                    if kind
+                    in ("ValueError", "FileNotFoundError", "KeyError", "JSONDecodeError", "AssertionError")
+                    else "unknown"
+                )
                 return Failure(klass, f"the model failed: {kind}: {match.group(2).strip()}")
         if exit_code == 137:
-            return Failure("unknown", "the model was killed (exit code 137), often by the host's "
-                                      "out-of-memory killer; check the host's RAM.")
+            return Failure(
+                "unknown",
+                "the model was killed (exit code 137), often by the host's "
+                "out-of-memory killer; check the host's RAM.",
+            )
         return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
 
 

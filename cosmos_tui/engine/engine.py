@@ -142,6 +142,7 @@ class Engine:
 
     def submit(self, run_id: str, detach: bool = False) -> threading.Thread:
         """Execute a run this process has claimed (or adopted), in its own thread."""
+
         def target() -> None:
             try:
                 RunExecutor(self, run_id, detach=detach).execute()
@@ -203,12 +204,13 @@ class Engine:
             if claimed is None:
                 self._stop.wait(IDLE_POLL)
 
-    def wait(self, run_ids: Iterable[str], timeout: float | None = None,
-             done: Callable[[str], bool] | None = None) -> bool:
+    def wait(
+        self, run_ids: Iterable[str], timeout: float | None = None, done: Callable[[str], bool] | None = None
+    ) -> bool:
         """Block until every run is terminal (or ``done`` says so); False on timeout."""
         ids = list(run_ids)
         deadline = None if timeout is None else time.monotonic() + timeout
-        check = done or (lambda rid: lifecycle.row(rid).status not in lifecycle.BUSY + ("queued",))
+        check = done or (lambda rid: lifecycle.row(rid).status not in (*lifecycle.BUSY, "queued"))
         while True:
             if all(check(rid) for rid in ids):
                 return True

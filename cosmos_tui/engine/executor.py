@@ -87,7 +87,9 @@ class RunExecutor:
         lifecycle.update(self.db, self.run_id, updated_at=self.now(), **fields)
 
     def move(self, allowed: tuple[str, ...], status: str, **fields: Any) -> None:
-        if not lifecycle.transition(self.db, self.run_id, allowed, status=status, updated_at=self.now(), **fields):
+        if not lifecycle.transition(
+            self.db, self.run_id, allowed, status=status, updated_at=self.now(), **fields
+        ):
             raise _Gone()
 
     def cancel_requested(self) -> bool:
@@ -106,8 +108,15 @@ class RunExecutor:
             try:
                 self.session = self.engine.hosts.get(row.host)
             except ConfigError:
-                self.finish(Outcome("failed", None, "ssh", f"the host {row.host} is no longer in the "
-                                    "configuration; add it back to collect this run."))
+                self.finish(
+                    Outcome(
+                        "failed",
+                        None,
+                        "ssh",
+                        f"the host {row.host} is no longer in the "
+                        "configuration; add it back to collect this run.",
+                    )
+                )
                 return
             self.runtime = runtime_for(self.session)
             self.adapter = adapter_for(row.model_type)
@@ -139,8 +148,11 @@ class RunExecutor:
         except HostError as exc:
             self.fail("ssh", str(exc))
         except DockerError as exc:
-            self.fail("docker", f"docker on host {self.session.name} failed: {exc}; check the docker "
-                                "command and image in the config.")
+            self.fail(
+                "docker",
+                f"docker on host {self.session.name} failed: {exc}; check the docker "
+                "command and image in the config.",
+            )
         except CosmosError as exc:
             self.fail("unknown", str(exc))
         except Exception as exc:  # a bug: keep the run's record honest, then let it be logged
@@ -161,8 +173,9 @@ class RunExecutor:
         spec_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.session.transport.upload(spec_path, self.session.abs(self.files.spec_rel))
         self.config["_files"] = self.files.inputs
-        self.move(("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel),
-                  config=self.config)
+        self.move(
+            ("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel), config=self.config
+        )
 
     def start(self) -> None:
         self.files.inputs = dict(self.config.get("_files", {}))
@@ -236,11 +249,8 @@ class RunExecutor:
                                 stopping.start()
                             if not flagged and now - last_data > hang_after:
                                 flagged = True
-                                minutes = hang_after / 60
-                                self.set(error_class="hang", error_message=(
-                                    f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL "
-                                    f"hangs look like this); cancel it with `cosmos-tui run cancel {self.run_id}`."
-                                ))
+                                message = hang_message(hang_after / 60, self.run_id)
+                                self.set(error_class="hang", error_message=message)
                 finally:
                     stream.close()
                     if pending:
@@ -345,7 +355,8 @@ class RunExecutor:
         out_dir = self.session.abs(self.files.out_rel)
         patterns = " ".join(self.adapter.output_patterns())
         listing = self.session.transport.run(
-            f"cd {sh_join([out_dir])} 2>/dev/null && for f in {patterns}; do [ -f \"$f\" ] && echo \"$f\"; done; true",
+            f"cd {sh_join([out_dir])} 2>/dev/null && "
+            f'for f in {patterns}; do [ -f "$f" ] && echo "$f"; done; true',
             timeout=60,
         )
         fetched = []
@@ -370,23 +381,36 @@ class RunExecutor:
             return Outcome("cancelled", code, "cancelled", "cancelled by the user; the partial log is kept.")
         if self.hung:
             minutes = 2 * self.session.host_hang_seconds / 60
-            return Outcome("failed", code, "hang", f"no log output for {minutes:.0f} min, so it was stopped "
-                                                   "as hung (multi-GPU NCCL hangs look like this); try again, "
-                                                   "or with fewer GPUs.")
+            return Outcome(
+                "failed",
+                code,
+                "hang",
+                f"no log output for {minutes:.0f} min, so it was stopped "
+                "as hung (multi-GPU NCCL hangs look like this); try again, "
+                "or with fewer GPUs.",
+            )
         if state.status == "gone":
-            return Outcome("failed", None, "docker" if self.session.host.runtime == "docker" else "unknown",
-                           "the model's container or process vanished before it finished; its log up to "
-                           "then is kept.")
+            return Outcome(
+                "failed",
+                None,
+                "docker" if self.session.host.runtime == "docker" else "unknown",
+                "the model's container or process vanished before it finished; its log up to then is kept.",
+            )
         if state.oom_killed:
-            return Outcome("failed", code, "oom", "the container was killed for using too much memory; "
-                                                  "give it more RAM or use smaller inputs.")
+            return Outcome(
+                "failed",
+                code,
+                "oom",
+                "the container was killed for using too much memory; give it more RAM or use smaller inputs.",
+            )
         has_video = any(Path(p).name == "output.mp4" for p in outputs)
         if code == 0 and has_video:
             return Outcome("completed", 0, None, None)
         failure = self.adapter.classify(self.tail[-TAIL_LINES:], code)
         if code == 0:
-            return Outcome("failed", 0, "unknown", "the model exited normally but wrote no output.mp4; "
-                                                   "see the run log.")
+            return Outcome(
+                "failed", 0, "unknown", "the model exited normally but wrote no output.mp4; see the run log."
+            )
         return Outcome("failed", code, failure.error_class, failure.message)
 
     def finish(self, outcome: Outcome, outputs: list[str] | None = None) -> None:
@@ -394,9 +418,13 @@ class RunExecutor:
         now = self.now()
         duration = (now - row.started_at).total_seconds() if row.started_at else None
         fields: dict[str, Any] = dict(
-            status=outcome.status, finished_at=now, exit_code=outcome.exit_code,
-            error_class=outcome.error_class, error_message=outcome.error_message,
-            claimed_by=None, duration_seconds=duration,
+            status=outcome.status,
+            finished_at=now,
+            exit_code=outcome.exit_code,
+            error_class=outcome.error_class,
+            error_message=outcome.error_message,
+            claimed_by=None,
+            duration_seconds=duration,
         )
         if outputs is not None:
             fields["outputs"] = outputs
@@ -417,8 +445,22 @@ class RunExecutor:
             pass
         outputs = [str(p) for p in (self.run_dir / "run.log", self.run_dir / "spec.json") if p.exists()]
         cancelled = self.cancel.is_set()
-        self.finish(Outcome("cancelled" if cancelled else "failed", None,
-                            "cancelled" if cancelled else error_class, message), outputs)
+        self.finish(
+            Outcome(
+                "cancelled" if cancelled else "failed",
+                None,
+                "cancelled" if cancelled else error_class,
+                message,
+            ),
+            outputs,
+        )
+
+
+def hang_message(minutes: float, run_id: str) -> str:
+    return (
+        f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL hangs look like this); "
+        f"cancel it with `cosmos-tui run cancel {run_id}`."
+    )
 
 
 class _Gone(Exception):

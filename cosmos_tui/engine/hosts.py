@@ -109,8 +109,9 @@ class HostSession:
     def _fail_mkdir(self, path: str) -> bool:
         raise HostError(f"cannot create {path} on host {self.name}; check remote_dir and its permissions.")
 
-    def prepare_run(self, run_id: str, files: list[Path], hasher: Hasher,
-                    progress: Progress | None = None) -> dict[str, str]:
+    def prepare_run(
+        self, run_id: str, files: list[Path], hasher: Hasher, progress: Progress | None = None
+    ) -> dict[str, str]:
         """Make the run folder and make sure every input is on the host, sending only new content.
 
         Returns {local path: path relative to remote_dir}. One command checks which inputs the
@@ -142,7 +143,9 @@ class HostSession:
         return rel_of
 
     def free_disk_bytes(self) -> int | None:
-        result = self.transport.run(f"df -Pk {shlex.quote(self.remote_dir)} 2>/dev/null | tail -1", timeout=30)
+        result = self.transport.run(
+            f"df -Pk {shlex.quote(self.remote_dir)} 2>/dev/null | tail -1", timeout=30
+        )
         parts = result.text.split()
         try:
             return int(parts[3]) * 1024

@@ -228,7 +228,9 @@ class ProcessRuntime:
         return State("gone")
 
     def stop(self, run_id: str, handle: str, grace: int) -> None:
-        self.session.transport.run(process.stop_command(self._run_dir(run_id), handle, grace), timeout=grace + 60)
+        self.session.transport.run(
+            process.stop_command(self._run_dir(run_id), handle, grace), timeout=grace + 60
+        )
 
     def cleanup(self, run_id: str, handle: str) -> None:
         return None  # the run folder keeps the log and outputs; nothing else to remove

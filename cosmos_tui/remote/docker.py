@@ -84,7 +84,12 @@ def rm_argv(docker: str, run_id: str) -> list[str]:
 def ps_argv(docker: str) -> list[str]:
     """Our containers only: name, run ID, state, and how long ago each was created."""
     return [
-        *prefix(docker), "ps", "-a", "--filter", f"label={LABEL}", "--format",
+        *prefix(docker),
+        "ps",
+        "-a",
+        "--filter",
+        f"label={LABEL}",
+        "--format",
         '{{.Names}}\t{{.Label "' + LABEL + '"}}\t{{.State}}\t{{.RunningFor}}',
     ]
 

@@ -60,8 +60,7 @@ def follow_command(run_dir: str, offset: int, wrapper_pid: str) -> str:
     log = q(run_dir + "/" + LOG)
     done = q(run_dir + "/" + EXIT)
     return (
-        _ALIVE.format()
-        + f"off={offset:d}; "
+        _ALIVE.format() + f"off={offset:d}; "
         f"while :; do "
         f"if [ -f {done} ]; then fin=1; elif alive {q(wrapper_pid)}; then fin=0; else fin=1; fi; "
         f"size=$(wc -c < {log} 2>/dev/null || echo 0); size=$((size+0)); "
@@ -75,8 +74,7 @@ def state_command(run_dir: str, wrapper_pid: str) -> str:
     q = shlex.quote
     exit_file = q(run_dir + "/" + EXIT)
     return (
-        _ALIVE.format()
-        + f"if [ -f {exit_file} ]; then echo exited $(cat {exit_file}); "
+        _ALIVE.format() + f"if [ -f {exit_file} ]; then echo exited $(cat {exit_file}); "
         f"elif alive {q(wrapper_pid)}; then echo running; else echo gone; fi"
     )
 
@@ -88,7 +86,7 @@ def stop_command(run_dir: str, wrapper_pid: str, grace: int) -> str:
     group = q("-" + wrapper_pid)
     return (
         _ALIVE.format()
-        + f"model=$(cat {pid_file} 2>/dev/null); [ -n \"$model\" ] && kill -TERM \"$model\" 2>/dev/null; "
+        + f'model=$(cat {pid_file} 2>/dev/null); [ -n "$model" ] && kill -TERM "$model" 2>/dev/null; '
         f"i=0; while [ ! -f {q(run_dir + '/' + EXIT)} ] && alive {q(wrapper_pid)} "
         f"&& [ $i -lt {grace * 10:d} ]; do "
         f"sleep 0.1; i=$((i+1)); done; kill -KILL -- {group} 2>/dev/null; true"

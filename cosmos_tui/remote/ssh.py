@@ -96,7 +96,10 @@ def _ssh_config() -> paramiko.SSHConfig:
 
 
 def resolve_target(
-    alias: str, port: int = 22, user: str = "", key_file: Path | None = None,
+    alias: str,
+    port: int = 22,
+    user: str = "",
+    key_file: Path | None = None,
     known_hosts: Path | None = None,
 ) -> Target:
     """Apply ~/.ssh/config to a host alias; explicit cosmos-tui settings win over it."""
@@ -139,7 +142,9 @@ def _open_socket(target: Target, host_name: str) -> socket.socket | paramiko.Cha
         jump_transport = connect(jump, host_name=f"{host_name} (jump host {jump.alias})")
         try:
             return jump_transport.open_channel(
-                "direct-tcpip", (target.hostname, target.port), ("127.0.0.1", 0),
+                "direct-tcpip",
+                (target.hostname, target.port),
+                ("127.0.0.1", 0),
                 timeout=CONNECT_TIMEOUT,
             )
         except (paramiko.SSHException, OSError) as exc:
@@ -204,7 +209,10 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
 
 
 def _check_host_key(
-    transport: paramiko.Transport, target: Target, host_name: str, key: paramiko.PKey,
+    transport: paramiko.Transport,
+    target: Target,
+    host_name: str,
+    key: paramiko.PKey,
     recorded: dict[str, paramiko.PKey],
 ) -> None:
     shown = f"{key.get_name()} {fingerprint(key)}"
@@ -270,7 +278,9 @@ def _authenticate(transport: paramiko.Transport, target: Target, host_name: str)
             continue
         except (paramiko.SSHException, OSError, EOFError) as exc:
             transport.close()
-            raise HostError(f"SSH authentication with host {host_name} broke off ({exc}); try again.") from None
+            raise HostError(
+                f"SSH authentication with host {host_name} broke off ({exc}); try again."
+            ) from None
         if transport.is_authenticated():
             return
     transport.close()
@@ -460,8 +470,9 @@ class SSHTransport(Transport):
 
             threading.Thread(target=probe, daemon=True, name=f"ssh-probe-{self.name}").start()
             if not answered.wait(KEEPALIVE_ANSWER):
-                log.warning("no keepalive answer from %s in %.0f s; dropping the link", self.name,
-                            KEEPALIVE_ANSWER)
+                log.warning(
+                    "no keepalive answer from %s in %.0f s; dropping the link", self.name, KEEPALIVE_ANSWER
+                )
                 transport.close()
 
     def drop(self) -> None:
@@ -532,7 +543,11 @@ class SSHTransport(Transport):
                 if channel.recv_stderr_ready():
                     err += channel.recv_stderr(CHUNK)
                     continue
-                if channel.exit_status_ready() and not channel.recv_ready() and not channel.recv_stderr_ready():
+                if (
+                    channel.exit_status_ready()
+                    and not channel.recv_ready()
+                    and not channel.recv_stderr_ready()
+                ):
                     break
                 transport = channel.get_transport()
                 if channel.closed or not (transport and transport.is_active()):

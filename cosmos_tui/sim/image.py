@@ -56,8 +56,9 @@ def _is_static_elf(path: Path) -> bool:
     return True
 
 
-def _add(tar: tarfile.TarFile, name: str, data: bytes | None = None, mode: int = 0o644,
-         link: str | None = None) -> None:
+def _add(
+    tar: tarfile.TarFile, name: str, data: bytes | None = None, mode: int = 0o644, link: str | None = None
+) -> None:
     info = tarfile.TarInfo(name)
     info.mtime = 0
     if link is not None:
@@ -79,8 +80,18 @@ def rootfs_tar() -> bytes:
     ).stdout.split()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as tar:
-        for folder in ("bin", "etc", "root", "usr", "usr/bin", "usr/local", "usr/local/bin",
-                       "opt", PREFIX, "workspace"):
+        for folder in (
+            "bin",
+            "etc",
+            "root",
+            "usr",
+            "usr/bin",
+            "usr/local",
+            "usr/local/bin",
+            "opt",
+            PREFIX,
+            "workspace",
+        ):
             _add(tar, folder, mode=0o755)
         _add(tar, "tmp", mode=0o1777)
         _add(tar, "bin/busybox", busybox.read_bytes(), 0o755)
@@ -107,8 +118,18 @@ def build_image(docker: list[str], tag: str | None = None, force: bool = False) 
         if probe.returncode == 0:
             return tag
     result = subprocess.run(
-        [*docker, "import", "--change", f"ENV PATH={PATH}", "--change", "WORKDIR /workspace",
-         "--change", 'CMD ["/bin/sh"]', "-", tag],
+        [
+            *docker,
+            "import",
+            "--change",
+            f"ENV PATH={PATH}",
+            "--change",
+            "WORKDIR /workspace",
+            "--change",
+            'CMD ["/bin/sh"]',
+            "-",
+            tag,
+        ],
         input=rootfs_tar(),
         capture_output=True,
     )

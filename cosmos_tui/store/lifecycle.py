@@ -19,9 +19,7 @@ from cosmos_tui.store.models import InputHash, Run, RunStage
 BUSY = ("claimed", "uploading", "starting", "running", "collecting")
 
 
-def claim_next(
-    db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime
-) -> str | None:
+def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime) -> str | None:
     """Claim the oldest queued run on ``host`` if the host has a free slot; return its ID."""
     with db.atomic():
         busy = Run.select().where((Run.host == host) & Run.status.in_(BUSY)).count()
@@ -46,9 +44,7 @@ def claim_next(
 def adopt(db: SqliteDatabase, run_id: str, previous_owner: str | None, owner: str, now: datetime) -> bool:
     """Take over a mid-flight run whose owner is gone; False if someone else got there first."""
     with db.atomic():
-        query = Run.update(claimed_by=owner, updated_at=now).where(
-            (Run.id == run_id) & Run.status.in_(BUSY)
-        )
+        query = Run.update(claimed_by=owner, updated_at=now).where((Run.id == run_id) & Run.status.in_(BUSY))
         if previous_owner is None:
             query = query.where(Run.claimed_by.is_null())
         else:
@@ -61,16 +57,11 @@ def update(db: SqliteDatabase, run_id: str, **fields: Any) -> None:
         Run.update(**fields).where(Run.id == run_id).execute()
 
 
-def transition(
-    db: SqliteDatabase, run_id: str, allowed_from: Iterable[str], **fields: Any
-) -> bool:
+def transition(db: SqliteDatabase, run_id: str, allowed_from: Iterable[str], **fields: Any) -> bool:
     """Update only while the run is in one of ``allowed_from``; True when it was."""
     with db.atomic():
         return (
-            Run.update(**fields)
-            .where((Run.id == run_id) & Run.status.in_(list(allowed_from)))
-            .execute()
-            == 1
+            Run.update(**fields).where((Run.id == run_id) & Run.status.in_(list(allowed_from))).execute() == 1
         )
 
 
@@ -114,8 +105,14 @@ def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[st
 def cancel_if_waiting(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
     """Cancel a run that has not reached a host yet."""
     return transition(
-        db, run_id, ("queued",), status="cancelled", finished_at=now, error_class="cancelled",
-        error_message="cancelled before it started.", updated_at=now,
+        db,
+        run_id,
+        ("queued",),
+        status="cancelled",
+        finished_at=now,
+        error_class="cancelled",
+        error_message="cancelled before it started.",
+        updated_at=now,
     )
 
 
