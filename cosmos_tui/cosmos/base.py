@@ -74,6 +74,9 @@ class ModelAdapter(Protocol):
     def output_patterns(self) -> tuple[str, ...]:
         """Globs, relative to the output folder, of the files to fetch."""
 
+    def interesting(self, raw: bytes) -> bool:
+        """A cheap test on the raw bytes: could read_line find anything in this line?"""
+
     def read_line(self, line: str) -> LogEvent | None:
         """Stage and progress information in one log line."""
 

@@ -124,6 +124,10 @@ class TransferAdapter:
     def output_patterns(self) -> tuple[str, ...]:
         return ("output.mp4", "output.txt", "*_input_control_*.mp4")
 
+    def interesting(self, raw: bytes) -> bool:
+        # Stage lines are INFO loguru lines; the clip bar carries "it/s]" or "s/it]".
+        return b"|INFO|" in raw or b"it/s]" in raw or b"s/it]" in raw
+
     def read_line(self, line: str) -> LogEvent | None:
         match = LOGURU.match(line)
         if match:

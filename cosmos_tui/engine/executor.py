@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 0.1  # seconds between spool flushes (and listener batches)
+FLUSH_EVERY = 0.05  # seconds between spool flushes (and listener batches)
 PERSIST_EVERY = 0.5  # seconds between progress/position writes to the database
 CANCEL_CHECK_EVERY = 1.0
 TAIL_LINES = 400  # log lines kept in memory for classifying a failure
@@ -74,7 +74,7 @@ class RunExecutor:
         self.detach = detach
         self.db = engine.db
         self.cancel = engine.cancel_event(run_id)
-        self.tail: list[str] = []
+        self.tail: list[bytes] = []
         self.run_dir = engine.run_dir(run_id)
         self.hung = False
 
@@ -288,30 +288,30 @@ class RunExecutor:
     def _replay(self, tracker: Tracker) -> None:
         """Rebuild stage state from the spool when resuming a run."""
         path = self.run_dir / "run.log"
-        if not path.exists():
-            return
-        now = time.monotonic()
-        with path.open("rb") as handle:
-            for raw in handle:
-                text = clean(raw.decode("utf-8", errors="replace").rstrip("\n"))
-                event = self.adapter.read_line(text)
-                if event is not None:
-                    tracker.feed(event, now)
-                self._keep_tail(text)
+        if path.exists():
+            with path.open("rb") as handle:
+                self._read(handle.readlines(), tracker, record=False)
 
-    def _keep_tail(self, text: str) -> None:
-        self.tail.append(text)
+    def _read(self, lines: list[bytes], tracker: Tracker, record: bool = True) -> None:
+        """Feed new log lines to the stage tracker and the failure tail.
+
+        Only lines the adapter could care about are decoded (a cheap byte test first), so a log
+        flood of debug lines costs little more than writing it to the spool.
+        """
+        self.tail.extend(lines[-TAIL_LINES:])
         if len(self.tail) > TAIL_LINES * 2:
             del self.tail[:-TAIL_LINES]
-
-    def _read(self, lines: list[bytes], tracker: Tracker) -> None:
         now = time.monotonic()
+        interesting = self.adapter.interesting
         for raw in lines:
-            text = clean(raw.decode("utf-8", errors="replace").rstrip("\n"))
-            self._keep_tail(text)
-            event = self.adapter.read_line(text)
-            if event is not None and tracker.feed(event, now) and len(tracker.spans) > 1:
+            if not interesting(raw):
+                continue
+            event = self.adapter.read_line(clean(raw.decode("utf-8", errors="replace").rstrip("\n")))
+            if event is not None and tracker.feed(event, now) and record and len(tracker.spans) > 1:
                 self._record_span(tracker, tracker.spans[-2])
+
+    def tail_text(self) -> list[str]:
+        return [clean(raw.decode("utf-8", errors="replace").rstrip("\n")) for raw in self.tail[-TAIL_LINES:]]
 
     def _record_span(self, tracker: Tracker, span: Any) -> None:
         started = self.engine.wall(span.started)
@@ -406,7 +406,7 @@ class RunExecutor:
         has_video = any(Path(p).name == "output.mp4" for p in outputs)
         if code == 0 and has_video:
             return Outcome("completed", 0, None, None)
-        failure = self.adapter.classify(self.tail[-TAIL_LINES:], code)
+        failure = self.adapter.classify(self.tail_text(), code)
         if code == 0:
             return Outcome(
                 "failed", 0, "unknown", "the model exited normally but wrote no output.mp4; see the run log."

@@ -88,26 +88,41 @@ class DockerLines:
     def feed(self, data: bytes) -> list[bytes]:
         self.buffer += data
         *complete, self.buffer = self.buffer.split(b"\n")
-        out = []
-        for raw in complete:
-            stamp, _, content = raw.partition(b" ")
-            ts = stamp.decode("ascii", errors="replace")
-            if self.skip_ts is not None:
-                key = ts_key(ts)
-                if key < self.skip_ts:
-                    continue
-                if key == self.skip_ts and self.skip_left > 0:
-                    self.skip_left -= 1
-                    continue
-                self.skip_ts = None
-            line = content + b"\n"
-            if ts == self.position.since:
-                self.position.same += 1
-            else:
-                self.position.since, self.position.same = ts, 1
-            self.position.size += len(line)
-            out.append(line)
+        if not complete:
+            return []
+        if self.skip_ts is not None:
+            complete = self._skip_seen(complete)
+            if not complete:
+                return []
+        split = [raw.split(b" ", 1) for raw in complete]
+        out = [(pair[1] if len(pair) > 1 else b"") + b"\n" for pair in split]
+        # Where we stand: the last timestamp, and how many of the lines written carry it.
+        last = split[-1][0]
+        same = 0
+        for pair in reversed(split):
+            if pair[0] != last:
+                break
+            same += 1
+        last_text = last.decode("ascii", errors="replace")
+        if last_text == self.position.since and same == len(split):
+            self.position.same += same
+        else:
+            self.position.since, self.position.same = last_text, same
+        self.position.size += sum(len(line) for line in out)
         return out
+
+    def _skip_seen(self, complete: list[bytes]) -> list[bytes]:
+        """After a resume, drop the lines the spool already holds (--since is inclusive)."""
+        for index, raw in enumerate(complete):
+            key = ts_key(raw.split(b" ", 1)[0].decode("ascii", errors="replace"))
+            if key < self.skip_ts:
+                continue
+            if key == self.skip_ts and self.skip_left > 0:
+                self.skip_left -= 1
+                continue
+            self.skip_ts = None
+            return complete[index:]
+        return []
 
 
 class ByteLines:

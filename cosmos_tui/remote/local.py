@@ -6,6 +6,7 @@ import os
 import select
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 from cosmos_tui.errors import HostError
@@ -73,14 +74,19 @@ class LocalTransport(Transport):
 
 def _copy(source: Path, target: Path, progress: Progress | None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.name}.part-{os.getpid()}")
+    # Unique per call: two threads may copy the same content-addressed input at once.
+    temp = target.with_name(f".{target.name}.part-{uuid.uuid4().hex[:12]}")
     total = source.stat().st_size
     done = 0
-    with source.open("rb") as src, temp.open("wb") as dst:
-        while block := src.read(1 << 20):
-            dst.write(block)
-            done += len(block)
-            if progress:
-                progress(done, total)
-    shutil.copymode(source, temp)
-    temp.replace(target)
+    try:
+        with source.open("rb") as src, temp.open("wb") as dst:
+            while block := src.read(1 << 20):
+                dst.write(block)
+                done += len(block)
+                if progress:
+                    progress(done, total)
+        shutil.copymode(source, temp)
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise

@@ -30,6 +30,7 @@ from cosmos_tui.remote.transport import CommandResult, Progress, Stream, Transpo
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+PARALLEL_UPLOAD_MIN = 16 * 1024 * 1024  # bytes; smaller files go over one SFTP channel
 CONNECT_TIMEOUT = 10.0
 KEEPALIVE_EVERY = 5.0  # seconds between watchdog probes
 KEEPALIVE_ANSWER = 8.0  # a probe unanswered this long means the link is dead (noticed within 15 s)
@@ -587,7 +588,13 @@ class SSHTransport(Transport):
         temp = f"{remote}.part-{uuid.uuid4().hex[:8]}"
         sftp = self._sftp_client()
         try:
-            sftp.put(str(local), temp, callback=progress, confirm=True)
+            size = local.stat().st_size
+            if size >= PARALLEL_UPLOAD_MIN:
+                self._parallel_put(local, temp, size, progress)
+            else:
+                sftp.put(str(local), temp, callback=progress, confirm=True)
+            if sftp.stat(temp).st_size != size:
+                raise OSError(f"{temp} has the wrong size after the upload")
             sftp.posix_rename(temp, remote)
         except OSError as exc:
             self.run(f"rm -f {sh_join([temp])}", timeout=30)
@@ -600,9 +607,56 @@ class SSHTransport(Transport):
         except (paramiko.SSHException, EOFError) as exc:
             raise LinkLost(f"the connection to host {self.name} dropped during an upload ({exc}).") from None
 
+    def _parallel_put(self, local: Path, temp: str, size: int, progress: Progress | None) -> None:
+        """Write byte ranges of the file over several SFTP channels at once.
+
+        One Paramiko SFTP stream is bound by Python's per-request work (about 0.75x scp here);
+        two or more channels, each in its own thread, beat scp (measured in bench/bench_engine.py).
+        """
+        transport = self._live()
+        parts = max(2, min(4, os.cpu_count() or 2))
+        span = -(-size // parts)
+        first = self._sftp_client()
+        with first.open(temp, "wb") as handle:
+            handle.truncate(size)
+        done = [0]
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def send(index: int) -> None:
+            start = index * span
+            left = min(span, size - start)
+            try:
+                client = paramiko.SFTPClient.from_transport(transport)
+                assert client is not None
+                with client, local.open("rb") as source, client.open(temp, "r+b") as target:
+                    target.set_pipelined(True)
+                    source.seek(start)
+                    target.seek(start)
+                    while left > 0:
+                        block = source.read(min(1 << 20, left))
+                        if not block:
+                            raise OSError(f"{local} shrank during the upload")
+                        target.write(block)
+                        left -= len(block)
+                        if progress:
+                            with lock:
+                                done[0] += len(block)
+                                progress(done[0], size)
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=send, args=(i,), daemon=True) for i in range(parts)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+
     def download(self, remote: str, local: Path, progress: Progress | None = None) -> None:
         local.parent.mkdir(parents=True, exist_ok=True)
-        temp = local.with_name(f".{local.name}.part-{os.getpid()}")
+        temp = local.with_name(f".{local.name}.part-{uuid.uuid4().hex[:12]}")
         try:
             self._sftp_client().get(remote, str(temp), callback=progress)
             temp.replace(local)
