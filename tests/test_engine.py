@@ -318,3 +318,55 @@ def test_inputs_already_on_the_host_are_not_sent_again(api_for) -> None:
     second = run_one(api, "second")
     assert first.status == second.status == "completed"
     assert calls == ["spec.json"]
+
+
+def cli(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    return subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_detached_runs_are_collected_by_a_later_process(tmp_path: Path, harness: Harness,
+                                                        host_name: str) -> None:
+    config = make_config(tmp_path, harness, host=host_name, speed="0.01")
+    prompt_id = cli(config, "prompt", "add", "detached", str(DEMO)).stdout.strip()
+    started = cli(config, "--run", prompt_id, "--detach", "--json")
+    assert started.returncode == 0, started.stderr
+    [run] = json.loads(started.stdout)
+    assert run["status"] == "running"
+    logs = cli(config, "run", "logs", run["run_id"], "--follow")  # drives it to the end
+    assert logs.returncode == 0 and "Saved video to" in logs.stdout
+    waited = cli(config, "run", "wait", run["run_id"], "--json")
+    assert waited.returncode == 0 and json.loads(waited.stdout)["status"] == "completed"
+    shown = json.loads(cli(config, "run", "show", run["run_id"], "--json").stdout)
+    assert set(shown) >= {"run_id", "prompt_id", "status", "error_class", "error_message", "outputs",
+                          "log_path"}
+
+
+def test_cli_cancel_and_status(tmp_path: Path, harness: Harness) -> None:
+    config = make_config(tmp_path, harness, host="test", speed="0.05", stop_grace=5)
+    prompt_id = cli(config, "prompt", "add", "to cancel", str(DEMO)).stdout.strip()
+    [run] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)
+    status = cli(config, "status", "--json")
+    assert status.returncode == 0, status.stdout + status.stderr
+    hosts = {h["name"]: h for h in json.loads(status.stdout)}
+    assert hosts["test"]["reachable"] and hosts["test"]["label"] == "test (simulated)"
+    assert [c["run_id"] for c in hosts["test"]["containers"]] == [run["run_id"]]
+    assert hosts["test"]["gpus"] and hosts["test"]["free_disk_bytes"] > 0
+    cancelled = cli(config, "run", "cancel", run["run_id"])
+    assert cancelled.returncode == 0, cancelled.stdout + cancelled.stderr
+    assert "cancelled" in cancelled.stdout
+    assert f"cosmos-{run['run_id']}" not in harness.dockerd.our_containers()
+
+
+def test_interrupting_a_headless_run_cancels_it_and_exits_130(tmp_path: Path) -> None:
+    config = make_config(tmp_path, None, host="local", speed="0.05", stop_grace=5)
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    prompt_id = cli(config, "prompt", "add", "interrupted", str(DEMO)).stdout.strip()
+    proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    [run] = json.loads(out)
+    assert run["status"] == "cancelled"
