@@ -315,7 +315,10 @@ class CosmosAPI:
         engine = self.engine()
         wanted = [self.resolve_run_id(r) for r in run_ids]
         hosts = {self.get_run(r).host for r in wanted}
-        engine.reconcile(only=wanted)
+        # Orphaned runs on these hosts hold their slots until collected: adopt them too (not when
+        # detaching: this process is about to leave, and would adopt the runs it just released).
+        if not detach:
+            engine.reconcile(hosts=hosts)
         stop = threading.Event()
 
         def work() -> None:
@@ -325,7 +328,8 @@ class CosmosAPI:
                     claimed = engine.claim_and_submit(host, detach=detach) is not None or claimed
                 if not claimed:
                     stop.wait(0.25)
-                    engine.reconcile(only=wanted)
+                    if not detach:
+                        engine.reconcile(hosts=hosts)
 
         worker = threading.Thread(target=work, name="execute", daemon=True)
         worker.start()

@@ -370,3 +370,29 @@ def test_interrupting_a_headless_run_cancels_it_and_exits_130(tmp_path: Path) ->
     assert proc.returncode == 130, err
     [run] = json.loads(out)
     assert run["status"] == "cancelled"
+
+
+def test_reattach_collects_an_exited_run_and_fails_a_vanished_one(tmp_path: Path, harness: Harness) -> None:
+    config = make_config(tmp_path, harness, host="test", speed="0.005")
+    prompt_id = cli(config, "prompt", "add", "left alone", str(DEMO)).stdout.strip()
+    [exited] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)
+    name = f"cosmos-{exited['run_id']}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = harness.dockerd.docker("inspect", "-f", "{{.State.Status}}", name).stdout.decode().strip()
+        if state == "exited":
+            break
+        time.sleep(0.2)
+    assert state == "exited"
+    done = json.loads(cli(config, "run", "wait", exited["run_id"], "--json").stdout)
+    assert done["status"] == "completed", (done["error_class"], done["error_message"])
+    assert "Saved video to" in Path(done["log_path"]).read_text()
+
+    [vanished] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)
+    harness.dockerd.docker("rm", "-f", f"cosmos-{vanished['run_id']}")
+    gone = cli(config, "run", "wait", vanished["run_id"], "--json")
+    assert gone.returncode == 1
+    data = json.loads(gone.stdout)
+    assert (data["status"], data["error_class"]) == ("failed", "docker"), data["error_message"]
+    assert "vanished" in data["error_message"]
+    assert "No such container" not in Path(data["log_path"]).read_text()

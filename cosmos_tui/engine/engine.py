@@ -134,6 +134,11 @@ class Engine:
             except Exception:
                 log.exception("a log listener failed")
 
+    @property
+    def stopping(self) -> bool:
+        """This process is shutting down: leave unfinished runs for the next one to re-attach."""
+        return self._stop.is_set()
+
     def notify_finished(self, run_id: str) -> None:
         with self._finished:
             self._finished.notify_all()
@@ -169,12 +174,18 @@ class Engine:
             self.submit(run_id, detach=detach)
         return run_id
 
-    def reconcile(self, only: Iterable[str] | None = None) -> list[str]:
-        """Adopt runs left mid-flight by a process that is gone (or detached runs); resume them."""
+    def reconcile(self, only: Iterable[str] | None = None, hosts: Iterable[str] | None = None) -> list[str]:
+        """Adopt runs left mid-flight by a process that is gone (or detached runs); resume them.
+
+        ``only`` limits this to some runs, ``hosts`` to the runs on some hosts.
+        """
         wanted = set(only) if only is not None else None
+        on_hosts = set(hosts) if hosts is not None else None
         adopted = []
-        for run_id, _host, owner in lifecycle.mid_flight():
+        for run_id, host, owner in lifecycle.mid_flight():
             if wanted is not None and run_id not in wanted:
+                continue
+            if on_hosts is not None and host not in on_hosts:
                 continue
             if owner == self.owner or owner_alive(owner):
                 continue

@@ -344,12 +344,14 @@ class RunExecutor:
             state = self.runtime.state(self.run_id, handle)
         outputs = self._download_outputs()
         outcome = self._judge(state, outputs)
+        # Record the outcome before removing the container: a crash in between must not turn a
+        # finished run into a "vanished" one when another process picks it up.
+        self.finish(outcome, outputs)
         if state.status != "running":
             try:
                 self.runtime.cleanup(self.run_id, handle)
             except CosmosError as exc:
                 log.warning("cleanup of %s failed: %s", self.run_id, exc)
-        self.finish(outcome, outputs)
 
     def _download_outputs(self) -> list[str]:
         out_dir = self.session.abs(self.files.out_rel)
@@ -437,6 +439,9 @@ class RunExecutor:
 
     def fail(self, error_class: str, message: str) -> None:
         """Our own failure (not the model's): note it in the run log, keep what exists."""
+        if self.engine.stopping:
+            log.info("leaving %s for the next cosmos-tui to re-attach (%s)", self.run_id, message)
+            return
         try:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             with (self.run_dir / "run.log").open("a", encoding="utf-8") as handle:

@@ -182,7 +182,9 @@ class DockerRuntime:
 
     def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
         argv = docker.logs_argv(self.docker, run_id, since=position.since)
-        stream = self.session.transport.open_stream(sh_join(argv))
+        # The model's stderr is already in stdout (2>&1 in the container); docker's own stderr
+        # ("No such container") must never reach the spool.
+        stream = self.session.transport.open_stream(sh_join(argv), merge_stderr=False)
         return stream, DockerLines(position)
 
     def state(self, run_id: str, handle: str) -> State:

@@ -16,11 +16,11 @@ CHUNK = 64 * 1024
 
 
 class LocalStream(Stream):
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, merge_stderr: bool = True) -> None:
         self.proc = subprocess.Popen(
             ["sh", "-c", command],
             stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
@@ -62,8 +62,8 @@ class LocalTransport(Transport):
             raise HostError(f"a command on {self.name} took longer than {timeout:.0f} s.") from None
         return CommandResult(done.returncode, done.stdout, done.stderr)
 
-    def open_stream(self, command: str) -> Stream:
-        return LocalStream(command)
+    def open_stream(self, command: str, merge_stderr: bool = True) -> Stream:
+        return LocalStream(command, merge_stderr)
 
     def upload(self, local: Path, remote: str, progress: Progress | None = None) -> None:
         _copy(Path(local), Path(remote), progress)

@@ -564,9 +564,11 @@ class SSHTransport(Transport):
         finally:
             channel.close()
 
-    def open_stream(self, command: str) -> Stream:
+    def open_stream(self, command: str, merge_stderr: bool = True) -> Stream:
         channel = self._session()
-        channel.set_combine_stderr(True)
+        channel.set_combine_stderr(merge_stderr)
+        if not merge_stderr:
+            command = f"{command} 2>/dev/null"
         channel.exec_command(command)
         return SSHStream(channel, self.name)
 

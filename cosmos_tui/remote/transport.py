@@ -56,8 +56,8 @@ class Transport(ABC):
         """Run a shell command to completion."""
 
     @abstractmethod
-    def open_stream(self, command: str) -> Stream:
-        """Start a shell command and stream its output (stderr merged into stdout)."""
+    def open_stream(self, command: str, merge_stderr: bool = True) -> Stream:
+        """Start a shell command and stream its stdout (with stderr merged in, or discarded)."""
 
     @abstractmethod
     def upload(self, local: Path, remote: str, progress: Progress | None = None) -> None:
