@@ -217,6 +217,8 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
         while not run.is_terminal and time.monotonic() < deadline:
             time.sleep(POLL)
             run = api.get_run(run.run_id)
+        if run.is_terminal:
+            api.engine().wait([run.run_id], timeout=60)  # lets a stop done here finish its cleanup
         print(_summary(run))
     return EXIT_OK if run.status == "cancelled" else EXIT_FAILED
 

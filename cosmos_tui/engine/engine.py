@@ -224,6 +224,13 @@ class Engine:
         check = done or (lambda rid: lifecycle.row(rid).status not in (*lifecycle.BUSY, "queued"))
         while True:
             if all(check(rid) for rid in ids):
+                if done is None:
+                    # Let the executors finish their cleanup (removing the container) too.
+                    with self._lock:
+                        threads = [self._threads[r] for r in ids if r in self._threads]
+                    for thread in threads:
+                        if thread is not threading.current_thread():
+                            thread.join(timeout=60)
                 return True
             if deadline is not None and time.monotonic() > deadline:
                 return False
