@@ -7,7 +7,7 @@ import shlex
 from cosmos_tui.config import Config
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import ContainerStatus, GpuStatus, HostStatus
+from cosmos_tui.records import ContainerStatus, HostStatus
 from cosmos_tui.remote import docker, gpus
 from cosmos_tui.remote.transport import sh_join
 
@@ -27,7 +27,7 @@ def probe(session: HostSession, config: Config) -> HostStatus:
         else:
             command = gpus.QUERY
         result = session.transport.run(command, timeout=30)
-        gpu_list = [GpuStatus(**vars(g)) for g in gpus.parse(result.text)] if result.ok else []
+        gpu_list = gpus.parse(result.text) if result.ok else []
         containers: list[ContainerStatus] = []
         if host.runtime == "docker":
             listing = session.transport.run(sh_join(docker.ps_argv(host.docker)), timeout=60)

@@ -26,10 +26,10 @@ SPEC = """{
 """
 
 
-@pytest.fixture
-def ssh(harness: Harness):
+def connect(harness: Harness, known_hosts: bool = True) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
-    client.load_host_keys(str(harness.sshd.known_hosts))
+    if known_hosts:
+        client.load_host_keys(str(harness.sshd.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     client.connect(
         "127.0.0.1",
@@ -39,6 +39,12 @@ def ssh(harness: Harness):
         look_for_keys=False,
         allow_agent=False,
     )
+    return client
+
+
+@pytest.fixture
+def ssh(harness: Harness):
+    client = connect(harness)
     yield client
     client.close()
 
@@ -53,18 +59,9 @@ def test_ssh_exec_with_a_checked_host_key(ssh: paramiko.SSHClient) -> None:
     assert run(ssh, "echo hello; exit 3") == (3, "hello\n", "")
 
 
-def test_unknown_host_key_is_rejected(harness: Harness, tmp_path: Path) -> None:
-    client = paramiko.SSHClient()
-    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+def test_unknown_host_key_is_rejected(harness: Harness) -> None:
     with pytest.raises(paramiko.SSHException, match="not found in known_hosts"):
-        client.connect(
-            "127.0.0.1",
-            port=harness.sshd.port,
-            username=harness.sshd.user,
-            key_filename=str(harness.sshd.client_key),
-            look_for_keys=False,
-            allow_agent=False,
-        )
+        connect(harness, known_hosts=False)
 
 
 def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from cosmos_tui.records import GpuStatus
 
 FIELDS = "index,name,memory.total,memory.used,utilization.gpu,temperature.gpu,power.draw,power.limit"
 QUERY = f"nvidia-smi --query-gpu={FIELDS} --format=csv,noheader,nounits"
-
-
-@dataclass(frozen=True)
-class GpuInfo:
-    index: int
-    name: str
-    memory_total_mib: float
-    memory_used_mib: float
-    utilization: float
-    temperature_c: float
-    power_w: float | None
-    power_limit_w: float | None
 
 
 def _number(text: str) -> float | None:
@@ -27,14 +15,14 @@ def _number(text: str) -> float | None:
         return None  # "[N/A]" and friends
 
 
-def parse(text: str) -> list[GpuInfo]:
+def parse(text: str) -> list[GpuStatus]:
     gpus = []
     for line in text.splitlines():
         parts = [p.strip() for p in line.split(",")]
         if len(parts) != 8 or not parts[0].isdigit():
             continue
         gpus.append(
-            GpuInfo(
+            GpuStatus(
                 index=int(parts[0]),
                 name=parts[1],
                 memory_total_mib=_number(parts[2]) or 0.0,
