@@ -182,8 +182,8 @@ def catch_up(api: CosmosAPI, harness: Harness, lines: int = 300_000) -> None:
     harness.dockerd.docker("rm", "-f", name, check=False)
     harness.dockerd.docker(
         "run", "--name", name, "--label", "cosmos-tui.run_id=rs_benchcatchup", harness.image, "sh", "-c",
-        "awk 'BEGIN { for (i = 0; i < N; i++) printf \"[11-21 10:00:00|DEBUG|x.py:1:f] line %d\\n\", i }'"
-        .replace("N", str(lines)),
+        "awk 'BEGIN { for (i = 0; i < @LINES@; i++) printf \"[11-21 10:00:00|DEBUG|x.py:1:f] line %d\\n\", i }'"
+        .replace("@LINES@", str(lines)),
     )
     spool_dir = Path(tempfile.mkdtemp())
     spool = executor.Spool(spool_dir / "run.log", 0)
