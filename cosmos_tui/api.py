@@ -345,6 +345,31 @@ class CosmosAPI:
         run = self.get_run(run_id)
         return run.is_terminal or (run.status == "running" and run.handle is not None)
 
+    def rerun(self, given: str) -> str:
+        """Queue a new run with the same prompt, host, model and settings as an earlier one."""
+        run = self.get_run(given)
+        if run.prompt_id is None:
+            raise OperationError(f"run {run.run_id} has no prompt any more; it cannot be run again.")
+        options = {k: v for k, v in run.config.items() if not k.startswith("_")}
+        with self.store.guard():
+            record = run_queries.insert(
+                self.store.db,
+                self.config.paths.outputs,
+                id=ids.new_id(ids.RUN),
+                prompt=run.prompt_id,
+                model_type=run.model_type,
+                host=run.host,
+                status="queued",
+                config=options,
+                created_at=self._now(),
+            )
+        log.info("queued %s as a re-run of %s", record.run_id, run.run_id)
+        return record.run_id
+
+    def now(self) -> datetime:
+        """The API's clock (UTC); the UI uses it so tests and snapshots can fix time."""
+        return self._clock().astimezone(UTC)
+
     def cancel_run(self, given: str) -> RunRecord:
         """Cancel a run: a queued one at once; a started one with a graceful stop, then a kill."""
         run_id = self.resolve_run_id(given)

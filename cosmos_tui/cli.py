@@ -231,10 +231,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from cosmos_tui.api import CosmosAPI
 
     api = CosmosAPI.from_config(args.config)
+    open_log = api.resolve_run_id(args.logs) if getattr(args, "logs", None) else None
     from cosmos_tui.tui.app import CosmosApp  # textual is imported only here
 
     with api:
-        CosmosApp(api).run()
+        CosmosApp(api, open_log=open_log).run()
     return EXIT_OK
 
 
@@ -289,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
         "3 host unreachable or authentication failed, 130 interrupted",
     )
     parser.add_argument("--version", action="version", version=f"cosmos-tui {__version__}")
+    parser.add_argument("--logs", metavar="RUN_ID", help="open the app on this run's live log")
     run_opts = parser.add_argument_group("headless runs (cosmos-tui --run ID ...)")
     run_opts.add_argument("--run", nargs="+", metavar="ID", help="queue and execute runs of these prompts")
     run_opts.add_argument("--prompts-file", metavar="F", help="more prompt IDs, one per line")

@@ -1,82 +1,139 @@
-"""The cosmos-tui application (a first screen; the full UI grows from here)."""
+"""The cosmos-tui application: four screens (prompts, runs, GPUs, dashboard) as modes, a header
+with the host and a run summary, help, the command palette, and the engine executing queued runs
+while the app is open. Everything blocking runs in thread workers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from rich.text import Text
 from textual import work
-from textual.app import App, ComposeResult
+from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.screen import Screen
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import PromptRecord
+from cosmos_tui.tui.screens.dashboard import DashboardScreen
+from cosmos_tui.tui.screens.gpu import GpuScreen
+from cosmos_tui.tui.screens.prompts import PromptsScreen
+from cosmos_tui.tui.screens.runs import RunsScreen
 from cosmos_tui.tui.stylesheet import stylesheet_path
+from cosmos_tui.tui.widgets.confirm import ConfirmModal
+
+SUMMARY_SECONDS = 2.0
 
 
 class CosmosApp(App[None]):
     TITLE = "cosmos-tui"
     CSS_PATH = str(stylesheet_path())
+    MODES = {
+        "prompts": PromptsScreen,
+        "runs": RunsScreen,
+        "gpu": GpuScreen,
+        "dashboard": DashboardScreen,
+    }
+    DEFAULT_MODE = "prompts"
     BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("r", "refresh", "Refresh"),
+        Binding("1", "switch_mode('prompts')", "Prompts"),
+        Binding("2", "switch_mode('runs')", "Runs"),
+        Binding("3", "switch_mode('gpu')", "GPUs"),
+        Binding("4", "switch_mode('dashboard')", "Dashboard"),
+        Binding("question_mark", "toggle_help", "Help"),
+        Binding("q", "quit_app", "Quit"),
     ]
 
     @dataclass
-    class PromptsLoaded(Message):
-        prompts: list[PromptRecord]
+    class Summary(Message):
+        text: str
 
-    @dataclass
-    class LoadFailed(Message):
-        error: str
-
-    def __init__(self, api: CosmosAPI) -> None:
+    def __init__(self, api: CosmosAPI, *, start_engine: bool = True, open_log: str | None = None) -> None:
         super().__init__()
         self.api = api
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Loading prompts…", id="status")
-        yield DataTable(id="prompts", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        self.start_engine = start_engine
+        self.open_log = open_log
+        self.last_run_values: dict[str, Any] | None = None
+        config = api.config
+        host = config.host_label(config.default_host) if config.default_host else "no host configured"
+        self.host_text = f"host: {host}"
+        self.sub_title = self.host_text
 
     def on_mount(self) -> None:
-        config = self.api.config
-        host = config.host_label(config.default_host) if config.default_host else "no host configured"
-        self.sub_title = f"host: {host}"
-        table = self.query_one("#prompts", DataTable)
-        table.add_columns("id", "name", "text", "controls", "runs", "last", "created")
-        self.action_refresh()
+        if self.open_log:
+            from cosmos_tui.tui.screens.log import LogScreen
 
-    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
-    def action_refresh(self) -> None:
+            self.switch_mode("runs")
+            self.push_screen(LogScreen(self.open_log))
+        if self.start_engine:
+            self.run_engine()
+        self.set_interval(SUMMARY_SECONDS, self.update_summary)
+        self.update_summary()
+
+    @work(thread=True, exit_on_error=False, group="engine")
+    def run_engine(self) -> None:
+        """Execute queued runs while the app is open; re-attach to runs left by a dead process."""
         try:
-            self.post_message(self.PromptsLoaded(self.api.list_prompts(limit=500)))
+            engine = self.api.engine()
+            engine.reconcile()
+            engine.start_workers()
         except CosmosError as exc:
-            self.post_message(self.LoadFailed(str(exc)))
+            self.call_from_thread(self.notify, f"cannot execute runs: {exc}", severity="error")
 
-    def on_cosmos_app_prompts_loaded(self, message: PromptsLoaded) -> None:
-        table = self.query_one("#prompts", DataTable)
-        table.clear()
-        for p in message.prompts:
-            # Text cells: user text is shown verbatim, never parsed as markup.
-            cells = (
-                p.prompt_id,
-                p.name,
-                " ".join(p.text.split())[:60],
-                ",".join(p.controls) or "-",
-                str(p.run_count),
-                p.last_status or "-",
-                p.created_at.astimezone().strftime("%Y-%m-%d %H:%M"),
-            )
-            table.add_row(*(Text(cell) for cell in cells), key=p.prompt_id)
-        count = len(message.prompts)
-        self.query_one("#status", Static).update(
-            f"{count} prompt(s). Add one with: cosmos-tui prompt add TEXT VIDEO_DIR"
+    @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
+    def update_summary(self) -> None:
+        try:
+            active = len(self.api.list_runs(status=["claimed", "uploading", "starting", "running",
+                                                    "collecting"], limit=1000))
+            queued = len(self.api.list_runs(status="queued", limit=1000))
+            today = self.api.now().date()
+            failed = sum(1 for r in self.api.list_runs(status="failed", limit=200)
+                         if r.created_at.date() == today)
+        except CosmosError:
+            return
+        self.post_message(self.Summary(f"{self.host_text} · {active} running · {queued} queued · "
+                                       f"{failed} failed today"))
+
+    def on_cosmos_app_summary(self, message: Summary) -> None:
+        self.sub_title = message.text
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_quit_app(self) -> None:
+        executing = self.api._engine.executing() if self.api._engine is not None else []
+        if not executing:
+            self.exit()
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmModal(
+                f"{len(executing)} run(s) are executing from here. They keep running on their hosts "
+                "and will be collected the next time cosmos-tui starts. Quit?",
+                "Quit",
+            ),
+            answer,
         )
 
-    def on_cosmos_app_load_failed(self, message: LoadFailed) -> None:
-        self.query_one("#status", Static).update(f"Could not load prompts: {message.error}")
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Prompts", "Show the prompts screen", lambda: self.switch_mode("prompts"))
+        yield SystemCommand("Runs", "Show the runs screen", lambda: self.switch_mode("runs"))
+        yield SystemCommand("GPUs", "Show GPU load, memory, temperature and power per host",
+                            lambda: self.switch_mode("gpu"))
+        yield SystemCommand("Dashboard", "Runs per day, success rates, durations, top inputs",
+                            lambda: self.switch_mode("dashboard"))
+        for binding in screen.active_bindings.values():
+            b = binding.binding
+            if b.description and b.show and binding.node is screen:
+                yield SystemCommand(f"{screen.__class__.__name__.removesuffix('Screen')}: {b.description}",
+                                    f"key {b.key_display or b.key}",
+                                    lambda action=b.action: self.call_next(screen.run_action, action))

@@ -1,0 +1,66 @@
+"""Small text helpers shared by the screens (colours, bars, durations), Rich Text only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from cosmos_tui.records import RunRecord
+
+STATUS_STYLE = {
+    "queued": "dim",
+    "claimed": "cyan",
+    "uploading": "cyan",
+    "starting": "cyan",
+    "running": "bold cyan",
+    "collecting": "cyan",
+    "completed": "green",
+    "failed": "bold red",
+    "cancelled": "yellow",
+}
+
+
+def status_text(status: str | None) -> Text:
+    return Text(status or "-", style=STATUS_STYLE.get(status or "", ""))
+
+
+def bar(percent: float, width: int = 10) -> Text:
+    filled = int(round(max(0.0, min(100.0, percent)) / 100 * width))
+    text = Text("█" * filled, style="cyan")
+    text.append("░" * (width - filled), style="dim")
+    text.append(f" {percent:3.0f}%")
+    return text
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None or seconds < 0:
+        return "-"
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def elapsed(run: RunRecord, now: datetime) -> float | None:
+    if run.started_at is None:
+        return None
+    end = run.finished_at or now
+    return (end - run.started_at).total_seconds()
+
+
+def eta(run: RunRecord, now: datetime) -> float | None:
+    """A simple ETA from progress so far (the engine's stage-based figure feeds progress)."""
+    spent = elapsed(run, now)
+    if run.is_terminal or spent is None or run.progress <= 0:
+        return None
+    return spent * (100 - run.progress) / run.progress
+
+
+def local_time(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+def one_line(text: str, width: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

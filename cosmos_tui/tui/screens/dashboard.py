@@ -1,0 +1,81 @@
+"""The dashboard: runs per day, success rate per model type, mean and median duration, most used
+inputs, recent failures by error class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from cosmos_tui.errors import CosmosError
+from cosmos_tui.records import Dashboard
+from cosmos_tui.tui.format import duration
+
+DAYS = 30
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [Binding("g", "reload", "Refresh")]
+
+    @dataclass
+    class Loaded(Message):
+        dashboard: Dashboard
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("loading…", id="dashboard")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.action_reload()
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def action_reload(self) -> None:
+        try:
+            self.post_message(self.Loaded(self.app.api.dashboard(days=DAYS)))  # type: ignore[attr-defined]
+        except CosmosError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+
+    def on_dashboard_screen_loaded(self, message: Loaded) -> None:
+        d = message.dashboard
+        per_day = Table(title=f"runs per day (last {DAYS} days, UTC)", box=None, title_justify="left")
+        for column in ("day", "runs", "", "completed", "failed", "cancelled"):
+            per_day.add_column(column)
+        peak = max((x.total for x in d.runs_per_day), default=1) or 1
+        for day in d.runs_per_day[-14:]:
+            per_day.add_row(day.day, str(day.total), Text("█" * max(1, round(20 * day.total / peak)),
+                                                          style="cyan"),
+                            str(day.completed), str(day.failed), str(day.cancelled))
+        models = Table(title="by model type", box=None, title_justify="left")
+        for column in ("model", "finished", "success", "mean", "median"):
+            models.add_column(column)
+        for m in d.by_model:
+            rate = "-" if m.success_rate is None else f"{m.success_rate:.0%}"
+            models.add_row(m.model_type, str(m.finished), rate, duration(m.mean_seconds),
+                           duration(m.median_seconds))
+        inputs = Table(title="most used inputs", box=None, title_justify="left")
+        inputs.add_column("input folder")
+        inputs.add_column("runs")
+        for i in d.top_inputs:
+            inputs.add_row(Text(i.input_dir), str(i.runs))
+        failures = Table(title="failures by error class", box=None, title_justify="left")
+        failures.add_column("error class")
+        failures.add_column("runs")
+        for f in d.failures:
+            failures.add_row(f.error_class, Text(str(f.count), style="red"))
+        empty = Text("no runs yet: create a prompt (n on the prompts screen) and run it (r)", style="dim")
+        parts = [per_day, Text(), models, Text(), inputs, Text(), failures] if d.runs_per_day else [empty]
+        self.query_one("#dashboard", Static).update(Group(*parts))

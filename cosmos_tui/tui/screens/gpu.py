@@ -1,0 +1,176 @@
+"""The GPU screen: per host and per GPU, load, memory, temperature and power with a sparkline of
+recent history; our containers (cancellable); an unreachable host with the reason and a retry
+countdown. Polls never overlap and stop while the screen is hidden."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cosmos_tui.records import HostStatus
+from cosmos_tui.tui.widgets.confirm import ConfirmModal
+
+POLL_SECONDS = 2.0
+RETRY_SECONDS = 15.0
+HISTORY = 30
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], top: float) -> str:
+    if not values:
+        return ""
+    top = top or max(values) or 1.0
+    return "".join(BLOCKS[min(len(BLOCKS) - 1, int(v / top * (len(BLOCKS) - 1)))] for v in values)
+
+
+class GpuScreen(Screen[None]):
+    BINDINGS = [
+        Binding("c", "cancel_container", "Cancel run"),
+        Binding("g", "poll_now", "Refresh"),
+    ]
+
+    @dataclass
+    class Polled(Message):
+        statuses: list[HostStatus]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: dict[tuple[str, int, str], deque[float]] = defaultdict(lambda: deque(maxlen=HISTORY))
+        self.statuses: list[HostStatus] = []
+        self.next_retry: dict[str, float] = {}
+        self.polling = threading.Lock()
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll():
+            yield Static("polling hosts…", id="gpu-hosts")
+            yield Static(Text("our containers", style="bold"), classes="title")
+            yield DataTable(id="containers", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#containers", DataTable)
+        for name in ("host", "container", "run", "state", "created"):
+            table.add_column(name, key=name)
+        self.timer = self.set_interval(POLL_SECONDS, self.poll)
+        self.ticker = self.set_interval(1.0, self.render_hosts)
+        self.poll()
+
+    def on_screen_suspend(self) -> None:
+        self.timer.pause()
+        self.ticker.pause()
+
+    def on_screen_resume(self) -> None:
+        self.timer.resume()
+        self.ticker.resume()
+        self.poll()
+
+    def action_poll_now(self) -> None:
+        self.next_retry.clear()
+        self.poll()
+
+    @work(thread=True, group="gpu", exit_on_error=False)
+    def poll(self) -> None:
+        if not self.polling.acquire(blocking=False):
+            return  # the previous poll is still out: never overlap
+        try:
+            api = self.app.api  # type: ignore[attr-defined]
+            statuses = []
+            now = time.monotonic()
+            for name in api.config.hosts:
+                if self.next_retry.get(name, 0) > now:
+                    previous = next((s for s in self.statuses if s.name == name), None)
+                    if previous is not None:
+                        statuses.append(previous)
+                    continue
+                status = api.host_status(name)
+                if not status.reachable:
+                    self.next_retry[name] = time.monotonic() + RETRY_SECONDS
+                statuses.append(status)
+            self.post_message(self.Polled(statuses))
+        finally:
+            self.polling.release()
+
+    def on_gpu_screen_polled(self, message: Polled) -> None:
+        self.statuses = message.statuses
+        for status in message.statuses:
+            for gpu in status.gpus:
+                for metric, value in (("util", gpu.utilization), ("mem", gpu.memory_used_mib),
+                                      ("temp", gpu.temperature_c), ("power", gpu.power_w or 0.0)):
+                    self.history[(status.name, gpu.index, metric)].append(value)
+        table = self.query_one("#containers", DataTable)
+        table.clear()
+        for status in message.statuses:
+            for c in status.containers:
+                table.add_row(status.label, c.name, c.run_id, c.state, c.running_for, key=c.run_id)
+        self.render_hosts()
+
+    def render_hosts(self) -> None:
+        parts = []
+        now = time.monotonic()
+        for status in self.statuses:
+            title = Text(status.label, style="bold")
+            if not status.reachable:
+                wait = max(0, int(self.next_retry.get(status.name, now) - now))
+                title.append(f"  unreachable: {status.reason}  (retry in {wait} s)", style="red")
+                parts.append(title)
+                continue
+            if status.free_disk_bytes is not None:
+                title.append(f"  free disk {status.free_disk_bytes / 1e9:.1f} GB", style="dim")
+            parts.append(title)
+            table = Table(box=None, pad_edge=False, expand=False)
+            for column in ("GPU", "name", "util", "memory", "temp", "power"):
+                table.add_column(column)
+            for gpu in status.gpus:
+                def spark(metric: str, top: float, key: tuple[str, int] = (status.name, gpu.index)) -> str:
+                    return sparkline(list(self.history[(key[0], key[1], metric)]), top)
+
+                table.add_row(
+                    str(gpu.index),
+                    gpu.name,
+                    f"{spark('util', 100)} {gpu.utilization:3.0f}%",
+                    f"{spark('mem', gpu.memory_total_mib)} {gpu.memory_used_mib / 1024:5.1f}/"
+                    f"{gpu.memory_total_mib / 1024:.0f} GiB",
+                    f"{spark('temp', 100)} {gpu.temperature_c:3.0f}°C",
+                    f"{spark('power', gpu.power_limit_w or 0)} {gpu.power_w or 0:4.0f}/"
+                    f"{gpu.power_limit_w or 0:.0f} W",
+                )
+            parts.append(table if status.gpus else Text("  no GPUs reported", style="dim"))
+        self.query_one("#gpu-hosts", Static).update(Group(*parts) if parts else Text("no hosts"))
+
+    def action_cancel_container(self) -> None:
+        table = self.query_one("#containers", DataTable)
+        if table.row_count == 0:
+            return
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        run_id = str(row_key.value)
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.cancel(run_id)
+
+        self.app.push_screen(ConfirmModal(f"Cancel run {run_id}?", "Cancel run"), answer)
+
+    @work(thread=True, exit_on_error=False)
+    def cancel(self, run_id: str) -> None:
+        from cosmos_tui.errors import CosmosError
+
+        try:
+            self.app.api.cancel_run(run_id)  # type: ignore[attr-defined]
+        except CosmosError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"cancelling {run_id}")

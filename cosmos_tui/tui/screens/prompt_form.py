@@ -1,0 +1,140 @@
+"""The new-prompt form: multi-line text, a video folder with completion from inputs/ and the
+controls found there, negative prompt, name. Errors appear under the field they concern."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Static, TextArea
+
+from cosmos_tui.errors import CosmosError
+
+
+def video_folders(inputs: Path) -> list[str]:
+    """Folder names a user may type: every folder under inputs/ and inputs/videos/ with a color.mp4."""
+    found = []
+    for base in (inputs, inputs / "videos"):
+        if base.is_dir():
+            found += sorted(p.name for p in base.iterdir() if (p / "color.mp4").is_file())
+    return found
+
+
+class NewPromptModal(ModalScreen[str | None]):
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Create"),
+    ]
+
+    @dataclass
+    class Folders(Message):
+        names: list[str]
+
+    @dataclass
+    class Controls(Message):
+        text: str
+        ok: bool
+
+    @dataclass
+    class Refused(Message):
+        field: str
+        error: str
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="new-prompt", classes="modal"):
+            yield Label("New prompt", classes="title")
+            yield Label("Prompt text")
+            yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
+            yield Static("", id="text-error", classes="error")
+            yield Label("Video folder (color.mp4; depth/segmentation/edge optional)")
+            yield Input(placeholder="demo, or a path", id="folder")
+            yield Static("", id="folder-info", classes="hint")
+            yield Label("Negative prompt (empty: the configured default)")
+            yield Input(id="negative")
+            yield Label("Name (empty: made from the text)")
+            yield Input(id="name")
+            yield Static("", id="name-error", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Create", variant="primary", id="create")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#text", TextArea).focus()
+        self.load_folders()
+
+    @work(thread=True, exit_on_error=False)
+    def load_folders(self) -> None:
+        self.post_message(self.Folders(video_folders(self.app.api.config.paths.inputs)))  # type: ignore[attr-defined]
+
+    def on_new_prompt_modal_folders(self, message: Folders) -> None:
+        folder = self.query_one("#folder", Input)
+        folder.suggester = SuggestFromList(message.names, case_sensitive=False)
+        if message.names:
+            self.query_one("#folder-info", Static).update(
+                Text("in inputs/: " + ", ".join(message.names[:8]), style="dim")
+            )
+
+    @on(Input.Changed, "#folder")
+    def folder_changed(self, event: Input.Changed) -> None:
+        self.check_folder(event.value)
+
+    @work(thread=True, exclusive=True, group="folder", exit_on_error=False)
+    def check_folder(self, value: str) -> None:
+        if not value.strip():
+            return
+        from cosmos_tui.videos import find_video_dir, validate_video_dir
+
+        try:
+            folder = find_video_dir(value.strip(), self.app.api.config.paths.inputs)  # type: ignore[attr-defined]
+            found = validate_video_dir(folder)
+        except CosmosError as exc:
+            self.post_message(self.Controls(str(exc), False))
+            return
+        controls = ", ".join(k for k in found if k != "video") or "none"
+        self.post_message(self.Controls(f"{folder}: color.mp4 + controls: {controls}", True))
+
+    def on_new_prompt_modal_controls(self, message: Controls) -> None:
+        info = self.query_one("#folder-info", Static)
+        info.update(Text(message.text, style="green" if message.ok else "red"))
+
+    @on(Button.Pressed, "#create")
+    def action_save(self) -> None:
+        for error in self.query(".error"):
+            error.update("")  # type: ignore[attr-defined]
+        self.create(
+            self.query_one("#text", TextArea).text,
+            self.query_one("#folder", Input).value.strip(),
+            self.query_one("#negative", Input).value or None,
+            self.query_one("#name", Input).value or None,
+        )
+
+    @work(thread=True, exclusive=True, group="create", exit_on_error=False)
+    def create(self, text: str, folder: str, negative: str | None, name: str | None) -> None:
+        api = self.app.api  # type: ignore[attr-defined]
+        if not folder:
+            self.post_message(self.Refused("folder", "give the folder that holds color.mp4."))
+            return
+        try:
+            prompt = api.create_prompt(text, folder, name=name, negative_prompt=negative)
+        except CosmosError as exc:
+            message = str(exc)
+            field = "text" if "prompt text" in message else "name" if "name" in message else "folder"
+            self.post_message(self.Refused(field, message))
+            return
+        self.app.call_from_thread(self.dismiss, prompt.prompt_id)
+
+    def on_new_prompt_modal_refused(self, message: Refused) -> None:
+        target = {"text": "#text-error", "name": "#name-error", "folder": "#folder-info"}[message.field]
+        self.query_one(target, Static).update(Text(message.error, style="red"))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

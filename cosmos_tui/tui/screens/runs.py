@@ -1,0 +1,199 @@
+"""The runs screen: a live table of runs with progress, cancel, re-run, open output, and a toast
+and a bell when a run completes or fails."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from cosmos_tui.errors import CosmosError
+from cosmos_tui.records import RunRecord
+from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
+from cosmos_tui.tui.widgets.confirm import ConfirmModal
+
+FILTERS = (None, "running", "queued", "failed", "completed", "cancelled")
+ACTIVE = ["claimed", "uploading", "starting", "running", "collecting"]
+REFRESH_SECONDS = 1.0
+
+
+class RunsScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter", "open_log", "Log"),
+        Binding("s", "cycle_filter", "Filter status"),
+        Binding("c", "cancel_run", "Cancel"),
+        Binding("R", "rerun", "Re-run"),
+        Binding("o", "open_output", "Open output"),
+    ]
+
+    @dataclass
+    class Loaded(Message):
+        runs: list[RunRecord]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.filter_index = 0
+        self.runs: list[RunRecord] = []
+        self.seen: dict[str, str] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="runs-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name, width in (("id", 15), ("prompt", 15), ("model", 8), ("host", 18), ("status", 10),
+                            ("progress", 15), ("stage", 11), ("elapsed", 8), ("ETA", 8)):
+            table.add_column(name, key=name, width=width)
+        self.refresh_runs()
+        self.timer = self.set_interval(REFRESH_SECONDS, self.refresh_runs)
+
+    def on_screen_suspend(self) -> None:
+        self.timer.pause()
+
+    def on_screen_resume(self) -> None:
+        self.timer.resume()
+        self.refresh_runs()
+
+    @property
+    def status_filter(self) -> str | None:
+        return FILTERS[self.filter_index]
+
+    @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
+    def refresh_runs(self) -> None:
+        wanted = self.status_filter
+        statuses = ACTIVE if wanted == "running" else ([wanted] if wanted else None)
+        try:
+            runs = self.app.api.list_runs(status=statuses, limit=300)  # type: ignore[attr-defined]
+        except CosmosError:
+            return
+        self.post_message(self.Loaded(runs))
+
+    def on_runs_screen_loaded(self, message: Loaded) -> None:
+        self.runs = message.runs
+        now = self.app.api.now()  # type: ignore[attr-defined]
+        label = self.app.api.config.host_label  # type: ignore[attr-defined]
+        table = self.query_one(DataTable)
+        selected = self.current_id()
+        table.clear()
+        for run in message.runs:
+            table.add_row(
+                run.run_id,
+                run.prompt_id or "-",
+                run.model_type,
+                label(run.host),
+                status_text(run.status),
+                bar(100.0 if run.status == "completed" else run.progress),
+                Text(run.stage or "-"),
+                duration(elapsed(run, now)),
+                duration(eta(run, now)),
+                key=run.run_id,
+            )
+        if selected and any(r.run_id == selected for r in message.runs):
+            table.move_cursor(row=table.get_row_index(selected))
+        self.announce(message.runs)
+        shown = self.status_filter or "all"
+        self.query_one("#runs-status", Static).update(
+            Text(f"{len(message.runs)} run(s), showing {shown} · s filter · enter log · c cancel · "
+                 "R re-run · o open output")
+        )
+
+    def announce(self, runs: list[RunRecord]) -> None:
+        """A toast and a bell when a run we saw in progress completes or fails."""
+        for run in runs:
+            before = self.seen.get(run.run_id)
+            if before is not None and before != run.status and run.status in ("completed", "failed"):
+                if run.status == "completed":
+                    self.notify(f"{run.run_id} completed", title="Run finished")
+                else:
+                    self.notify(f"{run.run_id} failed: {run.error_class}: {run.error_message}",
+                                title="Run failed", severity="error", timeout=10)
+                self.app.bell()
+            self.seen[run.run_id] = run.status
+
+    def current_id(self) -> str | None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return None
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        return str(row_key.value)
+
+    def current(self) -> RunRecord | None:
+        wanted = self.current_id()
+        return next((r for r in self.runs if r.run_id == wanted), None)
+
+    def on_data_table_row_selected(self) -> None:
+        self.action_open_log()
+
+    def action_open_log(self) -> None:
+        run_id = self.current_id()
+        if run_id:
+            from cosmos_tui.tui.screens.log import LogScreen
+
+            self.app.push_screen(LogScreen(run_id))
+
+    def action_cycle_filter(self) -> None:
+        self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self.refresh_runs()
+
+    def action_cancel_run(self) -> None:
+        run = self.current()
+        if run is None or run.is_terminal:
+            self.notify("that run has already ended", severity="warning")
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.cancel(run.run_id)
+
+        self.app.push_screen(ConfirmModal(f"Cancel run {run.run_id} on {run.host}?", "Cancel run"), answer)
+
+    @work(thread=True, group="cancel", exit_on_error=False)
+    def cancel(self, run_id: str) -> None:
+        try:
+            self.app.api.cancel_run(run_id)  # type: ignore[attr-defined]
+        except CosmosError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"cancelling {run_id}")
+        self.refresh_runs()
+
+    def action_rerun(self) -> None:
+        run = self.current()
+        if run is not None:
+            self.rerun(run.run_id)
+
+    @work(thread=True, group="rerun", exit_on_error=False)
+    def rerun(self, run_id: str) -> None:
+        try:
+            new_id = self.app.api.rerun(run_id)  # type: ignore[attr-defined]
+        except CosmosError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"queued {new_id} (same settings as {run_id})")
+        self.refresh_runs()
+
+    def action_open_output(self) -> None:
+        run = self.current()
+        if run is None:
+            return
+        video = next((Path(p) for p in run.outputs if p.endswith("output.mp4")), None)
+        target = video or self.app.api.run_dir(run.run_id)  # type: ignore[attr-defined]
+        opener = shutil.which("xdg-open")
+        if opener and target.exists():
+            subprocess.Popen([opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+            self.notify(f"opening {target}")
+        else:
+            self.notify(f"output: {target}", timeout=15)
