@@ -69,6 +69,7 @@ class CosmosAPI:
         self.config = config
         self._clock = clock or _utc_clock
         self._store: Store | None = None
+        self._store_lock = threading.Lock()
         self._engine: Engine | None = None
 
     @classmethod
@@ -80,9 +81,11 @@ class CosmosAPI:
 
     @property
     def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.config.paths.database)
-        return self._store
+        # Opened on first use, which in the TUI is several worker threads at once.
+        with self._store_lock:
+            if self._store is None:
+                self._store = Store(self.config.paths.database)
+            return self._store
 
     def close(self) -> None:
         if self._engine is not None:

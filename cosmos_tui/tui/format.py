@@ -26,7 +26,7 @@ def status_text(status: str | None) -> Text:
 
 
 def bar(percent: float, width: int = 10) -> Text:
-    filled = int(round(max(0.0, min(100.0, percent)) / 100 * width))
+    filled = round(max(0.0, min(100.0, percent)) / 100 * width)
     text = Text("█" * filled, style="cyan")
     text.append("░" * (width - filled), style="dim")
     text.append(f" {percent:3.0f}%")

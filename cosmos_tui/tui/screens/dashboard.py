@@ -19,12 +19,14 @@ from textual.widgets import Footer, Header, Static
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard
 from cosmos_tui.tui.format import duration
+from cosmos_tui.tui.screens.gpu import plain_text
 
 DAYS = 30
 
 
 class DashboardScreen(Screen[None]):
     BINDINGS = [Binding("g", "reload", "Refresh")]
+    plain = ""
 
     @dataclass
     class Loaded(Message):
@@ -79,3 +81,4 @@ class DashboardScreen(Screen[None]):
         empty = Text("no runs yet: create a prompt (n on the prompts screen) and run it (r)", style="dim")
         parts = [per_day, Text(), models, Text(), inputs, Text(), failures] if d.runs_per_day else [empty]
         self.query_one("#dashboard", Static).update(Group(*parts))
+        self.plain = plain_text(parts)

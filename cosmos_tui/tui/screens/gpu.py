@@ -4,6 +4,7 @@ countdown. Polls never overlap and stop while the screen is hidden."""
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections import defaultdict, deque
@@ -29,6 +30,16 @@ HISTORY = 30
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
+def plain_text(parts: list[object]) -> str:
+    """What the panel says, as plain text (for tests and screen readers of the log)."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, file=io.StringIO())
+    for part in parts:
+        console.print(part)
+    return console.export_text()
+
+
 def sparkline(values: list[float], top: float) -> str:
     if not values:
         return ""
@@ -52,6 +63,7 @@ class GpuScreen(Screen[None]):
         self.statuses: list[HostStatus] = []
         self.next_retry: dict[str, float] = {}
         self.polling = threading.Lock()
+        self.plain = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -150,6 +162,7 @@ class GpuScreen(Screen[None]):
                 )
             parts.append(table if status.gpus else Text("  no GPUs reported", style="dim"))
         self.query_one("#gpu-hosts", Static).update(Group(*parts) if parts else Text("no hosts"))
+        self.plain = plain_text(parts)
 
     def action_cancel_container(self) -> None:
         table = self.query_one("#containers", DataTable)

@@ -324,6 +324,7 @@ class LogScreen(Screen[None]):
         try:
             shutil.copyfile(source, target)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"could not save the log: {exc.strerror}", severity="error")
+            message = f"could not save the log: {exc.strerror}"
+            self.app.call_from_thread(self.notify, message, severity="error")
             return
         self.app.call_from_thread(self.notify, f"saved a copy to {target}")

@@ -104,7 +104,8 @@ class RunFormModal(ModalScreen[list[str] | None]):
         try:
             run_ids = self.app.api.run_inference(self.prompt_ids, overrides, host)  # type: ignore[attr-defined]
         except CosmosError as exc:
-            self.app.call_from_thread(self.query_one("#run-error", Static).update, Text(str(exc), style="red"))
+            error = self.query_one("#run-error", Static)
+            self.app.call_from_thread(error.update, Text(str(exc), style="red"))
             return
         remembered = {**overrides["weights"], **{k: v for k, v in overrides.items() if k != "weights"}}
         remembered["host"] = host

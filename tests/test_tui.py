@@ -1,0 +1,303 @@
+"""The TUI driven through Pilot against the local simulated host (and one full flow over the real
+sshd + dockerd harness)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Log, RichLog, Static, TextArea
+
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+from cosmos_tui.tui.app import CosmosApp
+from cosmos_tui.tui.screens.log import LogScreen
+from tests.conftest import DEMO
+from tests.harness import local_host_table
+from tests.helpers import add_run
+
+SIZE = (120, 40)
+
+
+@pytest.fixture
+def local_api(tmp_path: Path):
+    body = (
+        'default_host = "sim"\n[paths]\ninputs = "inputs"\noutputs = "outputs"\n'
+        'database = "outputs/cosmos.db"\n' + local_host_table("sim", tmp_path / "remote", speed="0.003")
+    )
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        yield api
+
+
+async def wait_until(pilot, condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await pilot.pause(0.05)
+
+
+def table_ids(app: CosmosApp, selector: str) -> list[str]:
+    table = app.screen.query_one(selector, DataTable)
+    return [str(key.value) for key in table.rows]
+
+
+async def test_prompts_list_live_filter_and_clear(local_api: CosmosAPI) -> None:
+    a = local_api.create_prompt("A lighthouse in fog", DEMO)
+    b = local_api.create_prompt("A desert road at noon", DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 2)
+        await pilot.press("slash")
+        await pilot.press(*"lightho")
+        await wait_until(pilot, lambda: table_ids(app, "#prompts") == [a.prompt_id])
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: set(table_ids(app, "#prompts")) == {a.prompt_id, b.prompt_id})
+
+
+async def test_new_prompt_form_shows_errors_on_the_field_then_creates(local_api: CosmosAPI) -> None:
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#folder", Input).value = str(DEMO)
+        await pilot.press("ctrl+s")
+        error = app.screen.query_one("#text-error", Static)
+        await wait_until(pilot, lambda: "prompt text is empty" in str(error.render()))
+        app.screen.query_one("#text", TextArea).text = 'It\'s "quoted" $(x) [bold]not markup[/]'
+        info = app.screen.query_one("#folder-info", Static)
+        await wait_until(pilot, lambda: "controls: depth, seg" in str(info.render()))
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
+        [prompt] = local_api.list_prompts()
+        assert prompt.text == 'It\'s "quoted" $(x) [bold]not markup[/]'
+
+
+async def test_detail_shows_full_text_verbatim_and_esc_goes_back(local_api: CosmosAPI) -> None:
+    text = "Line one [red]x[/]\nline two with ünïcode"
+    prompt = local_api.create_prompt(text, DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: table_ids(app, "#prompts") == [prompt.prompt_id])
+        await pilot.press("enter")
+        await pilot.pause()
+        assert str(app.screen.query_one("#prompt-text", Static).render()) == text
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ == "PromptsScreen"
+
+
+async def test_marking_and_running_queues_runs_with_the_form_values(local_api: CosmosAPI) -> None:
+    a = local_api.create_prompt("first", DEMO)
+    b = local_api.create_prompt("second", DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 2)
+        await pilot.press("space", "space", "r")
+        await pilot.pause()
+        assert app.screen.query_one("#num_steps", Input).value == "35"  # defaults from config
+        app.screen.query_one("#num_steps", Input).value = "7"
+        app.screen.query_one("#seg", Input).value = "0"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
+        runs = local_api.list_runs()
+        assert {r.prompt_id for r in runs} == {a.prompt_id, b.prompt_id}
+        assert all(r.config["num_steps"] == 7 and r.config["weights"]["seg"] == 0 for r in runs)
+        await pilot.press("r")  # the form remembers the last values
+        await pilot.pause()
+        assert app.screen.query_one("#num_steps", Input).value == "7"
+        await pilot.press("escape")
+
+
+async def test_delete_asks_first(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("doomed", DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("n")  # no
+        await pilot.pause()
+        assert local_api.count_prompts() == 1
+        await pilot.press("d")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: local_api.count_prompts() == 0)
+        assert prompt.prompt_id not in table_ids(app, "#prompts")
+
+
+async def test_runs_screen_runs_a_prompt_to_completion_with_a_toast_and_a_bell(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("watch me", DEMO)
+    app = CosmosApp(local_api)
+    bells = []
+    app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await pilot.pause()
+        [run_id] = local_api.run_inference([prompt.prompt_id])
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [run_id])
+        await wait_until(pilot, lambda: local_api.get_run(run_id).status == "completed", timeout=60)
+        await wait_until(pilot, lambda: bells)
+        assert any("completed" in n.message for n in app._notifications)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
+        rerun = [r for r in local_api.list_runs() if r.run_id != run_id][0]
+        assert rerun.config["prompt"] == "watch me"
+        await pilot.press("o")
+        await pilot.pause()
+        assert any("output" in n.message or "opening" in n.message for n in app._notifications)
+
+
+async def test_status_filter_and_cancel_with_confirmation(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("slow", DEMO)
+    add_run(local_api, prompt.prompt_id, "failed", host="sim", error_class="oom")
+    [queued] = local_api.run_inference([prompt.prompt_id])
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_until(pilot, lambda: len(table_ids(app, "#runs")) == 2)
+        await pilot.press("s", "s")  # all -> running -> queued
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [queued])
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: local_api.get_run(queued).status == "cancelled")
+
+
+async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: CosmosAPI, tmp_path: Path,
+                                                                 monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    prompt = local_api.create_prompt("logged", DEMO)
+    run = add_run(local_api, prompt.prompt_id, "running", host="sim")
+    log_path = Path(run.log_path)
+    log_path.parent.mkdir(parents=True)
+    log_path.write_text("".join(f"[11-21 10:00:00|INFO|x.py:1:f] line {i}\n" for i in range(500)))
+    app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        log = screen.query_one("#log", Log)
+        await wait_until(pilot, lambda: log.line_count >= 500)
+        assert screen.following
+        log.scroll_home(animate=False)  # scrolling up pauses
+        await pilot.pause(0.2)
+        with log_path.open("a") as handle:
+            handle.writelines(f"[11-21 10:00:01|INFO|x.py:1:f] more {i}\n" for i in range(30))
+        badge = screen.query_one("#log-badge", Static)
+        await wait_until(pilot, lambda: "30 new lines" in str(badge.render()))
+        assert not screen.following
+        await pilot.press("f")
+        assert screen.following and badge.has_class("hidden")
+        await pilot.press("slash")
+        await pilot.press(*"line 250", "enter")
+        await pilot.pause()
+        assert screen.matches and log.lines[screen.matches[0]].endswith("line 250")
+        await pilot.press("t")  # hide the loguru prefix
+        await pilot.pause()
+        assert log.lines[0] == "line 0"
+        await pilot.press("w")
+        await pilot.pause()
+        assert not screen.query_one("#log-wrapped", RichLog).has_class("hidden")
+        await pilot.press("s")
+        await wait_until(pilot, lambda: list(tmp_path.glob(f"{run.run_id}-*.log")))
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "RunsScreen"
+
+
+async def test_failed_run_log_shows_the_error_first(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("oom", DEMO)
+    run = add_run(local_api, prompt.prompt_id, "failed", host="sim", error_class="oom",
+                  error_message="the GPU ran out of memory; use more GPUs.")
+    Path(run.log_path).parent.mkdir(parents=True)
+    Path(run.log_path).write_text("torch.OutOfMemoryError: CUDA out of memory.\n")
+    app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
+    async with app.run_test(size=SIZE) as pilot:
+        error = app.screen.query_one("#log-error", Static)
+        await wait_until(pilot, lambda: "oom: the GPU ran out of memory" in str(error.render()))
+        assert not error.has_class("hidden")
+
+
+async def test_gpu_screen_shows_the_simulated_gpus_and_an_unreachable_host(tmp_path: Path) -> None:
+    body = (
+        'default_host = "sim"\n[paths]\ndatabase = "db.sqlite"\n'
+        + local_host_table("sim", tmp_path / "remote")
+        + '[hosts.gone]\ntransport = "ssh"\nhostname = "127.0.0.1"\nport = 1\nremote_dir = "/x"\n'
+        'runtime = "process"\n'
+    )
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        app = CosmosApp(api, start_engine=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("3")
+            await wait_until(pilot, lambda: "NVIDIA H100" in app.screen.plain)
+            text = app.screen.plain
+            assert "sim (simulated)" in text and "unreachable" in text and "retry in" in text
+
+
+async def test_dashboard_shows_the_figures(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("stats", DEMO)
+    now = local_api.now()
+    add_run(local_api, prompt.prompt_id, "completed", host="sim", created=now, seconds=120)
+    add_run(local_api, prompt.prompt_id, "failed", host="sim", created=now, error_class="guardrail")
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        await wait_until(pilot, lambda: "guardrail" in app.screen.plain)
+        text = app.screen.plain
+        assert "50%" in text and "2:00" in text and str(DEMO) in text
+
+
+async def test_help_and_quit_confirmation_while_runs_execute(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("busy [sim:hang]", DEMO)
+    app = CosmosApp(local_api)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("question_mark")
+        [run_id] = local_api.run_inference([prompt.prompt_id])
+        await wait_until(pilot, lambda: local_api.get_run(run_id).status == "running", timeout=30)
+        await pilot.press("q")
+        await pilot.pause()
+        question = str(app.screen.query_one("#question", Static).render())
+        assert "keep running on their hosts" in question
+        await pilot.press("n")
+        assert app.is_running
+        local_api.cancel_run(run_id)
+        await wait_until(pilot, lambda: local_api.get_run(run_id).is_terminal, timeout=60)
+
+
+@pytest.mark.integration
+async def test_full_flow_over_ssh_and_docker(tmp_path: Path, harness) -> None:
+    body = (
+        'default_host = "test"\n[paths]\ninputs = "inputs"\noutputs = "outputs"\n'
+        'database = "outputs/cosmos.db"\n' + harness.host_table("test", tmp_path / "remote", speed="0.005")
+    )
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        app = CosmosApp(api)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("n")
+            await pilot.pause()
+            app.screen.query_one("#text", TextArea).text = "A harbour at dawn"
+            app.screen.query_one("#folder", Input).value = str(DEMO)
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: api.count_prompts() == 1)
+            await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
+            await pilot.press("r")
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await wait_until(pilot, lambda: len(api.list_runs()) == 1)
+            [run] = api.list_runs()
+            await pilot.press("2")
+            await wait_until(pilot, lambda: table_ids(app, "#runs") == [run.run_id])
+            await pilot.press("enter")
+            await pilot.pause()
+            log = app.screen.query_one("#log", Log)
+            await wait_until(pilot, lambda: any("Saved video to" in line for line in log.lines), timeout=90)
+            await wait_until(pilot, lambda: api.get_run(run.run_id).status == "completed", timeout=60)
+            await asyncio.sleep(0)
