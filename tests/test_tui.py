@@ -143,7 +143,7 @@ async def test_runs_screen_runs_a_prompt_to_completion_with_a_toast_and_a_bell(l
         assert any("completed" in n.message for n in app._notifications)
         await pilot.press("R")
         await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
-        rerun = [r for r in local_api.list_runs() if r.run_id != run_id][0]
+        rerun = next(r for r in local_api.list_runs() if r.run_id != run_id)
         assert rerun.config["prompt"] == "watch me"
         await pilot.press("o")
         await pilot.pause()
