@@ -62,6 +62,7 @@ class GpuScreen(Screen[None]):
         self.history: dict[tuple[str, int, str], deque[float]] = defaultdict(lambda: deque(maxlen=HISTORY))
         self.statuses: list[HostStatus] = []
         self.next_retry: dict[str, float] = {}
+        self.sampled: dict[str, float] = {}
         self.polling = threading.Lock()
         self.plain = ""
 
@@ -79,7 +80,7 @@ class GpuScreen(Screen[None]):
             table.add_column(name, key=name)
         self.timer = self.set_interval(POLL_SECONDS, self.poll)
         self.ticker = self.set_interval(1.0, self.render_hosts)
-        self.poll()
+        # The first poll comes from on_screen_resume, which also runs when the screen first shows.
 
     def on_screen_suspend(self) -> None:
         self.timer.pause()
@@ -118,7 +119,12 @@ class GpuScreen(Screen[None]):
 
     def on_gpu_screen_polled(self, message: Polled) -> None:
         self.statuses = message.statuses
+        now = time.monotonic()
         for status in message.statuses:
+            # One sample per poll period, even when a resume and the timer poll back to back.
+            if now - self.sampled.get(status.name, -POLL_SECONDS) < POLL_SECONDS / 2:
+                continue
+            self.sampled[status.name] = now
             for gpu in status.gpus:
                 for metric, value in (("util", gpu.utilization), ("mem", gpu.memory_used_mib),
                                       ("temp", gpu.temperature_c), ("power", gpu.power_w or 0.0)):
