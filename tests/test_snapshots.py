@@ -7,7 +7,6 @@ Update with: ./scripts/test tests/test_snapshots.py --snapshot-update
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from datetime import UTC, datetime, timedelta
@@ -68,9 +67,10 @@ def snap_api(monkeypatch: pytest.MonkeyPatch):
     log = Path(failed.log_path)
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text(
-        "[11-20 13:40:00|INFO|cosmos_transfer1/diffusion/model/model_ctrl.py:728:build_model] Start creating base model\n"
-        "[11-20 13:40:41|INFO|cosmos_transfer1/diffusion/inference/world_generation_pipeline.py:590:_run_model] "
-        "Starting diffusion sampling\n"
+        "[11-20 13:40:00|INFO|cosmos_transfer1/diffusion/model/model_ctrl.py:728:build_model] "
+        "Start creating base model\n"
+        "[11-20 13:40:41|INFO|cosmos_transfer1/diffusion/inference/world_generation_pipeline.py:590:"
+        "_run_model] Starting diffusion sampling\n"
         "[rank0]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.50 GiB.\n"
         "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n"
     )
@@ -162,4 +162,4 @@ def test_dashboard_screen(snap_compare, snap_api, size) -> None:
 
 
 def test_snapshot_folder_is_outside_the_checkout() -> None:
-    assert not str(FIXED).startswith(os.getcwd())
+    assert not str(FIXED).startswith(str(Path.cwd()))
