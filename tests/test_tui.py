@@ -182,7 +182,7 @@ async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: Cosmo
         log = screen.query_one("#log", Log)
         await wait_until(pilot, lambda: log.line_count >= 500)
         assert screen.following
-        log.scroll_home(animate=False)  # scrolling up pauses
+        await pilot.press("home")  # scrolling up pauses
         await pilot.pause(0.2)
         with log_path.open("a") as handle:
             handle.writelines(f"[11-21 10:00:01|INFO|x.py:1:f] more {i}\n" for i in range(30))

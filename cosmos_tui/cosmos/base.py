@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+# Searched, not matched at the start: tqdm's bar on stderr has no newline until a clip ends, so
+# the next loguru line can follow it on the same line of the merged log.
 LOGURU = re.compile(
-    r"^\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
+    r"\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
 )
 TQDM = re.compile(r"(\d+)%\|.*?\| (\d+)/(\d+) \[")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

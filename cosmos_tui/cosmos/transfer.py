@@ -129,7 +129,7 @@ class TransferAdapter:
         return b"|INFO|" in raw or b"it/s]" in raw or b"s/it]" in raw
 
     def read_line(self, line: str) -> LogEvent | None:
-        match = LOGURU.match(line)
+        match = LOGURU.search(line)
         if match:
             message = match.group(4)
             for start, stage in STAGE_STARTS:

@@ -107,6 +107,33 @@ class LogReader(threading.Thread):
                 continue
 
 
+class FollowLog(Log):
+    """A Log that says when the user scrolls back, so the view can stop following."""
+
+    class ScrolledBack(Message):
+        pass
+
+    def _back(self) -> None:
+        self.auto_scroll = False
+        self.post_message(self.ScrolledBack())
+
+    def action_scroll_up(self) -> None:
+        self._back()
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self._back()
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self._back()
+        super().action_scroll_home()
+
+    def _on_mouse_scroll_up(self, event) -> None:  # type: ignore[no-untyped-def]
+        self._back()
+        super()._on_mouse_scroll_up(event)
+
+
 class LogScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -144,7 +171,7 @@ class LogScreen(Screen[None]):
         yield Static("", id="log-error", classes="error hidden")
         yield Static("", id="log-stages")
         yield ProgressBar(total=100, show_eta=False, id="log-progress")
-        yield Log(id="log", max_lines=KEEP_LINES, auto_scroll=True)
+        yield FollowLog(id="log", max_lines=KEEP_LINES, auto_scroll=True)
         yield RichLog(id="log-wrapped", max_lines=WRAP_LINES, wrap=True, classes="hidden")
         yield Static("", id="log-badge", classes="badge hidden")
         yield Input(placeholder="search (enter; n / N for next / previous)", id="log-search",
@@ -218,14 +245,14 @@ class LogScreen(Screen[None]):
             except queue.Empty:
                 break
         log = self.query_one("#log", Log)
-        if self.following and log.max_scroll_y > 0 and log.scroll_offset.y < log.max_scroll_y - 1:
-            self.following = False  # the user scrolled up: pause
-            log.auto_scroll = False
         if not batch:
             return
         self.lines.extend(batch)
         shown = batch if self.show_prefix else [LOGURU_PREFIX.sub("", line) for line in batch]
         log.write_lines(shown[-KEEP_LINES:])
+        if self.following:
+            # Again after layout: a horizontal scrollbar appearing changes where the end is.
+            log.call_after_refresh(log.scroll_end, animate=False)
         if self.wrapped:
             wrapped = self.query_one("#log-wrapped", RichLog)
             for line in shown[-WRAP_LINES:]:
@@ -235,6 +262,9 @@ class LogScreen(Screen[None]):
             badge = self.query_one("#log-badge", Static)
             badge.update(Text(f" {self.new_lines:,} new lines · End or f to follow "))
             badge.remove_class("hidden")
+
+    def on_follow_log_scrolled_back(self) -> None:
+        self.following = False  # the user scrolled up: pause, and count what arrives
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -295,6 +325,8 @@ class LogScreen(Screen[None]):
         log = self.query_one("#log", Log)
         log.clear()
         log.write_lines(shown)
+        if self.following:
+            log.call_after_refresh(log.scroll_end, animate=False)
         if self.wrapped:
             wrapped = self.query_one("#log-wrapped", RichLog)
             wrapped.clear()
