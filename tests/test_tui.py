@@ -301,3 +301,39 @@ async def test_full_flow_over_ssh_and_docker(tmp_path: Path, harness) -> None:
             await wait_until(pilot, lambda: any("Saved video to" in line for line in log.lines), timeout=90)
             await wait_until(pilot, lambda: api.get_run(run.run_id).status == "completed", timeout=60)
             await asyncio.sleep(0)
+
+
+async def test_command_palette_offers_screens_and_actions(local_api: CosmosAPI) -> None:
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Prompts", "Runs", "GPUs", "Dashboard", "Prompts: New", "Prompts: Run",
+                       "Prompts: Delete", "Theme"):
+            assert any(title.startswith(wanted) for title in commands), wanted
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Dashboard", "enter")
+        await wait_until(pilot, lambda: app.current_mode == "dashboard")
+
+
+async def test_gpu_screen_cancels_a_container_run(tmp_path: Path, monkeypatch) -> None:
+    from cosmos_tui.records import ContainerStatus, GpuStatus, HostStatus
+
+    body = 'default_host = "sim"\n[paths]\ndatabase = "db.sqlite"\n' + local_host_table("sim", tmp_path / "r")
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        prompt = api.create_prompt("x", DEMO)
+        [run_id] = api.run_inference([prompt.prompt_id])
+        status = HostStatus("sim", "sim (simulated)", True, None,
+                            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 60000, 99, 70, 600, 700)],
+                            [ContainerStatus(f"cosmos-{run_id}", run_id, "running", "2 minutes ago")], 10**9)
+        monkeypatch.setattr(api, "host_status", lambda host=None: status)
+        app = CosmosApp(api, start_engine=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("3")
+            await wait_until(pilot, lambda: table_ids(app, "#containers") == [run_id])
+            app.screen.query_one("#containers", DataTable).focus()
+            await pilot.press("c")
+            await pilot.pause()
+            await pilot.press("y")
+            await wait_until(pilot, lambda: api.get_run(run_id).status == "cancelled")
