@@ -22,7 +22,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from cosmos_tui.records import HostStatus
-from cosmos_tui.tui.widgets.confirm import ConfirmModal
+from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
+from cosmos_tui.tui.widgets.tables import selected_key
 
 POLL_SECONDS = 2.0
 RETRY_SECONDS = 15.0
@@ -171,25 +172,6 @@ class GpuScreen(Screen[None]):
         self.plain = plain_text(parts)
 
     def action_cancel_container(self) -> None:
-        table = self.query_one("#containers", DataTable)
-        if table.row_count == 0:
-            return
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        run_id = str(row_key.value)
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.cancel(run_id)
-
-        self.app.push_screen(ConfirmModal(f"Cancel run {run_id}?", "Cancel run"), answer)
-
-    @work(thread=True, exit_on_error=False)
-    def cancel(self, run_id: str) -> None:
-        from cosmos_tui.errors import CosmosError
-
-        try:
-            self.app.api.cancel_run(run_id)  # type: ignore[attr-defined]
-        except CosmosError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"cancelling {run_id}")
+        run_id = selected_key(self.query_one("#containers", DataTable))
+        if run_id:
+            confirm_and_cancel(self, run_id)

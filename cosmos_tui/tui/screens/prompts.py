@@ -17,6 +17,7 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
+from cosmos_tui.tui.widgets.tables import selected_key
 
 MARK = "●"
 
@@ -110,11 +111,7 @@ class PromptsScreen(Screen[None]):
         self.query_one("#prompts-status", Static).update(Text(message.error, style="red"))
 
     def current_id(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(row_key.value)
+        return selected_key(self.query_one(DataTable))
 
     def current(self) -> PromptRecord | None:
         wanted = self.current_id()
@@ -267,9 +264,8 @@ class PromptDetailScreen(Screen[None]):
                              lambda ids: self.load_runs() if ids else None)
 
     def action_open_run(self) -> None:
-        table = self.query_one(DataTable)
-        if table.row_count:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        run_id = selected_key(self.query_one(DataTable))
+        if run_id:
             from cosmos_tui.tui.screens.log import LogScreen
 
-            self.app.push_screen(LogScreen(str(row_key.value)))
+            self.app.push_screen(LogScreen(run_id))

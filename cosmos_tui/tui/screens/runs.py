@@ -19,7 +19,8 @@ from textual.widgets import DataTable, Footer, Header, Static
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
-from cosmos_tui.tui.widgets.confirm import ConfirmModal
+from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
+from cosmos_tui.tui.widgets.tables import selected_key
 
 FILTERS = (None, "running", "queued", "failed", "completed", "cancelled")
 ACTIVE = ["claimed", "uploading", "starting", "running", "collecting"]
@@ -52,6 +53,7 @@ class RunsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.opened_at = self.app.api.now()  # type: ignore[attr-defined]
         table = self.query_one(DataTable)
         for name, width in (("id", 15), ("prompt", 15), ("model", 8), ("host", 18), ("status", 10),
                             ("progress", 15), ("stage", 11), ("elapsed", 8), ("ETA", 8)):
@@ -113,7 +115,10 @@ class RunsScreen(Screen[None]):
         """A toast and a bell when a run we saw in progress completes or fails."""
         for run in runs:
             before = self.seen.get(run.run_id)
-            if before is not None and before != run.status and run.status in ("completed", "failed"):
+            # A run may start and end between two refreshes: judge it by when it finished.
+            fresh = before is None and run.finished_at is not None and run.finished_at > self.opened_at
+            changed = before is not None and before != run.status
+            if (changed or fresh) and run.status in ("completed", "failed"):
                 if run.status == "completed":
                     self.notify(f"{run.run_id} completed", title="Run finished")
                 else:
@@ -123,11 +128,7 @@ class RunsScreen(Screen[None]):
             self.seen[run.run_id] = run.status
 
     def current_id(self) -> str | None:
-        table = self.query_one(DataTable)
-        if table.row_count == 0:
-            return None
-        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        return str(row_key.value)
+        return selected_key(self.query_one(DataTable))
 
     def current(self) -> RunRecord | None:
         wanted = self.current_id()
@@ -152,22 +153,7 @@ class RunsScreen(Screen[None]):
         if run is None or run.is_terminal:
             self.notify("that run has already ended", severity="warning")
             return
-
-        def answer(yes: bool | None) -> None:
-            if yes:
-                self.cancel(run.run_id)
-
-        self.app.push_screen(ConfirmModal(f"Cancel run {run.run_id} on {run.host}?", "Cancel run"), answer)
-
-    @work(thread=True, group="cancel", exit_on_error=False)
-    def cancel(self, run_id: str) -> None:
-        try:
-            self.app.api.cancel_run(run_id)  # type: ignore[attr-defined]
-        except CosmosError as exc:
-            self.app.call_from_thread(self.notify, str(exc), severity="error")
-            return
-        self.app.call_from_thread(self.notify, f"cancelling {run_id}")
-        self.refresh_runs()
+        confirm_and_cancel(self, run.run_id, run.host)
 
     def action_rerun(self) -> None:
         run = self.current()
