@@ -67,7 +67,8 @@ def build(db_path: Path, prompts: int, runs: int) -> None:
     with con:
         con.executemany(
             "INSERT INTO run (id, prompt_id, model_type, host, status, config, created_at, progress, "
-            "outputs, error_class, duration_seconds) VALUES (?, ?, ?, ?, ?, '{}', ?, 100, '[]', ?, ?)",
+            "outputs, error_class, duration_seconds, cancel_requested) "
+            "VALUES (?, ?, ?, ?, ?, '{}', ?, 100, '[]', ?, ?, 0)",
             (
                 (
                     f"rs_{rng.getrandbits(48):012x}",

@@ -124,6 +124,7 @@ class RunRecord:
     parent_id: str | None = None
     last_log_at: datetime | None = None
     duration_seconds: float | None = None
+    eta_seconds: float | None = None
     log_path: str | None = None
     stages: list[StageTiming] = field(default_factory=list)
 
@@ -149,6 +150,7 @@ class RunRecord:
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
             "duration_seconds": self.duration_seconds,
+            "eta_seconds": self.eta_seconds,
             "parent_id": self.parent_id,
             "remote_dir": self.remote_dir,
             "handle": self.handle,

@@ -329,6 +329,7 @@ class RunExecutor:
             log_position=position.dumps(),
             stage=current.stage if current else "starting",
             progress=round(tracker.progress(now), 1),
+            eta_seconds=tracker.eta_seconds(now),
             last_log_at=self.engine.wall(last_data),
         )
 
@@ -430,6 +431,7 @@ class RunExecutor:
         )
         if outputs is not None:
             fields["outputs"] = outputs
+        fields["eta_seconds"] = None
         if outcome.status == "completed":
             fields.update(progress=100.0, stage="done")
         if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):

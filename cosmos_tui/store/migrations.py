@@ -95,10 +95,20 @@ def _v3_cancel_and_input_hashes(db: SqliteDatabase) -> None:
     )
 
 
+def _v4_eta_and_dashboard_index(db: SqliteDatabase) -> None:
+    """The engine's ETA for the UI, and an index that lets the dashboard read only the index."""
+    migrator = SqliteMigrator(db)
+    migrate(
+        migrator.add_column("run", "eta_seconds", Run.eta_seconds),
+        migrator.add_index("run", ("created_at", "model_type", "status", "duration_seconds", "prompt_id")),
+    )
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
     _v3_cancel_and_input_hashes,
+    _v4_eta_and_dashboard_index,
 )
 LATEST = len(STEPS)
 

@@ -60,6 +60,7 @@ class Run(BaseModel):
     last_log_at = DateTimeField(null=True)
     duration_seconds = FloatField(null=True)
     cancel_requested = IntegerField(default=0)
+    eta_seconds = FloatField(null=True)  # the engine's estimate from learned stage durations
 
 
 class RunStage(BaseModel):

@@ -43,6 +43,7 @@ def _record(row: Run, outputs: Path, stages: list[StageTiming] | None = None) ->
         parent_id=row.parent_id,
         last_log_at=to_aware(row.last_log_at),
         duration_seconds=row.duration_seconds,
+        eta_seconds=row.eta_seconds,
         log_path=str(run_dir(outputs, row.id) / "run.log"),
         stages=stages or [],
     )

@@ -50,9 +50,13 @@ def elapsed(run: RunRecord, now: datetime) -> float | None:
 
 
 def eta(run: RunRecord, now: datetime) -> float | None:
-    """A simple ETA from progress so far (the engine's stage-based figure feeds progress)."""
+    """The engine's stage-learned ETA, else one in proportion to the progress so far."""
+    if run.is_terminal:
+        return None
+    if run.eta_seconds is not None:
+        return run.eta_seconds
     spent = elapsed(run, now)
-    if run.is_terminal or spent is None or run.progress <= 0:
+    if spent is None or run.progress <= 0:
         return None
     return spent * (100 - run.progress) / run.progress
 
