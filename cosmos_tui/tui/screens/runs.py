@@ -172,14 +172,18 @@ class RunsScreen(Screen[None]):
 
     def action_open_output(self) -> None:
         run = self.current()
-        if run is None:
-            return
+        if run is not None:
+            self.open_output(run)
+
+    @work(thread=True, group="open", exit_on_error=False)
+    def open_output(self, run: RunRecord) -> None:
+        """xdg-open the video (or the run folder) where there is one; else say where it is."""
         video = next((Path(p) for p in run.outputs if p.endswith("output.mp4")), None)
         target = video or self.app.api.run_dir(run.run_id)  # type: ignore[attr-defined]
         opener = shutil.which("xdg-open")
         if opener and target.exists():
             subprocess.Popen([opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
-            self.notify(f"opening {target}")
+            self.app.call_from_thread(self.notify, f"opening {target}")
         else:
-            self.notify(f"output: {target}", timeout=15)
+            self.app.call_from_thread(self.notify, f"output: {target}", timeout=15)
