@@ -35,8 +35,8 @@ ensure_venv() {
     fi
 }
 
-# ensure_system_packages: the integration tests drive a real sshd and dockerd and bake a busybox
-# image. As root with apt-get, install what is missing; otherwise say what to install.
+# ensure_system_packages: the integration tests drive a real sshd and dockerd, bake a busybox
+# image, and drive the app in tmux. As root with apt-get, install what is missing; otherwise say what to install.
 ensure_system_packages() {
     local missing=()
     [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
@@ -46,6 +46,7 @@ ensure_system_packages() {
         missing+=(busybox-static)
     fi
     command -v dash >/dev/null 2>&1 || missing+=(dash)
+    command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} for the integration tests" >&2

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INSTALL_HINT = (
-    "install it with: apt-get install -y openssh-server docker.io busybox-static ffmpeg "
+    "install it with: apt-get install -y openssh-server docker.io busybox-static dash tmux "
     "(./scripts/test does this when run as root)"
 )
 
