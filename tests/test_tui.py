@@ -337,3 +337,19 @@ async def test_gpu_screen_cancels_a_container_run(tmp_path: Path, monkeypatch) -
             await pilot.pause()
             await pilot.press("y")
             await wait_until(pilot, lambda: api.get_run(run_id).status == "cancelled")
+
+
+async def test_log_search_reaches_lines_older_than_the_view(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("long", DEMO)
+    run = add_run(local_api, prompt.prompt_id, "completed", host="sim")
+    path = Path(run.log_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("needle at the very start\n" + "".join(f"filler {i}\n" for i in range(20_000)))
+    app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.screen.query_one("#log", Log)
+        await wait_until(pilot, lambda: log.line_count >= 10_000)
+        await pilot.press("slash", *"needle", "enter")
+        await wait_until(pilot, lambda: any("before the last" in n.message for n in app._notifications))
+        note = next(n.message for n in app._notifications if "before the last" in n.message)
+        assert "1 matches in the whole log" in note and "first at line 1 " in note

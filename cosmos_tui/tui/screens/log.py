@@ -296,11 +296,36 @@ class LogScreen(Screen[None]):
         event.input.add_class("hidden")
         event.input.disabled = True
         log.focus()
-        if not self.matches:
-            self.notify(f"“{event.value}” not found in the last {len(log.lines):,} lines", severity="warning")
+        if self.matches:
+            self.match_index = -1
+            self.action_next_match()
+        self.search_file(event.value, len(self.matches))
+
+    @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
+    def search_file(self, needle: str, shown: int) -> None:
+        """Count the matches in the whole log on disk, beyond the lines held on screen."""
+        run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
+        path = Path(run.log_path or "")
+        if not needle or not path.exists():
             return
-        self.match_index = -1
-        self.action_next_match()
+        wanted = needle.lower().encode()
+        total, first = 0, None
+        with path.open("rb") as handle:
+            for number, raw in enumerate(handle, 1):
+                if wanted in raw.lower():
+                    total += 1
+                    first = first or number
+        if total == shown:
+            if not total:
+                self.app.call_from_thread(self.notify, f"“{needle}” is not in the log", severity="warning")
+            return
+        older = total - shown
+        self.app.call_from_thread(
+            self.notify,
+            f"“{needle}”: {total:,} matches in the whole log, {older:,} of them before the last "
+            f"{KEEP_LINES:,} lines shown (first at line {first:,} of {path}; try `less +{first} {path}`)",
+            timeout=15,
+        )
 
     def _show_match(self) -> None:
         log = self.query_one("#log", Log)
