@@ -138,11 +138,15 @@ class Sshd:
             )
             + "\n"
         )
+        return self.launch()
+
+    def launch(self) -> Sshd:
+        """Start (or restart, after stop()) the daemon with the keys and port already made."""
         Path("/run/sshd").mkdir(parents=True, exist_ok=True)  # privilege separation folder
         self.proc = subprocess.Popen(
-            [sshd, "-D", "-e", "-f", str(config)],
+            [require_binary("sshd", "openssh-server"), "-D", "-e", "-f", str(self.root / "sshd_config")],
             stdout=subprocess.DEVNULL,
-            stderr=self.log.open("wb"),
+            stderr=self.log.open("ab"),
             start_new_session=True,
         )
         wait_for(self._listening, 10, "sshd", self.log)

@@ -396,3 +396,40 @@ def test_reattach_collects_an_exited_run_and_fails_a_vanished_one(tmp_path: Path
     assert (data["status"], data["error_class"]) == ("failed", "docker"), data["error_message"]
     assert "vanished" in data["error_message"]
     assert "No such container" not in Path(data["log_path"]).read_text()
+
+
+def test_a_host_that_goes_away_for_long_keeps_its_run_which_completes_later(
+    tmp_path: Path, harness: Harness, monkeypatch
+) -> None:
+    from cosmos_tui.remote import ssh as ssh_module
+    from tests.harness import Sshd
+
+    monkeypatch.setattr(ssh_module, "RECONNECT_DELAYS", (0.0, 0.2, 0.2))  # give up fast
+    private = Sshd(tmp_path / "sshd").start()
+    try:
+        config = make_config(tmp_path, harness, host="test", speed="0.05")
+        text = config.read_text().replace(f"port = {harness.sshd.port}", f"port = {private.port}")
+        text = text.replace(str(harness.sshd.known_hosts), str(private.known_hosts))
+        text = text.replace(str(harness.sshd.client_key), str(private.client_key))
+        config.write_text(text)
+        with CosmosAPI(load(config)) as api:
+            prompt = api.create_prompt("outage", DEMO)
+            [run_id] = api.run_inference([prompt.prompt_id])
+            worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 20},
+                                      daemon=True)
+            worker.start()
+            deadline = time.monotonic() + 60
+            while api.get_run(run_id).stage in (None, "starting", "uploading") and time.monotonic() < deadline:
+                time.sleep(0.05)
+            private.stop()  # the host vanishes: listener and sessions
+            worker.join(30)
+            run = api.get_run(run_id)
+            assert run.status == "running", (run.status, run.error_message)  # not failed
+            private.launch()  # the host is back
+            assert api.execute([run_id], timeout=120)
+            run = api.get_run(run_id)
+            assert run.status == "completed", (run.error_class, run.error_message)
+            log = Path(run.log_path).read_text()
+            assert log.count("Start creating base model") == 1 and "Saved video to" in log
+    finally:
+        private.stop()

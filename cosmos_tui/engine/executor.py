@@ -146,6 +146,14 @@ class RunExecutor:
         except _InputMissing as exc:
             self.fail("invalid_input", str(exc))
         except HostError as exc:
+            row = lifecycle.row(self.run_id)
+            if row.status in ("running", "collecting") and row.handle and not self.cancel.is_set():
+                # The model goes on without us: never call it failed because the link is down.
+                # Release it; this or another cosmos-tui re-attaches when the host answers again.
+                log.warning("lost contact with %s for %s (%s); releasing it for re-attachment",
+                            row.host, self.run_id, exc)
+                self.set(claimed_by=None)
+                return
             self.fail("ssh", str(exc))
         except DockerError as exc:
             self.fail(
