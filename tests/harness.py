@@ -106,7 +106,7 @@ class Sshd:
         return self.root / "sshd.log"
 
     def start(self) -> Sshd:
-        sshd = require_binary("sshd", "openssh-server")
+        require_binary("sshd", "openssh-server")  # fail early, before making keys
         keygen = require_binary("ssh-keygen", "openssh-client")
         self.root.mkdir(parents=True, exist_ok=True)
         for key in (self.host_key, self.client_key):

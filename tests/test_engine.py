@@ -419,7 +419,8 @@ def test_a_host_that_goes_away_for_long_keeps_its_run_which_completes_later(
                                       daemon=True)
             worker.start()
             deadline = time.monotonic() + 60
-            while api.get_run(run_id).stage in (None, "starting", "uploading") and time.monotonic() < deadline:
+            early = (None, "starting", "uploading")
+            while api.get_run(run_id).stage in early and time.monotonic() < deadline:
                 time.sleep(0.05)
             private.stop()  # the host vanishes: listener and sessions
             worker.join(30)
