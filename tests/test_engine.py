@@ -434,3 +434,33 @@ def test_a_host_that_goes_away_for_long_keeps_its_run_which_completes_later(
             assert log.count("Start creating base model") == 1 and "Saved video to" in log
     finally:
         private.stop()
+
+
+def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    small = tmp_path / "small"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], check=True)
+    try:
+        folder = tmp_path / "project"
+        folder.mkdir()
+        (folder / "config.toml").write_text(
+            f'default_host = "local"\n[paths]\noutputs = "{small}"\ndatabase = "{folder}/cosmos.db"\n'
+            + local_host_table("local", tmp_path / "remote", speed="0.01")
+        )
+        with CosmosAPI(load(folder / "config.toml")) as api:
+            prompt = api.create_prompt("flood the disk [sim:flood=20000]", DEMO)
+            [run_id] = api.run_inference([prompt.prompt_id])
+            api.execute([run_id], timeout=8)  # keeps trying: the disk stays full
+            run = api.get_run(run_id)
+            assert run.status == "running" and "is full" in (run.error_message or "")
+            subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
+            assert api.execute([run_id], timeout=120)
+            run = api.get_run(run_id)
+            assert run.status == "completed", (run.error_class, run.error_message)
+            local = Path(run.log_path).read_bytes()
+            remote = (tmp_path / "remote" / ".cosmos-tui" / "runs" / run_id / "run.log").read_bytes()
+            assert local == remote  # nothing lost, nothing repeated
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)

@@ -8,6 +8,7 @@ can be replaced by another that picks the run up where the record says it stands
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import threading
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import peewee
 
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
@@ -163,6 +166,10 @@ class RunExecutor:
             )
         except CosmosError as exc:
             self.fail("unknown", str(exc))
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise
+            self.local_disk_full()
         except Exception as exc:  # a bug: keep the run's record honest, then let it be logged
             log.exception("run %s failed inside cosmos-tui", self.run_id)
             self.fail("unknown", f"cosmos-tui failed while executing the run ({type(exc).__name__}: {exc}).")
@@ -446,6 +453,22 @@ class RunExecutor:
             return
         log.info("run %s %s (%s)", self.run_id, outcome.status, outcome.error_class or "ok")
         self.engine.notify_finished(self.run_id)
+
+    def local_disk_full(self) -> None:
+        """This machine's disk is full: the run goes on on its host, so say so and step back.
+
+        Nothing is lost: the spool keeps what it had and the position recorded with it, and the
+        next attempt (any cosmos-tui, once there is space) resumes the log from there.
+        """
+        outputs = self.engine.outputs
+        log.error("disk full under %s while collecting %s", outputs, self.run_id)
+        try:
+            self.set(claimed_by=None, error_message=(
+                f"the disk holding {outputs} is full; the run goes on on its host. Free some space: "
+                "cosmos-tui then resumes its log and collects it."
+            ))
+        except (CosmosError, peewee.DatabaseError) as exc:  # the database may sit on that disk
+            log.error("could not record the full disk for %s: %s", self.run_id, exc)
 
     def fail(self, error_class: str, message: str) -> None:
         """Our own failure (not the model's): note it in the run log, keep what exists."""
