@@ -441,7 +441,10 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
         pytest.skip("needs root to mount a small tmpfs")
     small = tmp_path / "small"
     small.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], check=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
     try:
         folder = tmp_path / "project"
         folder.mkdir()
