@@ -139,15 +139,15 @@ async def test_runs_screen_runs_a_prompt_to_completion_with_a_toast_and_a_bell(l
         [run_id] = local_api.run_inference([prompt.prompt_id])
         await wait_until(pilot, lambda: table_ids(app, "#runs") == [run_id])
         await wait_until(pilot, lambda: local_api.get_run(run_id).status == "completed", timeout=60)
-        await wait_until(pilot, lambda: bells)
-        assert any("completed" in n.message for n in app._notifications)
+        await wait_until(pilot, lambda: bells and any("completed" in n.message for n in app._notifications))
         await pilot.press("R")
         await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
         rerun = next(r for r in local_api.list_runs() if r.run_id != run_id)
         assert rerun.config["prompt"] == "watch me"
         await pilot.press("o")
-        await pilot.pause()
-        assert any("output" in n.message or "opening" in n.message for n in app._notifications)
+        await wait_until(
+            pilot, lambda: any("output" in n.message or "opening" in n.message for n in app._notifications)
+        )
 
 
 async def test_status_filter_and_cancel_with_confirmation(local_api: CosmosAPI) -> None:
