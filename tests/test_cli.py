@@ -181,7 +181,14 @@ def test_interrupt_exits_130(config_file: Path) -> None:
         text=True,
         env=env,
     )
-    time.sleep(1.0)  # it is now waiting for the prompt text on stdin
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # until it blocks reading the prompt text from stdin
+        try:
+            if "pipe_read" in Path(f"/proc/{proc.pid}/wchan").read_text():
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
