@@ -364,7 +364,10 @@ def test_interrupting_a_headless_run_cancels_it_and_exits_130(tmp_path: Path) ->
     prompt_id = cli(config, "prompt", "add", "interrupted", str(DEMO)).stdout.strip()
     proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    with CosmosAPI(load(config)) as api:
+        deadline = time.monotonic() + 60
+        while not any(r.status == "running" for r in api.list_runs()) and time.monotonic() < deadline:
+            time.sleep(0.05)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
