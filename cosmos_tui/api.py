@@ -313,40 +313,36 @@ class CosmosAPI:
 
     def execute(self, run_ids: list[str], *, detach: bool = False, timeout: float | None = None) -> bool:
         """Execute these runs in this process (claiming them from the queue, or re-attaching to
-        them when their process is gone) and wait until they finish, or with ``detach`` until
-        they are started on the host. False on timeout."""
+        them when their process is gone) and wait until they finish. False on timeout.
+
+        With ``detach``, start what fits on the hosts now and return without waiting for a slot:
+        runs already over on these hosts are collected first, the rest stay queued."""
         engine = self.engine()
         wanted = [self.resolve_run_id(r) for r in run_ids]
         hosts = {self.get_run(r).host for r in wanted}
-        # Orphaned runs on these hosts hold their slots until collected: adopt them too (not when
-        # detaching: this process is about to leave, and would adopt the runs it just released).
-        if not detach:
-            engine.reconcile(hosts=hosts)
+        if detach:
+            engine.start_detached(wanted, hosts, timeout)
+            return True
+        # Orphaned runs on these hosts hold their slots until collected: adopt them too.
+        engine.reconcile(hosts=hosts)
         stop = threading.Event()
 
         def work() -> None:
             while not stop.is_set():
                 claimed = False
                 for host in hosts:
-                    claimed = engine.claim_and_submit(host, detach=detach) is not None or claimed
+                    claimed = engine.claim_and_submit(host) is not None or claimed
                 if not claimed:
                     stop.wait(0.25)
-                    if not detach:
-                        engine.reconcile(hosts=hosts)
+                    engine.reconcile(hosts=hosts)
 
         worker = threading.Thread(target=work, name="execute", daemon=True)
         worker.start()
         try:
-            if detach:
-                return engine.wait(wanted, timeout, done=self._started)
             return engine.wait(wanted, timeout)
         finally:
             stop.set()
             worker.join(timeout=5)
-
-    def _started(self, run_id: str) -> bool:
-        run = self.get_run(run_id)
-        return run.is_terminal or (run.status == "running" and run.handle is not None)
 
     def rerun(self, given: str) -> str:
         """Queue a new run with the same prompt, host, model and settings as an earlier one."""

@@ -10,7 +10,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cosmos_tui.errors import EXIT_FAILED, EXIT_HOST, EXIT_INTERRUPTED, EXIT_OK, UsageError
+from cosmos_tui.errors import (
+    EXIT_FAILED,
+    EXIT_HOST,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    OperationError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -80,6 +87,31 @@ def _summary(run: RunRecord) -> str:
     return text
 
 
+def _report(run: RunRecord) -> list[str]:
+    """How a run ended, where its results are and, when it failed, why and where its log is."""
+    lines = [_summary(run)]
+    if run.status == "completed":
+        lines += [f"  {path}" for path in run.outputs if Path(path).name not in ("run.log", "spec.json")]
+    if run.status != "completed" and run.log_path and Path(run.log_path).exists():
+        lines.append(f"  log: {run.log_path}")
+    return lines
+
+
+def _detached_report(run: RunRecord, host_label: str) -> str:
+    """One sentence per run left to the host (or still waiting for a slot) by --detach."""
+    if run.status == "queued":
+        return (
+            f"{run.run_id} queued: {host_label} has no free slot now; it starts when a cosmos-tui "
+            f"executes runs: `cosmos-tui worker`, `cosmos-tui run wait {run.run_id}`, or the TUI."
+        )
+    if run.is_terminal:
+        return " ".join(_report(run))
+    return (
+        f"{run.run_id} {run.status} on {host_label}; it goes on without this process: collect it "
+        f"with `cosmos-tui run wait {run.run_id}` (or a worker, or the TUI)."
+    )
+
+
 def cmd_run_prompts(args: argparse.Namespace) -> int:
     """`cosmos-tui --run ID ...`: queue runs and execute them here (or start them, --detach)."""
     from cosmos_tui.cli_output import Output
@@ -120,25 +152,31 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
                     print("cosmos-tui: interrupted; cancelling the runs started here...", file=sys.stderr)
                     for run_id in run_ids:
                         if not api.get_run(run_id).is_terminal:
-                            api.cancel_run(run_id)
+                            try:
+                                api.cancel_run(run_id)
+                            except OperationError:
+                                pass  # it ended meanwhile: its own outcome stands
             display.update()
             display.close()
             if "error" in outcome:
                 raise outcome["error"]
         runs = [api.get_run(r) for r in run_ids]
+        label = api.config.host_label(host)
         if args.json:
             out.json(_json_runs(runs))
-        elif args.detach:
+        elif args.detach and not interrupted:
             for run in runs:
                 out.line(run.run_id)
-            print("started on the host; collect them later with `cosmos-tui run wait ID`.", file=sys.stderr)
+                print(_detached_report(run, label), file=sys.stderr)
         else:
             for run in runs:
-                out.line(_summary(run))
+                for line in _report(run):
+                    out.line(line)
         if interrupted:
             return EXIT_INTERRUPTED
         if args.detach:
-            return EXIT_OK if all(r.status in ("running", "completed") for r in runs) else EXIT_FAILED
+            fine = ("queued", "claimed", "uploading", "starting", "running", "collecting", "completed")
+            return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
         if any(r.error_class == "ssh" for r in runs):
             return EXIT_HOST
         return EXIT_OK if all(r.status == "completed" for r in runs) else EXIT_FAILED
@@ -219,7 +257,11 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
             run = api.get_run(run.run_id)
         if run.is_terminal:
             api.engine().wait([run.run_id], timeout=60)  # lets a stop done here finish its cleanup
-        print(_summary(run))
+        for line in _report(run):
+            print(line)
+        if run.status == "completed":
+            print(f"cosmos-tui: {run.run_id} had already finished on its host; its results are kept.",
+                  file=sys.stderr)
     return EXIT_OK if run.status == "cancelled" else EXIT_FAILED
 
 
@@ -239,7 +281,8 @@ def cmd_run_wait(args: argparse.Namespace) -> int:
     if args.json:
         out.json(run.to_json())
     else:
-        out.line(_summary(run))
+        for line in _report(run):
+            out.line(line)
     return EXIT_OK if run.status == "completed" else EXIT_FAILED
 
 

@@ -174,10 +174,13 @@ class Engine:
             self.submit(run_id, detach=detach)
         return run_id
 
-    def reconcile(self, only: Iterable[str] | None = None, hosts: Iterable[str] | None = None) -> list[str]:
+    def reconcile(
+        self, only: Iterable[str] | None = None, hosts: Iterable[str] | None = None, detach: bool = False
+    ) -> list[str]:
         """Adopt runs left mid-flight by a process that is gone (or detached runs); resume them.
 
-        ``only`` limits this to some runs, ``hosts`` to the runs on some hosts.
+        ``only`` limits this to some runs, ``hosts`` to the runs on some hosts. With ``detach``
+        only runs already over on their host are collected; the others are left where they are.
         """
         wanted = set(only) if only is not None else None
         on_hosts = set(hosts) if hosts is not None else None
@@ -192,8 +195,36 @@ class Engine:
             if lifecycle.adopt(self.db, run_id, owner, self.owner, self.now()):
                 log.info("re-attaching to %s (previous owner %s)", run_id, owner or "none")
                 adopted.append(run_id)
-                self.submit(run_id)
+                self.submit(run_id, detach=detach)
         return adopted
+
+    def start_detached(self, run_ids: Iterable[str], hosts: Iterable[str], timeout: float | None = None) -> None:
+        """Start what fits on these hosts now and return: never wait for a slot.
+
+        Runs already over on their host are collected first (they hold slots until then); queued
+        runs are claimed while the hosts have free slots and left running on them; the rest stay
+        queued for any later cosmos-tui (``worker``, ``run wait``, the TUI).
+        """
+        names = list(hosts)
+        self.join(self.reconcile(hosts=names, detach=True), timeout)
+        wanted = set(run_ids)
+        started: list[str] = []
+        for host in names:
+            while not wanted.issubset(started):
+                run_id = self.claim_and_submit(host, detach=True)
+                if run_id is None:
+                    break
+                started.append(run_id)
+        self.join(started, timeout)
+
+    def join(self, run_ids: Iterable[str], timeout: float | None = None) -> None:
+        """Wait for this process's executor threads of these runs to end."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._lock:
+            threads = [self._threads[r] for r in run_ids if r in self._threads]
+        for thread in threads:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            thread.join(left)
 
     def start_workers(self, hosts: Iterable[str] | None = None, detach: bool = False) -> None:
         """Background workers that keep claiming queued runs for these hosts (default: all)."""

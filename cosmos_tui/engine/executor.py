@@ -138,7 +138,8 @@ class RunExecutor:
                     return
                 self.start()
                 status = "running"
-            if self.detach:
+            if self.detach and self.still_running():
+                # Started (or found still going): leave it on its host for any later cosmos-tui.
                 self.set(claimed_by=None)
                 return
             if status == "running":
@@ -173,6 +174,10 @@ class RunExecutor:
         except Exception as exc:  # a bug: keep the run's record honest, then let it be logged
             log.exception("run %s failed inside cosmos-tui", self.run_id)
             self.fail("unknown", f"cosmos-tui failed while executing the run ({type(exc).__name__}: {exc}).")
+
+    def still_running(self) -> bool:
+        handle = lifecycle.row(self.run_id).handle or ""
+        return self.runtime.state(self.run_id, handle).status == "running"
 
     def upload(self) -> None:
         self.move(("claimed", "uploading"), "uploading", started_at=self.now(), stage="uploading")
@@ -393,6 +398,10 @@ class RunExecutor:
     def _judge(self, state: State, outputs: list[str]) -> Outcome:
         row = lifecycle.row(self.run_id)
         code = state.exit_code
+        has_video = any(Path(p).name == "output.mp4" for p in outputs)
+        if code == 0 and has_video and state.status == "exited":
+            # The model finished its work: a cancel or a hang flag that came later changes nothing.
+            return Outcome("completed", 0, None, None)
         if row.cancel_requested or self.cancel.is_set():
             if row.error_class == "hang":
                 return Outcome("cancelled", code, "hang", row.error_message)
@@ -421,9 +430,6 @@ class RunExecutor:
                 "oom",
                 "the container was killed for using too much memory; give it more RAM or use smaller inputs.",
             )
-        has_video = any(Path(p).name == "output.mp4" for p in outputs)
-        if code == 0 and has_video:
-            return Outcome("completed", 0, None, None)
         failure = self.adapter.classify(self.tail_text(), code)
         if code == 0:
             return Outcome(
