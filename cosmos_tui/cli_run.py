@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import threading
@@ -152,10 +153,8 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
                     print("cosmos-tui: interrupted; cancelling the runs started here...", file=sys.stderr)
                     for run_id in run_ids:
                         if not api.get_run(run_id).is_terminal:
-                            try:
+                            with contextlib.suppress(OperationError):  # it ended meanwhile
                                 api.cancel_run(run_id)
-                            except OperationError:
-                                pass  # it ended meanwhile: its own outcome stands
             display.update()
             display.close()
             if "error" in outcome:

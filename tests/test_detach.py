@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,9 @@ def test_a_detached_run_never_waits_for_a_slot_held_by_a_finished_run(tmp_path: 
     started = cli(config, "--run", first, "--detach", "--json")
     assert started.returncode == 0, started.stderr
     [a] = json.loads(started.stdout)
-    wait_for(exit_file(tmp_path, a["run_id"]).exists, what="the first run to end on its host")
+    ended = exit_file(tmp_path, a["run_id"])
+    wait_for(ended.exists, what="the first run to end on its host")
+    time.sleep(2)  # collected well after it ended
 
     t0 = time.monotonic()
     again = cli(config, "--run", second, "--detach", "--json", timeout=60)
@@ -47,6 +50,9 @@ def test_a_detached_run_never_waits_for_a_slot_held_by_a_finished_run(tmp_path: 
     shown = json.loads(cli(config, "run", "show", a["run_id"], "--json").stdout)
     assert shown["status"] == "completed"  # collected on the way, its slot freed
     assert any(p.endswith("output.mp4") for p in shown["outputs"])
+    # Its finish time is the host's (the exit-code file's), so its duration is true.
+    finished = datetime.fromisoformat(shown["finished_at"].replace("Z", "+00:00")).timestamp()
+    assert abs(finished - ended.stat().st_mtime) < 1.5
 
 
 def test_detaching_more_runs_than_slots_queues_the_rest_and_returns(tmp_path: Path) -> None:

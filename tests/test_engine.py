@@ -4,6 +4,7 @@ host keys and keys, and prompt text that must execute nothing."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -81,6 +82,15 @@ def test_a_run_completes_with_outputs_times_and_stage_timings(api_for, host_name
     assert stages[0] == "load" and "diffusion" in stages and stages[-1] == "save"
     assert all(s.seconds is not None and s.seconds >= 0 for s in run.stages)
     assert "Saved video to" in (folder / "run.log").read_text()
+    described = json.loads((folder / "run.json").read_text())  # the folder describes itself
+    assert (described["run_id"], described["status"]) == (run.run_id, "completed")
+    assert described["host"] == host_name
+    assert described["prompt"] == "A lighthouse in fog" and described["negative_prompt"]
+    assert described["options"]["num_steps"] == run.config["num_steps"] and "weights" in described["options"]
+    video = next(i for i in described["inputs"] if i["role"] == "video")
+    assert video["file"] == "color.mp4"
+    assert video["sha256"] == hashlib.sha256((DEMO / "color.mp4").read_bytes()).hexdigest()
+    assert "output.mp4" in described["outputs"] and described["duration_seconds"] > 0
     if host_name == "test":
         assert api.engine().hosts.get("test").transport.run("true").ok
         harness_containers = api.host_status("test").containers
@@ -104,6 +114,7 @@ def test_injected_failures_end_failed_with_the_right_class(
     assert run.error_class == error_class
     assert words in run.error_message and "\n" not in run.error_message
     assert run.exit_code == 1
+    assert run.stage in {s.stage for s in run.stages}  # where it stopped, not "collecting"
     log = Path(run.log_path).read_text()
     assert "ChildFailedError" in log  # the full log, to the end
     assert run.log_path in run.outputs
@@ -387,8 +398,12 @@ def test_reattach_collects_an_exited_run_and_fails_a_vanished_one(tmp_path: Path
             break
         time.sleep(0.2)
     assert state == "exited"
+    ended = harness.dockerd.docker("inspect", "-f", "{{.State.FinishedAt}}", name).stdout.decode().strip()
+    time.sleep(2)  # collected well after it ended
     done = json.loads(cli(config, "run", "wait", exited["run_id"], "--json").stdout)
     assert done["status"] == "completed", (done["error_class"], done["error_message"])
+    # The host's finish time, not the collection time.
+    assert done["finished_at"] == ended[:19] + "Z", (done["finished_at"], ended)
     assert "Saved video to" in Path(done["log_path"]).read_text()
 
     [vanished] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)

@@ -22,15 +22,40 @@ class StageSpan:
 
 @dataclass
 class Tracker:
+    """Where a run stands: stage spans as they begin and end, and what is left.
+
+    A stage's expected length is the learned one (finished runs on this host) or, before there
+    are any, the adapter's default scaled by how long this run's finished stages took against
+    their defaults (a first run on a fast or a slow host still gets a true ETA). Inside a stage
+    the figure advances with elapsed time but never reaches the next stage's start, and it never
+    goes backwards.
+    """
+
     stages: tuple[Stage, ...]
     expected: Mapping[str, float] = field(default_factory=dict)  # learned seconds per stage
     clips: int = 1
     clips_done: int = 0
     spans: list[StageSpan] = field(default_factory=list)
+    _shown: float = 0.0
 
-    def seconds(self, key: str) -> float:
-        stage = next(s for s in self.stages if s.key == key)
-        return float(self.expected.get(key, stage.default_seconds))
+    def _default(self, key: str) -> float:
+        return float(next(s for s in self.stages if s.key == key).default_seconds)
+
+    def scale(self) -> float:
+        """This run's pace against the adapter's defaults, from its finished, unlearned stages."""
+        actual = default = 0.0
+        for span in self.spans:
+            if span.finished is not None and span.stage not in self.expected:
+                actual += span.finished - span.started
+                default += self._default(span.stage)
+        if default <= 0 or actual <= 0:
+            return 1.0
+        return min(100.0, max(0.001, actual / default))
+
+    def seconds(self, key: str, scale: float | None = None) -> float:
+        if key in self.expected:
+            return float(self.expected[key])
+        return self._default(key) * (self.scale() if scale is None else scale)
 
     def feed(self, event: LogEvent, now: float) -> bool:
         """Apply an event; True when the current stage changed."""
@@ -55,33 +80,37 @@ class Tracker:
     def current(self) -> StageSpan | None:
         return self.spans[-1] if self.spans else None
 
-    def _total(self) -> float:
-        return sum(self.seconds(s.key) * (self.clips if s.per_clip else 1) for s in self.stages)
+    def _total(self, scale: float) -> float:
+        return sum(self.seconds(s.key, scale) * (self.clips if s.per_clip else 1) for s in self.stages)
 
-    def _done_before_current(self) -> float:
+    def _done_before_current(self, scale: float) -> float:
         """Expected seconds of all work before the current stage occurrence."""
-        done = 0.0
-        for span in self.spans[:-1]:
-            done += self.seconds(span.stage)
-        return done
+        return sum(self.seconds(span.stage, scale) for span in self.spans[:-1])
 
     def progress(self, now: float) -> float:
         if not self.spans:
             return 0.0
         current = self.current
         assert current is not None
-        expected = self.seconds(current.stage)
+        scale = self.scale()
+        expected = self.seconds(current.stage, scale)
         elapsed = (current.finished or now) - current.started
         part = min(elapsed, expected * 0.95) if expected > 0 else 0.0
-        total = self._total()
-        value = 100.0 * (self._done_before_current() + part) / total if total else 0.0
-        return max(0.0, min(99.0, value))
+        total = self._total(scale)
+        value = 100.0 * (self._done_before_current(scale) + part) / total if total else 0.0
+        self._shown = max(self._shown, min(99.0, max(0.0, value)))
+        return self._shown
 
     def eta_seconds(self, now: float) -> float | None:
+        """Seconds left; None while nothing tells the pace (no learned stages, none finished)."""
         if not self.spans:
+            return None
+        if not self.expected and all(span.finished is None for span in self.spans):
             return None
         current = self.current
         assert current is not None
-        elapsed = now - current.started
-        left_here = max(0.0, self.seconds(current.stage) - elapsed)
-        return max(0.0, self._total() - self._done_before_current() - self.seconds(current.stage)) + left_here
+        scale = self.scale()
+        here = self.seconds(current.stage, scale)
+        left_here = max(0.0, here - (now - current.started))
+        after = self._total(scale) - self._done_before_current(scale) - here
+        return max(0.0, after) + left_here

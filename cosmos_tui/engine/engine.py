@@ -94,6 +94,10 @@ class Engine:
         """A time.monotonic() reading as naive UTC wall time."""
         return self._wall0 + timedelta(seconds=monotonic - self._mono0)
 
+    def monotonic(self, wall: datetime) -> float:
+        """The inverse of ``wall``: a naive UTC time on this process's monotonic clock."""
+        return self._mono0 + (wall - self._wall0).total_seconds()
+
     # -- plumbing for executors ------------------------------------------------------------------
 
     def run_dir(self, run_id: str) -> Path:
@@ -198,7 +202,9 @@ class Engine:
                 self.submit(run_id, detach=detach)
         return adopted
 
-    def start_detached(self, run_ids: Iterable[str], hosts: Iterable[str], timeout: float | None = None) -> None:
+    def start_detached(
+        self, run_ids: Iterable[str], hosts: Iterable[str], timeout: float | None = None
+    ) -> None:
         """Start what fits on these hosts now and return: never wait for a slot.
 
         Runs already over on their host are collected first (they hold slots until then); queued

@@ -23,6 +23,7 @@ import peewee
 
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
+from cosmos_tui.engine import run_json
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
 from cosmos_tui.errors import ConfigError, CosmosError, HostError
 from cosmos_tui.remote.transport import sh_join
@@ -193,9 +194,11 @@ class RunExecutor:
         spec_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.session.transport.upload(spec_path, self.session.abs(self.files.spec_rel))
         self.config["_files"] = self.files.inputs
+        self.config["_sha256"] = {str(path): self.engine.hash_file(path) for path in local}
         self.move(
             ("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel), config=self.config
         )
+        self.write_run_json()
 
     def start(self) -> None:
         self.files.inputs = dict(self.config.get("_files", {}))
@@ -306,11 +309,21 @@ class RunExecutor:
             log.warning("stopping %s failed: %s", self.run_id, exc)
 
     def _replay(self, tracker: Tracker) -> None:
-        """Rebuild stage state from the spool when resuming a run."""
+        """Rebuild stage state from the spool when resuming a run, with the stage times recorded
+        so far (they give the run's pace, hence its ETA)."""
         path = self.run_dir / "run.log"
         if path.exists():
             with path.open("rb") as handle:
                 self._read(handle.readlines(), tracker, record=False)
+        recorded = lifecycle.stage_times(self.run_id)
+        for span in tracker.spans:
+            if span.seq in recorded:
+                started, finished = recorded[span.seq]
+                span.started = self.engine.monotonic(started)
+                span.finished = self.engine.monotonic(finished) if finished else None
+        spans = tracker.spans
+        if len(spans) > 1 and spans[-1].seq not in recorded and spans[-2].finished is not None:
+            spans[-1].started = spans[-2].finished  # the current stage began when the last ended
 
     def _read(self, lines: list[bytes], tracker: Tracker, record: bool = True) -> None:
         """Feed new log lines to the stage tracker and the failure tail.
@@ -356,7 +369,8 @@ class RunExecutor:
     def collect(self) -> None:
         row = lifecycle.row(self.run_id)
         if row.status == "running":
-            self.move(("running",), "collecting", stage="collecting")
+            # The stage stays where the model stopped: a failed run shows where it failed.
+            self.move(("running",), "collecting")
         handle = row.handle or ""
         state = self.runtime.state(self.run_id, handle)
         deadline = time.monotonic() + 60
@@ -367,7 +381,7 @@ class RunExecutor:
         outcome = self._judge(state, outputs)
         # Record the outcome before removing the container: a crash in between must not turn a
         # finished run into a "vanished" one when another process picks it up.
-        self.finish(outcome, outputs)
+        self.finish(outcome, outputs, ended_at=state.finished_at)
         if state.status != "running":
             try:
                 self.runtime.cleanup(self.run_id, handle)
@@ -437,13 +451,20 @@ class RunExecutor:
             )
         return Outcome("failed", code, failure.error_class, failure.message)
 
-    def finish(self, outcome: Outcome, outputs: list[str] | None = None) -> None:
+    def finish(
+        self, outcome: Outcome, outputs: list[str] | None = None, ended_at: datetime | None = None
+    ) -> None:
+        """Record the outcome. ``ended_at`` is when the model ended by the host's clock: a run
+        collected long after it ended keeps its true finish time and duration."""
         row = lifecycle.row(self.run_id)
         now = self.now()
-        duration = (now - row.started_at).total_seconds() if row.started_at else None
+        finished = now
+        if ended_at is not None:
+            finished = min(now, max(ended_at, row.started_at or ended_at))  # a skewed host clock
+        duration = (finished - row.started_at).total_seconds() if row.started_at else None
         fields: dict[str, Any] = dict(
             status=outcome.status,
-            finished_at=now,
+            finished_at=finished,
             exit_code=outcome.exit_code,
             error_class=outcome.error_class,
             error_message=outcome.error_message,
@@ -458,7 +479,16 @@ class RunExecutor:
         if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):
             return
         log.info("run %s %s (%s)", self.run_id, outcome.status, outcome.error_class or "ok")
+        if self.run_dir.exists():
+            try:
+                self.write_run_json()
+            except OSError as exc:  # a full disk: the database has it all
+                log.warning("could not write run.json for %s: %s", self.run_id, exc)
         self.engine.notify_finished(self.run_id)
+
+    def write_run_json(self) -> None:
+        row = lifecycle.row(self.run_id)
+        run_json.write(self.run_dir, run_json.describe(row, lifecycle.prompt_name(row.prompt_id)))
 
     def local_disk_full(self) -> None:
         """This machine's disk is full: the run goes on on its host, so say so and step back.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from cosmos_tui.engine.hosts import HostSession
@@ -46,6 +47,29 @@ class State:
     status: str  # running | exited | gone
     exit_code: int | None = None
     oom_killed: bool = False
+    finished_at: datetime | None = None  # when the model ended, by the host's clock (naive UTC)
+
+
+def parse_docker_time(text: str | None) -> datetime | None:
+    """Docker's RFC 3339 nanosecond time as naive UTC (None when absent or unreadable)."""
+    if not text:
+        return None
+    head, _, frac = text.rstrip("Z").partition(".")
+    try:
+        stamp = datetime.fromisoformat(head + (f".{frac[:6]}" if frac else ""))
+    except ValueError:
+        return None
+    return stamp.astimezone(UTC).replace(tzinfo=None) if stamp.tzinfo else stamp
+
+
+def parse_epoch(text: str | None) -> datetime | None:
+    """Seconds since the epoch (``%s.%N``, or whole seconds where %N is not known) as naive UTC."""
+    head, _, frac = (text or "").partition(".")
+    seconds = f"{head}.{frac}" if frac.isdigit() else head
+    try:
+        return datetime.fromtimestamp(float(seconds), UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError):
+        return None
 
 
 class LineDecoder(Protocol):
@@ -196,9 +220,9 @@ class DockerRuntime:
         parsed = docker.parse_inspect(result.text)
         if parsed is None:
             raise DockerError(f"unexpected docker inspect output: {result.text.strip()[:200]}")
-        status, code, oom = parsed
+        status, code, oom, finished = parsed
         if status in ("exited", "dead"):
-            return State("exited", code, oom)
+            return State("exited", code, oom, parse_docker_time(finished))
         return State("running")
 
     def stop(self, run_id: str, handle: str, grace: int) -> None:
@@ -239,7 +263,8 @@ class ProcessRuntime:
         result = self.session.transport.run(process.state_command(self._run_dir(run_id), handle), timeout=60)
         words = result.text.split()
         if words[:1] == ["exited"] and len(words) > 1 and words[1].lstrip("-").isdigit():
-            return State("exited", int(words[1]))
+            ended = parse_epoch(words[2] if len(words) > 2 else None)
+            return State("exited", int(words[1]), finished_at=ended)
         if words[:1] == ["running"]:
             return State("running")
         return State("gone")

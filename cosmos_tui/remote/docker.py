@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 LABEL = "cosmos-tui.run_id"
 WORKSPACE = "/workspace"
-INSPECT_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}"
+INSPECT_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.State.FinishedAt}}"
 
 
 def prefix(docker: str) -> list[str]:
@@ -94,10 +94,18 @@ def ps_argv(docker: str) -> list[str]:
     ]
 
 
-def parse_inspect(text: str) -> tuple[str, int, bool] | None:
-    """(status, exit code, OOM-killed) from INSPECT_FORMAT output; None if unreadable."""
+def parse_inspect(text: str) -> tuple[str, int, bool, str | None] | None:
+    """(status, exit code, OOM-killed, FinishedAt) from INSPECT_FORMAT output; None if unreadable.
+
+    FinishedAt is docker's RFC 3339 time on the host's clock, None while it never finished.
+    """
     parts = text.split()
-    if len(parts) != 3:
+    if len(parts) not in (3, 4):
+        return None
+    finished = parts[3] if len(parts) == 4 and not parts[3].startswith("0001-") else None
+    try:
+        return parts[0], int(parts[1]), parts[2] == "true", finished
+    except ValueError:
         return None
     try:
         return parts[0], int(parts[1]), parts[2] == "true"

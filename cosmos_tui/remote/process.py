@@ -70,11 +70,12 @@ def follow_command(run_dir: str, offset: int, wrapper_pid: str) -> str:
 
 
 def state_command(run_dir: str, wrapper_pid: str) -> str:
-    """Prints `running`, or `exited CODE`, or `gone` (no process and no exit code)."""
+    """Prints `running`, or `exited CODE EPOCH` (when the exit-code file was written), or `gone`."""
     q = shlex.quote
     exit_file = q(run_dir + "/" + EXIT)
     return (
-        _ALIVE.format() + f"if [ -f {exit_file} ]; then echo exited $(cat {exit_file}); "
+        _ALIVE.format() + f"if [ -f {exit_file} ]; then echo exited $(cat {exit_file}) "
+        f"$(date -r {exit_file} +%s.%N 2>/dev/null || stat -c %Y {exit_file} 2>/dev/null); "
         f"elif alive {q(wrapper_pid)}; then echo running; else echo gone; fi"
     )
 

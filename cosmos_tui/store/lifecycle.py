@@ -14,7 +14,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from cosmos_tui.records import ACTIVE_STATUSES
-from cosmos_tui.store.models import InputHash, Run, RunStage
+from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
 BUSY = ("claimed", "uploading", "starting", "running", "collecting")
 
@@ -69,6 +69,11 @@ def row(run_id: str) -> Run:
     return Run.get_by_id(run_id)
 
 
+def prompt_name(prompt_id: str | None) -> str | None:
+    found = Prompt.get_or_none(Prompt.id == prompt_id) if prompt_id else None
+    return found.name if found is not None else None
+
+
 def mid_flight() -> list[tuple[str, str, str | None]]:
     """(run ID, host, owner) of every run between claimed and collecting."""
     return list(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(BUSY)).tuples())
@@ -82,6 +87,13 @@ def record_stage(
         RunStage.insert(
             run=run_id, stage=stage, seq=seq, started_at=started, finished_at=finished, seconds=seconds
         ).execute()
+
+
+def stage_times(run_id: str) -> dict[int, tuple[datetime, datetime | None]]:
+    """{seq: (started, finished)} of the stages recorded for a run."""
+    rows = RunStage.select(RunStage.seq, RunStage.started_at, RunStage.finished_at)
+    rows = rows.where(RunStage.run == run_id)
+    return {seq: (started, finished) for seq, started, finished in rows.tuples()}
 
 
 def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[str, float]:

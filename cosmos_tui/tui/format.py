@@ -50,15 +50,9 @@ def elapsed(run: RunRecord, now: datetime) -> float | None:
 
 
 def eta(run: RunRecord, now: datetime) -> float | None:
-    """The engine's stage-learned ETA, else one in proportion to the progress so far."""
-    if run.is_terminal:
-        return None
-    if run.eta_seconds is not None:
-        return run.eta_seconds
-    spent = elapsed(run, now)
-    if spent is None or run.progress <= 0:
-        return None
-    return spent * (100 - run.progress) / run.progress
+    """The engine's ETA (None until something tells it the run's pace: better no figure than
+    a wild one)."""
+    return None if run.is_terminal else run.eta_seconds
 
 
 def local_time(moment: datetime | None) -> str:

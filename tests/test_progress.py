@@ -1,0 +1,61 @@
+"""Progress and ETA from stage events (pure logic, no host)."""
+
+from __future__ import annotations
+
+from cosmos_tui.cosmos.base import LogEvent
+from cosmos_tui.cosmos.progress import Tracker
+from cosmos_tui.cosmos.transfer import ADAPTER
+from cosmos_tui.engine.runtime import parse_docker_time, parse_epoch
+
+STAGES = ADAPTER.stages
+DEFAULT_TOTAL = sum(s.default_seconds for s in STAGES)
+
+
+def fed(pace: float, upto: str, learned: dict[str, float] | None = None) -> tuple[Tracker, float]:
+    """A tracker that saw every stage up to ``upto`` begin, each taking ``pace`` x its default."""
+    tracker = Tracker(STAGES, learned or {})
+    now = 0.0
+    for stage in STAGES:
+        tracker.feed(LogEvent(stage=stage.key), now)
+        if stage.key == upto:
+            break
+        now += stage.default_seconds * pace
+    return tracker, now
+
+
+def test_a_first_run_on_a_fast_host_gets_its_eta_from_the_stages_it_has_seen() -> None:
+    tracker, now = fed(0.1, "preprocess")  # load took 6 s where the default says 60
+    eta = tracker.eta_seconds(now)
+    true_rest = (DEFAULT_TOTAL - 60) * 0.1
+    assert eta is not None and abs(eta - true_rest) < 1, eta  # not the 6:40 of the defaults
+
+
+def test_no_eta_before_anything_tells_the_pace() -> None:
+    tracker, now = fed(0.1, "load")
+    assert tracker.eta_seconds(now + 1) is None
+
+
+def test_progress_moves_through_a_long_stage_and_stops_short_of_the_next() -> None:
+    tracker, start = fed(0.1, "diffusion")
+    diffusion = 280 * 0.1
+    seen = [tracker.progress(start + diffusion * f) for f in (0.0, 0.25, 0.5, 0.75, 2.0)]
+    assert seen == sorted(seen) and seen[-1] - seen[0] > 50  # advances with time, never back
+    before_decode = 100 * (sum(s.default_seconds for s in STAGES[:7])) / DEFAULT_TOTAL
+    assert seen[-1] < before_decode  # never past where the next stage starts
+    tracker.feed(LogEvent(stage="decode"), start + diffusion)
+    assert tracker.progress(start + diffusion) >= seen[-1]
+
+
+def test_learned_stages_are_used_as_they_are() -> None:
+    learned = {s.key: s.default_seconds * 2 for s in STAGES}
+    tracker, now = fed(2.0, "preprocess", learned)
+    assert abs(tracker.eta_seconds(now) - (DEFAULT_TOTAL - 60) * 2) < 1
+
+
+def test_host_times_parse_to_naive_utc() -> None:
+    assert parse_docker_time("2026-11-22T10:11:12.123456789Z").isoformat() == "2026-11-22T10:11:12.123456"
+    assert parse_docker_time("0001-01-01T00:00:00Z") is not None
+    assert parse_docker_time("junk") is None and parse_docker_time(None) is None
+    assert parse_epoch("1795316698.754859573").isoformat() == "2026-11-22T03:04:58.754860"
+    assert parse_epoch("1795316698.%N").isoformat() == "2026-11-22T03:04:58"  # busybox date
+    assert parse_epoch("") is None
