@@ -328,7 +328,9 @@ def cmd_host_clean(args: argparse.Namespace) -> int:
         if parts:
             out.line("kept run folders: " + "; ".join(parts) + ".")
         if report.inputs_kept:
-            out.line(f"kept {report.inputs_kept} input(s) still needed or used in the last hour.")
+            days = report.older_than_days
+            window = f"{days:g} day(s)" if days * 24 > 1 else "hour"
+            out.line(f"kept {report.inputs_kept} input(s): still needed, or used in the last {window}.")
     for error in report.errors:
         print(f"cosmos-tui: error: {error}", file=sys.stderr)
     return EXIT_FAILED if report.errors else EXIT_OK

@@ -192,7 +192,8 @@ def remove_inputs_command(inputs_dir: str, names: list[str], min_minutes: int, d
         if not INPUT_NAME.fullmatch(name):
             raise ValueError(f"not an input name: {name!r}")
     alternatives = " -o ".join(f"-name {shlex.quote(n)}" for n in names)
-    action = "-print" if dry_run else "-print -delete"
+    # `-exec rm` rather than -delete (busybox find lacks it); -print only once rm succeeded.
+    action = "-print" if dry_run else "-exec rm -f {} \\; -print"
     return (
         f"cd {shlex.quote(inputs_dir)} || exit 0; "
         f"find . -mindepth 1 -maxdepth 1 -type f -mmin +{min_minutes:d} \\( {alternatives} \\) {action}"

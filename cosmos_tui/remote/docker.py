@@ -93,7 +93,8 @@ def wipe_argv(docker: str, image: str, run_dir: str) -> list[str]:
     """Empty a run folder from inside a throw-away container, as the container's (root) user.
 
     For files the model wrote as root inside its container, which the host's user may not be
-    allowed to delete. Only ``run_dir`` is mounted; find -delete never follows symlinks.
+    allowed to delete. Only ``run_dir`` is mounted; rm -rf removes a symlink, never its target
+    (busybox find has no -delete).
     """
     return [
         *prefix(docker),
@@ -111,7 +112,13 @@ def wipe_argv(docker: str, image: str, run_dir: str) -> list[str]:
         WIPE_MOUNT,
         "-mindepth",
         "1",
-        "-delete",
+        "-maxdepth",
+        "1",
+        "-exec",
+        "rm",
+        "-rf",
+        "{}",
+        "+",
     ]
 
 
