@@ -24,6 +24,7 @@ from cosmos_tui.errors import OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
     STATUSES,
+    CleanReport,
     Dashboard,
     DeleteResult,
     HostStatus,
@@ -441,6 +442,28 @@ class CosmosAPI:
         from cosmos_tui.remote.ssh import record_host_key, target_for
 
         return record_host_key(target_for(self.config.host(host)), key)
+
+    def clean_host(
+        self, host: str, *, older_than_days: float | None = None, dry_run: bool = False
+    ) -> CleanReport:
+        """Remove the host's run folders of finished runs (finished more than ``older_than_days``
+        ago; all of them when None) and the inputs no unfinished run needs. Only paths under
+        remote_dir/.cosmos-tui/ are touched; ``dry_run`` removes nothing and reports the same."""
+        from cosmos_tui.engine.cleanup import clean_host
+
+        days = 0.0 if older_than_days is None else float(older_than_days)
+        if not days >= 0:  # also refuses NaN
+            raise UsageError("--older-than must be a number of days, 0 or more.")
+        name = self.config.host(host).name
+        engine = self.engine()
+        with self.store.guard():
+            return clean_host(
+                engine.hosts.get(name),
+                now=self._now(),
+                older_than_days=days,
+                dry_run=dry_run,
+                hasher=engine.hash_file,
+            )
 
     # -- statistics ---------------------------------------------------------------------------
 

@@ -386,6 +386,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(hsub, "trust", cli_run.cmd_host_trust, "show a host's SSH key and record it after you confirm")
     p.add_argument("name", metavar="NAME", help="host name from the config")
     p.add_argument("--yes", action="store_true", help="record without asking")
+    p = add(
+        hsub,
+        "clean",
+        cli_run.cmd_host_clean,
+        "remove run folders of finished runs and unneeded inputs from a host's disk",
+    )
+    p.add_argument("name", metavar="NAME", help="host name from the config")
+    p.add_argument(
+        "--older-than",
+        type=float,
+        metavar="DAYS",
+        help="only runs that finished more than DAYS ago (default: every finished run)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="remove nothing; report what would go")
+    _json_flag(p)
 
     p = add(commands, "worker", cli_run.cmd_worker, "execute queued runs until interrupted")
     p.add_argument("--host", action="append", metavar="NAME", help="only this host (repeatable)")

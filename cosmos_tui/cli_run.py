@@ -1,4 +1,5 @@
-"""Headless execution commands: `--run`, `run logs/cancel/wait`, `status`, `host trust`, `worker`."""
+"""Headless execution commands: `--run`, `run logs/cancel/wait`, `status`, `host trust/clean`,
+`worker`."""
 
 from __future__ import annotations
 
@@ -331,6 +332,50 @@ def cmd_host_trust(args: argparse.Namespace) -> int:
         path = api.trust_host(args.name, key)
         print(f"recorded in {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def _size(count: int) -> str:
+    if count < 1000:
+        return f"{count} B"
+    value = float(count)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1000
+        if value < 1000 or unit == "GB":
+            break
+    return f"{value:.1f} {unit}"
+
+
+def cmd_host_clean(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        report = api.clean_host(args.name, older_than_days=args.older_than, dry_run=args.dry_run)
+    if args.json:
+        out.json(report.to_json())
+    else:
+        verb, freed = ("would remove", "would free") if report.dry_run else ("removed", "freed")
+        out.line(
+            f"host {report.host}: {verb} {len(report.runs_removed)} run folder(s) "
+            f"({_size(report.runs_removed_bytes)}) and {len(report.inputs_removed)} input(s) "
+            f"({_size(report.inputs_removed_bytes)}); {freed} {_size(report.freed_bytes)}."
+        )
+        kept = [
+            (len(report.kept_unfinished), "of unfinished runs"),
+            (len(report.kept_recent), "finished too recently" if args.older_than else "finished just now"),
+            (len(report.kept_running), "whose container or process still runs"),
+            (len(report.kept_unknown), "unknown to this database (no collected marker)"),
+        ]
+        parts = [f"{count} {why}" for count, why in kept if count]
+        if parts:
+            out.line("kept run folders: " + "; ".join(parts) + ".")
+        if report.inputs_kept:
+            days = report.older_than_days
+            window = f"{days:g} day(s)" if days * 24 > 1 else "hour"
+            out.line(f"kept {report.inputs_kept} input(s): still needed, or used in the last {window}.")
+    for error in report.errors:
+        print(f"cosmos-tui: error: {error}", file=sys.stderr)
+    return EXIT_FAILED if report.errors else EXIT_OK
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -91,6 +91,7 @@ class HostConfig:
     simulated: bool
     hang_minutes: float = 30.0
     stop_grace: int = 30
+    keep_runs_days: float = 14.0
 
 
 @dataclass(frozen=True)

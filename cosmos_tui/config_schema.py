@@ -114,6 +114,13 @@ HOST_KEYS = (
         "Seconds a cancelled model gets to stop before it is killed.",
         check=at_least(0),
     ),
+    Key(
+        "keep_runs_days",
+        "float",
+        14.0,
+        "Days the host keeps a finished run's folder; cleaned after each collection (0: never).",
+        check=at_least(0),
+    ),
 )
 
 TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)

@@ -240,3 +240,46 @@ class HostStatus:
         from dataclasses import asdict
 
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    """What `host clean` removed (or, with dry_run, would remove) under remote_dir/.cosmos-tui/."""
+
+    host: str
+    dry_run: bool
+    older_than_days: float
+    runs_removed: list[str] = field(default_factory=list)
+    runs_removed_bytes: int = 0
+    inputs_removed: list[str] = field(default_factory=list)
+    inputs_removed_bytes: int = 0
+    kept_unfinished: list[str] = field(default_factory=list)  # the database says still going
+    kept_recent: list[str] = field(default_factory=list)  # finished less than older_than_days ago
+    kept_running: list[str] = field(default_factory=list)  # its container or process still lives
+    kept_unknown: list[str] = field(default_factory=list)  # no record and no collected marker
+    inputs_kept: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def freed_bytes(self) -> int:
+        return self.runs_removed_bytes + self.inputs_removed_bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "dry_run": self.dry_run,
+            "older_than_days": self.older_than_days,
+            "freed_bytes": self.freed_bytes,
+            "runs_removed": list(self.runs_removed),
+            "runs_removed_bytes": self.runs_removed_bytes,
+            "inputs_removed": list(self.inputs_removed),
+            "inputs_removed_bytes": self.inputs_removed_bytes,
+            "runs_kept": {
+                "unfinished": list(self.kept_unfinished),
+                "recent": list(self.kept_recent),
+                "running": list(self.kept_running),
+                "unknown": list(self.kept_unknown),
+            },
+            "inputs_kept": self.inputs_kept,
+            "errors": list(self.errors),
+        }

@@ -23,7 +23,7 @@ import peewee
 
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
-from cosmos_tui.engine import run_json
+from cosmos_tui.engine import cleanup, run_json
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
 from cosmos_tui.errors import ConfigError, CosmosError, HostError
 from cosmos_tui.remote.transport import sh_join
@@ -387,6 +387,7 @@ class RunExecutor:
                 self.runtime.cleanup(self.run_id, handle)
             except CosmosError as exc:
                 log.warning("cleanup of %s failed: %s", self.run_id, exc)
+        cleanup.after_collect(self.engine, self.session, self.run_id)  # never raises
 
     def _download_outputs(self) -> list[str]:
         out_dir = self.session.abs(self.files.out_rel)

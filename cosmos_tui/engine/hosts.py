@@ -121,8 +121,11 @@ class HostSession:
         for path in files:
             rel_of[str(path)] = f"{INPUTS_DIR}/{hasher(path)}{path.suffix.lower()}"
         run_dir = self.abs(self.run_rel(run_id))
+        # Touching an input it finds marks it as in use: `host clean` keeps recently used inputs.
         checks = " ".join(
-            f"[ -f {shlex.quote(self.abs(rel))} ] && echo {shlex.quote(rel)};" for rel in set(rel_of.values())
+            f"[ -f {shlex.quote(self.abs(rel))} ] && {{ touch -c {shlex.quote(self.abs(rel))} 2>/dev/null; "
+            f"echo {shlex.quote(rel)}; }};"
+            for rel in set(rel_of.values())
         )
         result = self.transport.run(
             f"mkdir -p {shlex.quote(self.abs(INPUTS_DIR))} {shlex.quote(run_dir)}/output || exit 90; "

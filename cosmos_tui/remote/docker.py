@@ -81,6 +81,47 @@ def rm_argv(docker: str, run_id: str) -> list[str]:
     return [*prefix(docker), "rm", "-f", container_name(run_id)]
 
 
+def remove_stopped_argv(docker: str, run_ids: Sequence[str]) -> list[str]:
+    """`docker rm` (no -f: a container still running is never killed) of these runs' containers."""
+    return [*prefix(docker), "rm", *(container_name(r) for r in run_ids)]
+
+
+WIPE_MOUNT = "/cosmos-tui-clean"
+
+
+def wipe_argv(docker: str, image: str, run_dir: str) -> list[str]:
+    """Empty a run folder from inside a throw-away container, as the container's (root) user.
+
+    For files the model wrote as root inside its container, which the host's user may not be
+    allowed to delete. Only ``run_dir`` is mounted; rm -rf removes a symlink, never its target
+    (busybox find has no -delete).
+    """
+    return [
+        *prefix(docker),
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        "--label",
+        "cosmos-tui.clean=1",
+        "-v",
+        f"{run_dir}:{WIPE_MOUNT}",
+        "--entrypoint",
+        "find",
+        image,
+        WIPE_MOUNT,
+        "-mindepth",
+        "1",
+        "-maxdepth",
+        "1",
+        "-exec",
+        "rm",
+        "-rf",
+        "{}",
+        "+",
+    ]
+
+
 def ps_argv(docker: str) -> list[str]:
     """Our containers only: name, run ID, state, and how long ago each was created."""
     return [

@@ -50,6 +50,11 @@ _ALIVE = (
 )
 
 
+def alive_function() -> str:
+    """Shell text defining `alive PID` (true while that process lives and is not a zombie)."""
+    return _ALIVE.format()
+
+
 def follow_command(run_dir: str, offset: int, wrapper_pid: str) -> str:
     """Stream the log from a byte offset until the model has ended and every byte is out.
 

@@ -1,0 +1,52 @@
+"""What the database says about run folders found on a host: which runs are finished (and
+since when) and which unfinished runs still need inputs there."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from cosmos_tui.records import TERMINAL_STATUSES
+from cosmos_tui.store.models import Run
+
+CHUNK = 500  # well under SQLite's limit on bound variables
+
+
+def finished_at(run_ids: Iterable[str]) -> dict[str, datetime | None]:
+    """{run ID: when it finished} for the given runs the database knows as finished.
+
+    Runs it does not know, or knows as unfinished, are left out. A finished run without a
+    finish time falls back to its last update, then its creation.
+    """
+    ids = list(run_ids)
+    found: dict[str, datetime | None] = {}
+    for start in range(0, len(ids), CHUNK):
+        rows = (
+            Run.select(Run.id, Run.status, Run.finished_at, Run.updated_at, Run.created_at)
+            .where(Run.id.in_(ids[start : start + CHUNK]))
+            .tuples()
+        )
+        for run_id, status, finished, updated, created in rows:
+            if status in TERMINAL_STATUSES:
+                found[run_id] = finished or updated or created
+    return found
+
+
+def known(run_ids: Iterable[str]) -> set[str]:
+    """The given runs the database has a record of (in any status)."""
+    ids = list(run_ids)
+    found: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        found.update(r for (r,) in Run.select(Run.id).where(Run.id.in_(ids[start : start + CHUNK])).tuples())
+    return found
+
+
+def unfinished_configs() -> list[tuple[str, str, dict[str, Any]]]:
+    """(run ID, model type, config) of every run not yet finished, on any host."""
+    return [
+        (run_id, model_type, dict(config or {}))
+        for run_id, model_type, config in Run.select(Run.id, Run.model_type, Run.config)
+        .where(Run.status.not_in(list(TERMINAL_STATUSES)))
+        .tuples()
+    ]

@@ -1,0 +1,359 @@
+"""`host clean` and keep_runs_days: finished runs' folders and unneeded inputs leave the host's
+disk; unfinished runs, their inputs, unknown folders and everything outside remote_dir/.cosmos-tui/
+stay. Pure planning with plain asserts; the rest against the real sshd + dockerd and locally."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+from cosmos_tui.engine import cleanup
+from cosmos_tui.errors import ConfigError
+from cosmos_tui.remote import docker
+from cosmos_tui.remote.transport import CommandResult
+from cosmos_tui.store import lifecycle
+from tests.conftest import DEMO
+from tests.harness import Harness, local_host_table
+from tests.helpers import add_run
+
+BIN = Path(sys.executable).parent / "cosmos-tui"
+OLD = time.time() - 2 * 3600  # older than the one-hour grace of inputs
+UNNEEDED = "a" * 64 + ".mp4"
+REFERENCED = "b" * 64 + ".mp4"
+
+
+# -- pure logic --------------------------------------------------------------------------------------
+
+
+def test_scan_keeps_only_valid_names_and_plain_paths() -> None:
+    text = "\n".join(
+        [
+            "now 1000",
+            "@runs",
+            "./rs_0123456789ab",
+            "./rs_0123456789ab/../x",
+            "./rs_xyz",
+            "./rs_0123456789abc",
+            "@marks",
+            "900 ./rs_0123456789ab/.collected",
+            "900 ./rs_0123456789ab/../../.collected",
+            "@refs",
+            f"./rs_0123456789ab/spec.json:.cosmos-tui/inputs/{REFERENCED}",
+            "./rs_0123456789ab/spec.json:inputs/../../etc.mp4",
+            "@inputs",
+            f"12 800 ./{UNNEEDED}",
+            "3 800 ./" + "a" * 64 + ".mp4.part-1234",
+            "4 800 ./name with spaces",
+        ]
+    )
+    scan = cleanup.parse_scan(text)
+    assert scan.now == 1000
+    assert scan.runs == {"rs_0123456789ab"}
+    assert scan.marks == {"rs_0123456789ab": 900}
+    assert scan.refs == {"rs_0123456789ab": {REFERENCED}}
+    assert scan.inputs == {UNNEEDED: (12, 800)}
+
+
+def test_plan_sorts_folders_by_what_the_database_knows() -> None:
+    now = datetime(2026, 11, 20, 12, 0)
+    scan = cleanup.Scan(
+        now=10 * 86400,
+        runs={"rs_00000000000a", "rs_00000000000b", "rs_00000000000c", "rs_00000000000d", "rs_00000000000e"},
+        marks={"rs_00000000000d": 10 * 86400 - 3 * 86400, "rs_00000000000e": 10 * 86400 - 3600},
+    )
+    finished = {"rs_00000000000a": now - timedelta(days=8), "rs_00000000000b": now - timedelta(days=1)}
+    known = {"rs_00000000000a", "rs_00000000000b", "rs_00000000000c"}
+    plan = cleanup.plan_runs(scan, finished, known, now, older_than_days=2)
+    assert plan.candidates == ["rs_00000000000a", "rs_00000000000d"]  # old; unknown but marked long ago
+    assert plan.recent == ["rs_00000000000b", "rs_00000000000e"]
+    assert plan.unfinished == ["rs_00000000000c"]
+    assert plan.unknown == []
+    unmarked = cleanup.Scan(now=1, runs={"rs_00000000000f"})
+    assert cleanup.plan_runs(unmarked, {}, set(), now, 0).unknown == ["rs_00000000000f"]
+
+
+def test_removal_commands_refuse_anything_but_validated_names() -> None:
+    with pytest.raises(ValueError):
+        cleanup.remove_runs_command("/r/.cosmos-tui/runs", ["rs_0123456789ab", "../../home"], dry_run=False)
+    with pytest.raises(ValueError):
+        cleanup.remove_inputs_command("/r/.cosmos-tui/inputs", ["x; rm -rf ~"], 60, dry_run=False)
+    command = cleanup.remove_runs_command("/r d/.cosmos-tui/runs", ["rs_0123456789ab"], dry_run=True)
+    assert "cd '/r d/.cosmos-tui/runs'" in command and "rm -rf" not in command
+
+
+def test_docker_argv_for_leftovers_and_root_owned_files() -> None:
+    assert docker.remove_stopped_argv("sudo docker", ["rs_1"]) == ["sudo", "docker", "rm", "cosmos-rs_1"]
+    argv = docker.wipe_argv("docker", "img:1", "/r/.cosmos-tui/runs/rs_1")
+    assert argv[:3] == ["docker", "run", "--rm"]
+    assert "/r/.cosmos-tui/runs/rs_1:/cosmos-tui-clean" in argv
+    assert argv[-4:] == ["rm", "-rf", "{}", "+"] and "img:1" in argv
+
+
+class _RootOwnedFiles:
+    """A transport whose plain `rm -rf` of a run folder fails once, like root-owned files do."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.commands: list[str] = []
+        self.wiped = False
+
+    def run(self, command: str, *, timeout: float | None = 120, stdin: bytes | None = None) -> CommandResult:
+        self.commands.append(command)
+        if "docker" in command and " run --rm " in command:
+            self.wiped = True
+            return CommandResult(0, b"", b"")
+        if command.startswith("rm -rf"):
+            return CommandResult(0 if self.wiped else 1, b"", b"rm: Permission denied")
+        return CommandResult(0, b"", b"")
+
+
+def test_root_owned_files_are_removed_through_docker() -> None:
+    from types import SimpleNamespace
+
+    transport = _RootOwnedFiles()
+    session = SimpleNamespace(
+        transport=transport, name="gpu", host=SimpleNamespace(docker="sudo docker", image="img:1")
+    )
+    removed: list[str] = []
+    left = cleanup._wipe_as_root(session, "/r/.cosmos-tui/runs", {"rs_0123456789ab": "denied"}, removed)
+    assert left == {} and removed == ["rs_0123456789ab"]
+    assert transport.commands[0].startswith("sudo docker run --rm")
+
+
+def test_keep_runs_days_defaults_to_14_and_refuses_negatives(tmp_path: Path) -> None:
+    table = local_host_table("h", tmp_path / "r")
+    path = tmp_path / "config.toml"
+    path.write_text(table)
+    assert load(path).hosts["h"].keep_runs_days == 14
+    path.write_text(local_host_table("h", tmp_path / "r", keep_runs_days=-1))
+    with pytest.raises(ConfigError, match="keep_runs_days"):
+        load(path)
+
+
+# -- against real hosts -------------------------------------------------------------------------------
+
+def make_api(tmp_path: Path, harness: Harness, host: str, **extra: object) -> CosmosAPI:
+    folder = tmp_path / "project"
+    folder.mkdir(exist_ok=True)
+    body = f'default_host = "{host}"\n[paths]\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+    body += harness.host_table("test", remote_dir=tmp_path / "remote-ssh", speed="0.002", **extra)
+    body += local_host_table("local", tmp_path / "remote-local", speed="0.002", **extra)
+    (folder / "config.toml").write_text(body)
+    return CosmosAPI(load(folder / "config.toml"))
+
+
+@pytest.fixture(params=["test", "local"])
+def host_name(request) -> str:
+    return request.param
+
+
+def run_one(api: CosmosAPI, prompt_id: str) -> str:
+    [run_id] = api.run_inference([prompt_id])
+    assert api.execute([run_id], timeout=120)
+    assert api.get_run(run_id).status == "completed"
+    return run_id
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    """Every path under root with its content (files) or link target (symlinks)."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            found[key] = "-> " + str(path.readlink())
+        elif path.is_file():
+            found[key] = path.read_bytes()
+        else:
+            found[key] = "dir"
+    return found
+
+
+def age(path: Path, seconds_ago: float) -> None:
+    stamp = time.time() - seconds_ago
+    os.utime(path, (stamp, stamp), follow_symlinks=False)
+
+
+@pytest.mark.integration
+def test_clean_removes_only_finished_runs_and_unneeded_inputs(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
+    remote = tmp_path / ("remote-ssh" if host_name == "test" else "remote-local")
+    with make_api(tmp_path, harness, host_name, keep_runs_days=0) as api:
+        prompt = api.create_prompt("A lighthouse in fog", DEMO)
+        done = run_one(api, prompt.prompt_id)
+        linked = run_one(api, prompt.prompt_id)
+        [queued] = api.run_inference([prompt.prompt_id])  # not executed: needs the demo inputs
+        state = remote / ".cosmos-tui"
+        runs, inputs = state / "runs", state / "inputs"
+        assert (runs / done / cleanup.MARKER).is_file()  # written after collection, even with 0 days
+
+        # A folder of an unfinished run; folders of runs this database does not know.
+        (runs / queued / "output").mkdir(parents=True)
+        unknown = runs / "rs_0000000000aa"
+        unknown.mkdir()
+        spec = {"input_video_path": f".cosmos-tui/inputs/{REFERENCED}"}
+        (unknown / "spec.json").write_text(json.dumps(spec))
+        forgotten = runs / "rs_0000000000bb"  # e.g. its prompt was deleted with --force
+        (forgotten / "output").mkdir(parents=True)
+        (forgotten / "output" / "output.mp4").write_bytes(b"x" * 5000)
+        (forgotten / cleanup.MARKER).touch()
+        age(forgotten / cleanup.MARKER, 3600)
+        # Inputs: one nobody needs, one a remaining spec names, an upload in progress.
+        (inputs / UNNEEDED).write_bytes(b"u" * 3000)
+        (inputs / REFERENCED).write_bytes(b"r" * 10)
+        (inputs / (UNNEEDED + ".part-1234")).write_bytes(b"p")
+        for path in inputs.iterdir():
+            age(path, 2 * 3600)
+        # Path tricks: a finished run's folder swapped for a symlink to precious files; odd names.
+        outside = tmp_path / "precious"
+        (runs / linked).rename(outside)
+        (runs / linked).symlink_to(outside)
+        (runs / "notes").mkdir()
+        (remote / "keep.txt").write_text("mine")
+
+        before = tree(remote)
+        dry = api.clean_host(host_name, dry_run=True)
+        assert tree(remote) == before  # a dry run removes nothing
+        report = api.clean_host(host_name)
+
+        assert dry.to_json() == {**report.to_json(), "dry_run": True}
+        assert report.runs_removed == sorted([done, forgotten.name])
+        assert report.inputs_removed == [UNNEEDED]
+        assert report.inputs_removed_bytes == 3000 and report.runs_removed_bytes >= 5000
+        assert report.freed_bytes == report.runs_removed_bytes + report.inputs_removed_bytes
+        assert report.kept_unfinished == [queued] and report.kept_unknown == [unknown.name]
+        assert report.errors == []
+        after = tree(remote)
+        gone = {k for k in before if k not in after}
+        assert gone and all(
+            k.startswith((f".cosmos-tui/runs/{done}", f".cosmos-tui/runs/{forgotten.name}"))
+            or k == f".cosmos-tui/inputs/{UNNEEDED}"
+            for k in gone
+        ), gone
+        assert all(after[k] == before[k] for k in after)
+        assert (outside / "spec.json").is_file() and (remote / "keep.txt").read_text() == "mine"
+        demo_inputs = [k for k in after if k.startswith(".cosmos-tui/inputs/") and "part" not in k]
+        assert len(demo_inputs) >= 2  # the queued run's inputs (and the referenced one) stay
+
+        again = api.clean_host(host_name)
+        assert again.runs_removed == [] and again.inputs_removed == [] and again.freed_bytes == 0
+
+
+@pytest.mark.integration
+def test_older_than_keeps_runs_that_finished_recently(tmp_path: Path, harness: Harness) -> None:
+    with make_api(tmp_path, harness, "local", keep_runs_days=0) as api:
+        prompt = api.create_prompt("A lighthouse in fog", DEMO)
+        old, new = run_one(api, prompt.prompt_id), run_one(api, prompt.prompt_id)
+        ten_days_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=10)
+        lifecycle.update(api.store.db, old, finished_at=ten_days_ago)
+        report = api.clean_host("local", older_than_days=5)
+        assert report.runs_removed == [old] and report.kept_recent == [new]
+        runs = tmp_path / "remote-local" / ".cosmos-tui" / "runs"
+        assert not (runs / old).exists() and (runs / new).is_dir()
+
+
+@pytest.mark.integration
+def test_keep_runs_days_is_applied_after_each_collection(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
+    remote = tmp_path / ("remote-ssh" if host_name == "test" else "remote-local")
+    runs = remote / ".cosmos-tui" / "runs"
+    with make_api(tmp_path, harness, host_name, keep_runs_days=2) as api:
+        prompt = api.create_prompt("A lighthouse in fog", DEMO)
+        now = datetime.now(UTC)
+        naive = now.replace(tzinfo=None)
+        stale = add_run(api, prompt.prompt_id, host=host_name, finished_at=naive - timedelta(days=3))
+        fresh = add_run(api, prompt.prompt_id, host=host_name, finished_at=naive - timedelta(days=1))
+        for run in (stale, fresh):
+            (runs / run.run_id / "output").mkdir(parents=True)
+            (runs / run.run_id / "output" / "output.mp4").write_bytes(b"v")
+        new = run_one(api, prompt.prompt_id)
+        assert not (runs / stale.run_id).exists()
+        assert (runs / fresh.run_id / "output" / "output.mp4").is_file()
+        assert (runs / new / cleanup.MARKER).is_file()
+
+
+@pytest.mark.integration
+def test_leftover_containers_of_finished_runs(tmp_path: Path, harness: Harness) -> None:
+    runs = tmp_path / "remote-ssh" / ".cosmos-tui" / "runs"
+    with make_api(tmp_path, harness, "test", keep_runs_days=0) as api:
+        prompt = api.create_prompt("A lighthouse in fog", DEMO)
+        stopped, live = run_one(api, prompt.prompt_id), run_one(api, prompt.prompt_id)
+        image = api.config.hosts["test"].image
+        label = f"{docker.LABEL}="
+        harness.dockerd.docker(
+            "create", "--name", f"cosmos-{stopped}", "--label", label + stopped, image, "true"
+        )
+        harness.dockerd.docker(
+            "run", "-d", "--name", f"cosmos-{live}", "--label", label + live, image, "sleep", "120"
+        )
+        try:
+            report = api.clean_host("test")
+            assert report.runs_removed == [stopped] and report.kept_running == [live]
+            assert not (runs / stopped).exists() and (runs / live).is_dir()
+            assert harness.dockerd.our_containers() == [f"cosmos-{live}"]
+        finally:
+            harness.dockerd.docker("rm", "-f", f"cosmos-{live}", check=False)
+
+
+@pytest.mark.integration
+def test_docker_empties_a_folder_the_user_cannot(tmp_path: Path, harness: Harness) -> None:
+    """The fallback for root-owned files: the host's docker empties only the run folder given."""
+    with make_api(tmp_path, harness, "test") as api:
+        session = api.engine().hosts.get("test")
+        folder = tmp_path / "remote-ssh" / ".cosmos-tui" / "runs" / "rs_0123456789ab"
+        (folder / "output" / "video_0").mkdir(parents=True)
+        (folder / "output" / "video_0" / "output.mp4").write_bytes(b"v")
+        (folder / "link").symlink_to(tmp_path / "project")
+        argv = docker.wipe_argv(session.host.docker, session.host.image, str(folder))
+        assert session.transport.run(shlex.join(argv)).ok
+        assert folder.is_dir() and list(folder.iterdir()) == []
+        assert (tmp_path / "project" / "config.toml").is_file()
+
+
+@pytest.mark.integration
+def test_cli_host_clean_json_and_unreachable_host(tmp_path: Path, harness: Harness) -> None:
+    folder = tmp_path / "cli"
+    folder.mkdir()
+    config = folder / "config.toml"
+    config.write_text(
+        '[paths]\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+        + harness.host_table("test", remote_dir=tmp_path / "remote-ssh")
+        + harness.host_table("down", remote_dir=tmp_path / "remote-down", port=1)
+    )
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    result = subprocess.run(
+        [BIN, "host", "clean", "test", "--dry-run", "--json", "--older-than", "3"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["host"] == "test" and data["dry_run"] is True and data["older_than_days"] == 3.0
+    assert set(data) >= {"freed_bytes", "runs_removed", "inputs_removed", "runs_kept", "inputs_kept"}
+    assert data["errors"] == []
+    plain = subprocess.run(
+        [BIN, "host", "clean", "test"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert plain.returncode == 0 and plain.stdout.startswith("host test: removed 0 run folder(s)")
+    down = subprocess.run(
+        [BIN, "host", "clean", "down"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert down.returncode == 3
+    assert down.stderr.startswith("cosmos-tui: error: cannot connect to host down")
+    assert down.stderr.count("\n") == 1 and "Traceback" not in down.stderr
+    bad = subprocess.run(
+        [BIN, "host", "clean", "test", "--older-than", "-1"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert bad.returncode == 2 and "--older-than" in bad.stderr
