@@ -57,7 +57,7 @@ def cmd_prompt_add(args: argparse.Namespace) -> int:
 
 
 def cmd_prompt_list(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import prompt_rows
+    from cosmos_tui.cli_output import PROMPT_LAYOUT, prompt_rows
 
     with _api(args) as api:
         prompts = api.list_prompts(limit=args.limit, offset=args.offset)
@@ -65,12 +65,12 @@ def cmd_prompt_list(args: argparse.Namespace) -> int:
     if args.json:
         out.json([p.to_json() for p in prompts])
     else:
-        out.table(*prompt_rows(prompts))
+        out.table(*prompt_rows(prompts), layout=PROMPT_LAYOUT)
     return EXIT_OK
 
 
 def cmd_prompt_search(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import prompt_rows
+    from cosmos_tui.cli_output import PROMPT_LAYOUT, prompt_rows
 
     with _api(args) as api:
         prompts = api.search_prompts(args.query, limit=args.limit)
@@ -78,7 +78,7 @@ def cmd_prompt_search(args: argparse.Namespace) -> int:
     if args.json:
         out.json([p.to_json() for p in prompts])
     else:
-        out.table(*prompt_rows(prompts))
+        out.table(*prompt_rows(prompts), layout=PROMPT_LAYOUT)
         if not prompts and out.is_tty:
             print(f'no prompt matches "{args.query}".', file=sys.stderr)
     return EXIT_OK
@@ -127,7 +127,7 @@ def _statuses(value: str | None) -> list[str]:
 
 
 def cmd_run_list(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import run_rows
+    from cosmos_tui.cli_output import RUN_LAYOUT, run_rows
 
     with _api(args) as api:
         runs = api.list_runs(
@@ -142,7 +142,7 @@ def cmd_run_list(args: argparse.Namespace) -> int:
     if args.json:
         out.json([r.to_json() for r in runs])
     else:
-        out.table(*run_rows(runs, api.config.host_label))
+        out.table(*run_rows(runs, api.config.host_label), layout=RUN_LAYOUT)
     return EXIT_OK
 
 

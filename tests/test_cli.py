@@ -225,3 +225,65 @@ def test_runs_on_a_simulated_host_are_marked(tmp_path: Path) -> None:
     assert "\tsim (simulated)\t" in listed.stdout
     assert "host: sim (simulated)" in cli("run", "show", run.run_id, config=config).stdout
     assert json.loads(cli("run", "show", run.run_id, "--json", config=config).stdout)["host"] == "sim"
+
+
+def cli_on_terminal(*args: str, columns: int, config: Path) -> str:
+    """Run the CLI with stdout on a pseudo-terminal ``columns`` wide; return what it drew (no colours)."""
+    import fcntl
+    import pty
+    import re
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    env = dict(os.environ, COSMOS_TUI_CONFIG=str(config), COLUMNS=str(columns), TERM="xterm-256color")
+    proc = subprocess.Popen([str(BIN), *args], stdout=slave, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    text = b"".join(chunks).decode().replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+
+
+@pytest.mark.parametrize("columns", [120, 80])
+def test_terminal_tables_never_cut_ids_or_statuses(api, config_file: Path, columns: int) -> None:
+    from tests.helpers import add_run
+
+    long_text = "A robot arm stacks red cubes on a wooden table while the camera slowly circles it " * 2
+    prompts = [api.create_prompt(long_text, DEMO, name=f"robot-arm-take-{i}") for i in range(2)]
+    runs = [
+        add_run(api, prompts[0].prompt_id, status, host="gpu-box-in-the-basement", stage="collecting",
+                progress=99.0, seconds=35.0)
+        for status in ("cancelled", "completed", "failed")
+    ]
+    api.close()
+
+    listed = cli_on_terminal("prompt", "list", columns=columns, config=config_file)
+    lines = listed.splitlines()
+    assert all(len(line.rstrip()) <= columns for line in lines), listed
+    for p in prompts:
+        assert p.prompt_id in listed
+    assert "…" in listed  # the text takes what is left, cut to fit
+    assert "A robot arm" in listed and "…" not in lines[0]  # headers are whole
+
+    listed = cli_on_terminal("run", "list", columns=columns, config=config_file)
+    assert all(len(line.rstrip()) <= columns for line in listed.splitlines()), listed
+    assert "…" not in listed
+    for run in runs:
+        assert f"{run.run_id} │ {prompts[0].prompt_id}" in listed
+        assert f" {run.status} " in listed
+
+    piped = cli("run", "list", config=config_file).stdout.splitlines()
+    assert piped[0].split("\t")[:5] == ["id", "prompt", "model", "host", "status"]
+    assert sorted(line.split("\t")[4] for line in piped[1:]) == ["cancelled", "completed", "failed"]
