@@ -1,7 +1,8 @@
 """Finding, loading and strictly validating the TOML configuration.
 
-Search order: ``--config PATH``, ``$COSMOS_TUI_CONFIG``, ``./config.toml``, then
-``platformdirs.user_config_path("cosmos-tui")/config.toml``; with none of them, built-in defaults.
+Search order: ``--config PATH``, ``$COSMOS_TUI_CONFIG``, ``./config.toml``,
+``platformdirs.user_config_path("cosmos-tui")/config.toml``, then ``$COSMOS_TUI_FALLBACK_CONFIG``
+(set by ``scripts/run`` to the checkout's config.toml); with none of them, built-in defaults.
 Relative paths resolve against the folder of the file they come from; ``~`` is expanded.
 """
 
@@ -36,6 +37,8 @@ from cosmos_tui.errors import ConfigError
 
 APP_NAME = "cosmos-tui"
 ENV_VAR = "COSMOS_TUI_CONFIG"
+FALLBACK_VAR = "COSMOS_TUI_FALLBACK_CONFIG"
+FOUND_VIA_FALLBACK = "scripts/run (the checkout's config.toml)"
 HOST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -152,6 +155,9 @@ def locate(cli_path: str | os.PathLike[str] | None = None) -> tuple[Path | None,
     user = user_config_file()
     if user.is_file():
         return user, "user config"
+    fallback = os.environ.get(FALLBACK_VAR)
+    if fallback and Path(fallback).is_file():
+        return Path(fallback), FOUND_VIA_FALLBACK
     return None, "built-in defaults"
 
 

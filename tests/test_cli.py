@@ -287,3 +287,55 @@ def test_terminal_tables_never_cut_ids_or_statuses(api, config_file: Path, colum
     piped = cli("run", "list", config=config_file).stdout.splitlines()
     assert piped[0].split("\t")[:5] == ["id", "prompt", "model", "host", "status"]
     assert sorted(line.split("\t")[4] for line in piped[1:]) == ["cancelled", "completed", "failed"]
+
+
+def make_checkout(tmp_path: Path) -> Path:
+    """A checkout like a fresh clone's, sharing this test run's .venv, with its own config.toml."""
+    import shutil
+
+    from tests.conftest import REPO
+
+    checkout = tmp_path / "checkout"
+    (checkout / "scripts").mkdir(parents=True)
+    for name in ("scripts/run", "scripts/lib.sh", "pyproject.toml"):
+        shutil.copy2(REPO / name, checkout / name)
+    (checkout / ".venv").symlink_to(Path(sys.prefix))
+    (checkout / "inputs").mkdir()
+    (checkout / "config.toml").write_text(
+        '[paths]\ninputs = "inputs"\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+        '[hosts.sim]\ntransport = "local"\nremote_dir = "host"\nruntime = "process"\nsimulated = true\n',
+        encoding="utf-8",
+    )
+    return checkout
+
+
+def test_scripts_run_resolves_paths_from_where_the_user_is(tmp_path: Path) -> None:
+    import shutil
+
+    checkout = make_checkout(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(DEMO, elsewhere / "myscene")
+    (elsewhere / "batch.txt").write_text("ps_ffffffffffff\n", encoding="utf-8")
+    env = dict(os.environ)
+    env.pop("COSMOS_TUI_CONFIG", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(checkout / "scripts" / "run"), *args],
+            cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
+        )
+
+    added = run("prompt", "add", "t", "./myscene", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["input_dir"] == str(elsewhere / "myscene")
+    shown = json.loads(run("config", "show", "--json").stdout)  # no ./config.toml here: the checkout's
+    assert shown["source"] == str(checkout / "config.toml") and "scripts/run" in shown["found_via"]
+    assert (checkout / "outputs" / "cosmos.db").is_file()
+    batch = run("--prompts-file", "batch.txt")
+    assert_one_clear_error(batch, 2, "no prompt has the ID ps_ffffffffffff")  # the file was read
+
+    # A user config applies before the checkout's; ./config.toml before both.
+    assert run("config", "init").returncode == 0
+    assert json.loads(run("config", "show", "--json").stdout)["found_via"] == "user config"
+    (elsewhere / "config.toml").write_text("", encoding="utf-8")
+    assert json.loads(run("config", "show", "--json").stdout)["found_via"] == "./config.toml"
