@@ -216,7 +216,7 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 def cmd_config_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cosmos_tui.config import user_config_file
+    from cosmos_tui.config import locate, shadow_note, user_config_file
     from cosmos_tui.config_template import write_starter
 
     path = write_starter(Path(args.path) if args.path else user_config_file(), force=args.force)
@@ -224,6 +224,12 @@ def cmd_config_init(args: argparse.Namespace) -> int:
     print(
         f"wrote a starter configuration to {path}; edit it, then `cosmos-tui config show`.", file=sys.stderr
     )
+    try:
+        used, how = locate(args.config)
+    except CosmosError:
+        used, how = None, ""
+    if used is not None and used.resolve() != path.resolve():
+        print(f"note: {shadow_note(used, how, path)}", file=sys.stderr)
     return EXIT_OK
 
 

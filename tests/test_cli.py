@@ -339,3 +339,17 @@ def test_scripts_run_resolves_paths_from_where_the_user_is(tmp_path: Path) -> No
     assert json.loads(run("config", "show", "--json").stdout)["found_via"] == "user config"
     (elsewhere / "config.toml").write_text("", encoding="utf-8")
     assert json.loads(run("config", "show", "--json").stdout)["found_via"] == "./config.toml"
+
+
+def test_config_init_and_show_say_when_a_local_file_shadows_the_user_config(isolated: Path) -> None:
+    local = isolated / "config.toml"
+    local.write_text("", encoding="utf-8")
+    init = cli("config", "init")
+    assert init.returncode == 0, init.stderr
+    user = Path(init.stdout.strip())
+    assert f"note: {local} (found via ./config.toml) comes before the user config file {user}" in init.stderr
+    assert "run from another folder" in init.stderr
+    shown = cli("config", "show")
+    assert f"# source: {local}" in shown.stdout
+    assert f"user config file {user}, which is not used" in shown.stdout
+    assert json.loads(cli("config", "show", "--json").stdout)["shadows"] == str(user)
