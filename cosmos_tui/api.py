@@ -164,7 +164,7 @@ class CosmosAPI:
 
     def resolve_prompt_id(self, given: str) -> str:
         with self.store.guard():
-            return resolve(Prompt.id, given, ids.PROMPT, "prompt")
+            return resolve(Prompt.id, given, ids.PROMPT, "prompt", name_field=Prompt.name)
 
     def get_prompt(self, given: str) -> PromptRecord:
         with self.store.guard():

@@ -45,7 +45,11 @@ def _out(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_prompt_add(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = args.text
+    if text == "-":
+        # `echo text |` and editors end the text with one newline that is not part of the prompt.
+        text = sys.stdin.read()
+        text = text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
     with _api(args) as api:
         prompt = api.create_prompt(text, args.video_dir, name=args.name, negative_prompt=args.negative)
     out = _out(args)

@@ -62,6 +62,12 @@ def test_prompt_text_from_stdin(config_file: Path) -> None:
     assert json.loads(added.stdout)["text"] == "from\nstdin"
 
 
+@pytest.mark.parametrize(("given", "kept"), [("text\n", "text"), ("two\n\n", "two\n"), ("crlf\r\n", "crlf")])
+def test_prompt_text_from_stdin_loses_one_trailing_newline(config_file: Path, given: str, kept: str) -> None:
+    added = cli("prompt", "add", "-", str(DEMO), "--json", config=config_file, stdin=given)  # echo text |
+    assert json.loads(added.stdout)["text"] == kept
+
+
 def test_list_search_and_run_list_json(config_file: Path) -> None:
     for text in ("a lighthouse in fog", "a desert road", "lighthouse at night"):
         assert cli("prompt", "add", text, str(DEMO), config=config_file).returncode == 0
@@ -102,7 +108,7 @@ def test_run_show_uses_the_documented_names(api, config_file: Path) -> None:
         (("prompt", "add", "x", "/no/such/folder"), "video folder /no/such/folder not found"),
         (("prompt", "add", "x", "/tmp"), "/tmp has no color.mp4"),
         (("prompt", "show", "ps_ffffffffffff"), "no prompt has the ID ps_ffffffffffff"),
-        (("prompt", "show", "nonsense!"), '"nonsense!" is not a prompt ID'),
+        (("prompt", "show", "nonsense!"), 'no prompt has the name or ID "nonsense!"'),
         (("prompt", "delete", "ps_ffffffffffff"), "no prompt has the ID"),
         (("run", "show", "rs_ffff"), "no run has the ID rs_ffff"),
         (("run", "list", "--status", "done"), 'unknown run status "done"'),
@@ -353,3 +359,20 @@ def test_config_init_and_show_say_when_a_local_file_shadows_the_user_config(isol
     assert f"# source: {local}" in shown.stdout
     assert f"user config file {user}, which is not used" in shown.stdout
     assert json.loads(cli("config", "show", "--json").stdout)["shadows"] == str(user)
+
+
+def test_prompt_names_work_as_ids_and_the_bare_prefix_lists_candidates(api, config_file: Path) -> None:
+    from tests.helpers import add_run
+
+    robot = api.create_prompt("a robot arm", DEMO, name="robot arm")
+    others = [api.create_prompt(f"p{i}", DEMO) for i in range(3)]
+    run = add_run(api, robot.prompt_id)
+    api.close()
+    shown = cli("prompt", "show", "robot arm", "--json", config=config_file)
+    assert json.loads(shown.stdout)["name"] == "robot arm"
+    listed = json.loads(cli("run", "list", "--prompt", "robot arm", "--json", config=config_file).stdout)
+    assert [r["run_id"] for r in listed] == [run.run_id]
+    result = cli("prompt", "show", "ps_", config=config_file)
+    assert_one_clear_error(result, 2, "the prompt ID prefix ps_ matches several prompts")
+    for prompt in (robot, *others):
+        assert prompt.prompt_id in result.stderr
