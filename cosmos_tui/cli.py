@@ -220,14 +220,13 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 def cmd_config_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from cosmos_tui.command import hint
     from cosmos_tui.config import locate, shadow_note, user_config_file
     from cosmos_tui.config_template import write_starter
 
     path = write_starter(Path(args.path) if args.path else user_config_file(), force=args.force)
     print(path)
-    print(
-        f"wrote a starter configuration to {path}; edit it, then `cosmos-tui config show`.", file=sys.stderr
-    )
+    print(f"wrote a starter configuration to {path}; edit it, then `{hint('config show')}`.", file=sys.stderr)
     try:
         used, how = locate(args.config)
     except CosmosError:
@@ -290,9 +289,11 @@ def _limit_flags(parser: argparse.ArgumentParser, offset: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cosmos_tui.command import typed_command
+
     common = _common()
     parser = _Parser(
-        prog="cosmos-tui",
+        prog=typed_command(),
         description="Run NVIDIA Cosmos video generation on remote GPU hosts. "
         "With no command, opens the terminal UI.",
         parents=[common],
@@ -301,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cosmos-tui {__version__}")
     parser.add_argument("--logs", metavar="RUN_ID", help="open the app on this run's live log")
-    run_opts = parser.add_argument_group("headless runs (cosmos-tui --run ID ...)")
+    run_opts = parser.add_argument_group(f"headless runs ({typed_command()} --run ID ...)")
     run_opts.add_argument("--run", nargs="+", metavar="ID", help="queue and execute runs of these prompts")
     run_opts.add_argument("--prompts-file", metavar="F", help="more prompt IDs, one per line")
     run_opts.add_argument(

@@ -31,6 +31,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("COSMOS_TUI_CONFIG", raising=False)
     monkeypatch.delenv("COSMOS_TUI_FALLBACK_CONFIG", raising=False)
+    monkeypatch.delenv("COSMOS_TUI_PROG", raising=False)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -376,3 +376,31 @@ def test_prompt_names_work_as_ids_and_the_bare_prefix_lists_candidates(api, conf
     assert_one_clear_error(result, 2, "the prompt ID prefix ps_ matches several prompts")
     for prompt in (robot, *others):
         assert prompt.prompt_id in result.stderr
+
+
+def test_hints_name_the_command_the_user_typed(tmp_path: Path) -> None:
+    checkout = make_checkout(tmp_path)
+    env = dict(os.environ)
+    env.pop("COSMOS_TUI_CONFIG", None)
+
+    def hint_in(argv: list[str], cwd: Path, path: str = env["PATH"]) -> str:
+        result = subprocess.run(
+            [*argv, "prompt", "show", "ps_ffffffffffff"],
+            cwd=cwd, capture_output=True, text=True, env={**env, "PATH": path}, timeout=120,
+        )
+        assert result.returncode == 2, result.stderr
+        return result.stderr.split("list them with ")[1].strip()
+
+    assert hint_in(["./scripts/run"], checkout) == "`./scripts/run prompt list`."
+    (tmp_path / "elsewhere").mkdir()
+    assert hint_in(["../checkout/scripts/run"], tmp_path / "elsewhere") == (
+        "`../checkout/scripts/run prompt list`."
+    )
+    direct = [str(BIN), "--config", str(checkout / "config.toml")]
+    on_path = f"{BIN.parent}:{env['PATH']}"
+    assert hint_in(direct, tmp_path, on_path) == "`cosmos-tui prompt list`."
+    not_on_path = ":".join(p for p in env["PATH"].split(":") if Path(p).resolve() != BIN.parent.resolve())
+    assert hint_in(direct, tmp_path, not_on_path) == f"`{BIN} prompt list`."
+    usage = subprocess.run(["./scripts/run", "prompt", "frobnicate"], cwd=checkout, capture_output=True,
+                           text=True, env=env, timeout=120)
+    assert "see `./scripts/run prompt --help`" in usage.stderr

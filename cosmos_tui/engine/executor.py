@@ -495,9 +495,11 @@ class RunExecutor:
 
 
 def hang_message(minutes: float, run_id: str) -> str:
+    from cosmos_tui.command import hint
+
     return (
         f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL hangs look like this); "
-        f"cancel it with `cosmos-tui run cancel {run_id}`."
+        f"cancel it with `{hint('run cancel ' + run_id)}`."
     )
 
 
