@@ -18,6 +18,7 @@ from cosmos_tui.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     CosmosError,
 )
 
@@ -436,7 +437,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except CosmosError as exc:
-        log.info("command failed: %s", exc)
+        # Bad input is the user's to fix; anything else (a host down, a refused delete) is a warning.
+        log.log(logging.INFO if exc.exit_code == EXIT_USAGE else logging.WARNING, "command failed: %s", exc)
         print(f"cosmos-tui: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

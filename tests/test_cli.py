@@ -404,3 +404,27 @@ def test_hints_name_the_command_the_user_typed(tmp_path: Path) -> None:
     usage = subprocess.run(["./scripts/run", "prompt", "frobnicate"], cwd=checkout, capture_output=True,
                            text=True, env=env, timeout=120)
     assert "see `./scripts/run prompt --help`" in usage.stderr
+
+
+def test_the_log_file_records_failures_and_every_final_state_at_default_verbosity(tmp_path: Path) -> None:
+    from tests.conftest import write_config
+    from tests.harness import local_host_table, toml_table
+
+    down = {"hostname": "127.0.0.1", "port": 1, "remote_dir": "/x", "image": "i"}
+    body = local_host_table("sim", tmp_path / "remote") + toml_table("hosts.down", down)
+    config = write_config(tmp_path, body)
+    ok = cli("prompt", "add", "fine", str(DEMO), config=config).stdout.strip()
+    oom = cli("prompt", "add", "too big [sim:oom]", str(DEMO), config=config).stdout.strip()
+    ran = cli("--run", ok, oom, "--host", "sim", "--json", config=config)
+    assert ran.returncode == 1, ran.stderr
+    runs = {r["prompt_id"]: r["run_id"] for r in json.loads(ran.stdout)}
+    assert cli("status", "--host", "down", config=config).returncode == 3
+    assert cli("host", "trust", "down", "--yes", config=config).returncode == 3
+
+    log_file = Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log"
+    lines = log_file.read_text().splitlines()
+    assert any("INFO" in line and f"run {runs[ok]} on sim completed" in line for line in lines)
+    assert any("WARNING" in line and f"run {runs[oom]} on sim failed (oom): " in line for line in lines)
+    assert any("WARNING" in line and "host down is unreachable: " in line for line in lines)
+    assert any("WARNING" in line and "command failed: " in line for line in lines)
+    assert not any("created prompt" in line for line in lines)  # the rest of INFO still needs -v

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
@@ -451,7 +452,7 @@ class RunExecutor:
             fields.update(progress=100.0, stage="done")
         if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):
             return
-        log.info("run %s %s (%s)", self.run_id, outcome.status, outcome.error_class or "ok")
+        log_run_outcome(self.run_id, row.host, outcome.status, outcome.error_class, outcome.error_message)
         self.engine.notify_finished(self.run_id)
 
     def local_disk_full(self) -> None:
