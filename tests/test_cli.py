@@ -428,3 +428,28 @@ def test_the_log_file_records_failures_and_every_final_state_at_default_verbosit
     assert any("WARNING" in line and "host down is unreachable: " in line for line in lines)
     assert any("WARNING" in line and "command failed: " in line for line in lines)
     assert not any("created prompt" in line for line in lines)  # the rest of INFO still needs -v
+
+
+def test_readme_quick_start_runs_as_typed_from_a_fresh_checkout(tmp_path: Path) -> None:
+    import re
+    import shlex
+    import shutil
+
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "](../" not in readme and "`../" not in readme  # nothing outside the repository
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "--run" in b)
+    commands = [shlex.split(line, comments=True) for line in block.splitlines() if line.strip()]
+    assert ["./scripts/run", "--run", "robot-arm"] in commands  # it runs the prompt it created
+
+    checkout = make_checkout(tmp_path)
+    fast = (REPO / "config.toml").read_text(encoding="utf-8").replace('"0.15"', '"0.001"')
+    (checkout / "config.toml").write_text(fast, encoding="utf-8")
+    shutil.copytree(DEMO, checkout / "inputs" / "videos" / "demo")
+    env = dict(os.environ)
+    env.pop("COSMOS_TUI_CONFIG", None)
+    for argv in commands:
+        result = subprocess.run(argv, cwd=checkout, capture_output=True, text=True, env=env, timeout=120)
+        assert result.returncode == 0, (argv, result.stderr)
+    assert "completed" in result.stdout
