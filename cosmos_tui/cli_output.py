@@ -64,18 +64,29 @@ def fit_columns(
 ) -> dict[str, int]:
     """The columns to show and their widths, in order (pure; ``natural`` is each column's widest cell)."""
     wide = dict(zip(columns, natural, strict=True))
+    flex = [c for c in columns if c in layout.flex]
+    want = min(sum(wide[c] for c in flex), layout.min_flex)
+
+    def room(shown: list[str]) -> int:
+        fixed = sum(wide[c] for c in shown if c not in layout.flex)
+        return width - fixed - SEPARATOR * (len(shown) - 1)
+
     shown = list(columns)
-    drops = [c for c in layout.drop if c in wide]
-    while True:
-        flex = [c for c in shown if c in layout.flex]
-        fixed = sum(wide[c] for c in shown if c not in layout.flex) + SEPARATOR * (len(shown) - 1)
-        room = width - fixed
-        if room >= min(sum(wide[c] for c in flex), layout.min_flex) or not drops:
+    dropped: list[str] = []
+    for column in (c for c in layout.drop if c in wide):
+        if room(shown) >= want:
             break
-        shown.remove(drops.pop(0))
+        shown.remove(column)
+        dropped.append(column)
+    # A narrow column dropped early may fit again once wider ones have gone: most useful first.
+    for column in reversed(dropped):
+        again = [c for c in columns if c in shown or c == column]
+        if room(again) >= want:
+            shown = again
+    left = max(room(shown), 0)
     widths = {c: wide[c] for c in shown}
     # Water-filling: a short flex column keeps its whole width, the others share the rest evenly.
-    left = max(room, 0)
+    flex = [c for c in flex if c in shown]
     for count, column in enumerate(sorted(flex, key=lambda c: wide[c])):
         share = left // (len(flex) - count)
         widths[column] = max(min(wide[column], share), min(wide[column], 5))

@@ -24,7 +24,9 @@ def test_narrow_terminal_drops_low_value_columns_whole() -> None:
     assert widths["id"] == 15 and widths["last"] == 9
     assert sum(widths.values()) + 3 * 4 <= 80
     widths = fit_columns(RUN_COLUMNS, RUN_WIDTHS, 80, RUN_LAYOUT)
-    assert list(widths) == ["id", "prompt", "status", "progress", "duration"]
+    # stage went early, then came back once host and created had made room for it
+    assert list(widths) == ["id", "prompt", "status", "stage", "progress", "duration"]
+    assert sum(widths.values()) + 3 * 5 == 80
     assert widths == {c: w for c, w in zip(RUN_COLUMNS, RUN_WIDTHS, strict=True) if c in widths}
 
 
