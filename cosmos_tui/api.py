@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cosmos_tui import ids
+from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.errors import OperationError, UsageError
@@ -165,7 +166,7 @@ class CosmosAPI:
 
     def resolve_prompt_id(self, given: str) -> str:
         with self.store.guard():
-            return resolve(Prompt.id, given, ids.PROMPT, "prompt")
+            return resolve(Prompt.id, given, ids.PROMPT, "prompt", name_field=Prompt.name)
 
     def get_prompt(self, given: str) -> PromptRecord:
         with self.store.guard():
@@ -377,7 +378,9 @@ class CosmosAPI:
             from cosmos_tui.store import lifecycle
 
             if lifecycle.cancel_if_waiting(self.store.db, run_id, self._now()):
-                return self.get_run(run_id)
+                run = self.get_run(run_id)
+                log_run_outcome(run_id, run.host, run.status, run.error_class, run.error_message)
+                return run
             run = self.get_run(run_id)
             if run.is_terminal:
                 raise OperationError(f"run {run_id} already ended ({run.status}); nothing to cancel.")

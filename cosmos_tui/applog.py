@@ -18,6 +18,8 @@ LOG_FILE = "cosmos-tui.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
+# Every run's final state is logged here at every verbosity: the one line people look for later.
+RUNS_LOGGER = "cosmos_tui.runs"
 
 _SECRET_PATTERN = re.compile(r"(?i)\b(passphrase|password|passwd|token|secret|api[_-]?key)(\s*[=:]\s*)(\S+)")
 _secrets: set[str] = set()
@@ -48,6 +50,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def log_run_outcome(
+    run_id: str, host: str, status: str, error_class: str | None, message: str | None
+) -> None:
+    """Record how a run ended (a failure as a warning, with its reason)."""
+    runs = logging.getLogger(RUNS_LOGGER)
+    if status == "failed":
+        runs.warning("run %s on %s failed (%s): %s", run_id, host, error_class or "unknown", message or "")
+    else:
+        runs.info("run %s on %s %s", run_id, host, status)
+
+
 def log_dir() -> Path:
     return platformdirs.user_log_path(APP_NAME)
 
@@ -55,9 +68,10 @@ def log_dir() -> Path:
 def setup_logging(verbosity: int = 0) -> Path | None:
     """Send the root logger to the rotating file; return its path (None if it can't be made).
 
-    Levels: WARNING by default, INFO with -v, DEBUG with -vv.
+    Levels: WARNING by default, INFO with -v, DEBUG with -vv; every run's final state always.
     """
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
+    logging.getLogger(RUNS_LOGGER).setLevel(min(level, logging.INFO))
     root = logging.getLogger()
     for handler in list(root.handlers):
         if getattr(handler, "_cosmos_tui", False):

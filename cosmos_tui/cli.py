@@ -18,6 +18,7 @@ from cosmos_tui.errors import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_USAGE,
     CosmosError,
 )
 
@@ -45,7 +46,11 @@ def _out(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 
 def cmd_prompt_add(args: argparse.Namespace) -> int:
-    text = sys.stdin.read() if args.text == "-" else args.text
+    text = args.text
+    if text == "-":
+        # `echo text |` and editors end the text with one newline that is not part of the prompt.
+        text = sys.stdin.read()
+        text = text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
     with _api(args) as api:
         prompt = api.create_prompt(text, args.video_dir, name=args.name, negative_prompt=args.negative)
     out = _out(args)
@@ -57,7 +62,7 @@ def cmd_prompt_add(args: argparse.Namespace) -> int:
 
 
 def cmd_prompt_list(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import prompt_rows
+    from cosmos_tui.cli_output import PROMPT_LAYOUT, prompt_rows
 
     with _api(args) as api:
         prompts = api.list_prompts(limit=args.limit, offset=args.offset)
@@ -65,12 +70,12 @@ def cmd_prompt_list(args: argparse.Namespace) -> int:
     if args.json:
         out.json([p.to_json() for p in prompts])
     else:
-        out.table(*prompt_rows(prompts))
+        out.table(*prompt_rows(prompts), layout=PROMPT_LAYOUT)
     return EXIT_OK
 
 
 def cmd_prompt_search(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import prompt_rows
+    from cosmos_tui.cli_output import PROMPT_LAYOUT, prompt_rows
 
     with _api(args) as api:
         prompts = api.search_prompts(args.query, limit=args.limit)
@@ -78,7 +83,7 @@ def cmd_prompt_search(args: argparse.Namespace) -> int:
     if args.json:
         out.json([p.to_json() for p in prompts])
     else:
-        out.table(*prompt_rows(prompts))
+        out.table(*prompt_rows(prompts), layout=PROMPT_LAYOUT)
         if not prompts and out.is_tty:
             print(f'no prompt matches "{args.query}".', file=sys.stderr)
     return EXIT_OK
@@ -127,7 +132,7 @@ def _statuses(value: str | None) -> list[str]:
 
 
 def cmd_run_list(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import run_rows
+    from cosmos_tui.cli_output import RUN_LAYOUT, run_rows
 
     with _api(args) as api:
         runs = api.list_runs(
@@ -142,7 +147,7 @@ def cmd_run_list(args: argparse.Namespace) -> int:
     if args.json:
         out.json([r.to_json() for r in runs])
     else:
-        out.table(*run_rows(runs, api.config.host_label))
+        out.table(*run_rows(runs, api.config.host_label), layout=RUN_LAYOUT)
     return EXIT_OK
 
 
@@ -216,14 +221,19 @@ def cmd_config_show(args: argparse.Namespace) -> int:
 def cmd_config_init(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from cosmos_tui.config import user_config_file
+    from cosmos_tui.command import hint
+    from cosmos_tui.config import locate, shadow_note, user_config_file
     from cosmos_tui.config_template import write_starter
 
     path = write_starter(Path(args.path) if args.path else user_config_file(), force=args.force)
     print(path)
-    print(
-        f"wrote a starter configuration to {path}; edit it, then `cosmos-tui config show`.", file=sys.stderr
-    )
+    print(f"wrote a starter configuration to {path}; edit it, then `{hint('config show')}`.", file=sys.stderr)
+    try:
+        used, how = locate(args.config)
+    except CosmosError:
+        used, how = None, ""
+    if used is not None and used.resolve() != path.resolve():
+        print(f"note: {shadow_note(used, how, path)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -280,9 +290,11 @@ def _limit_flags(parser: argparse.ArgumentParser, offset: bool = True) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from cosmos_tui.command import typed_command
+
     common = _common()
     parser = _Parser(
-        prog="cosmos-tui",
+        prog=typed_command(),
         description="Run NVIDIA Cosmos video generation on remote GPU hosts. "
         "With no command, opens the terminal UI.",
         parents=[common],
@@ -291,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cosmos-tui {__version__}")
     parser.add_argument("--logs", metavar="RUN_ID", help="open the app on this run's live log")
-    run_opts = parser.add_argument_group("headless runs (cosmos-tui --run ID ...)")
+    run_opts = parser.add_argument_group(f"headless runs ({typed_command()} --run ID ...)")
     run_opts.add_argument("--run", nargs="+", metavar="ID", help="queue and execute runs of these prompts")
     run_opts.add_argument("--prompts-file", metavar="F", help="more prompt IDs, one per line")
     run_opts.add_argument(
@@ -440,7 +452,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except CosmosError as exc:
-        log.info("command failed: %s", exc)
+        # Bad input is the user's to fix; anything else (a host down, a refused delete) is a warning.
+        log.log(logging.INFO if exc.exit_code == EXIT_USAGE else logging.WARNING, "command failed: %s", exc)
         print(f"cosmos-tui: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -42,6 +43,57 @@ def duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+@dataclass(frozen=True)
+class Layout:
+    """How a terminal table fits its width. IDs and statuses are never cut: every column not named
+    in ``flex`` is shown whole or not at all. The ``flex`` columns (free text) share what is left,
+    cut with an ellipsis; while they would get less than ``min_flex`` cells, the ``drop`` columns
+    go, in that order. Piped output ignores the layout: every column, nothing cut.
+    """
+
+    flex: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    min_flex: int = 40
+
+
+SEPARATOR = 3  # " │ " between columns (no outer edge, no outer padding)
+
+
+def fit_columns(
+    columns: Sequence[str], natural: Sequence[int], width: int, layout: Layout
+) -> dict[str, int]:
+    """The columns to show and their widths, in order (pure; ``natural`` is each column's widest cell)."""
+    wide = dict(zip(columns, natural, strict=True))
+    flex = [c for c in columns if c in layout.flex]
+    want = min(sum(wide[c] for c in flex), layout.min_flex)
+
+    def room(shown: list[str]) -> int:
+        fixed = sum(wide[c] for c in shown if c not in layout.flex)
+        return width - fixed - SEPARATOR * (len(shown) - 1)
+
+    shown = list(columns)
+    dropped: list[str] = []
+    for column in (c for c in layout.drop if c in wide):
+        if room(shown) >= want:
+            break
+        shown.remove(column)
+        dropped.append(column)
+    # A narrow column dropped early may fit again once wider ones have gone: most useful first.
+    for column in reversed(dropped):
+        again = [c for c in columns if c in shown or c == column]
+        if room(again) >= want:
+            shown = again
+    left = max(room(shown), 0)
+    widths = {c: wide[c] for c in shown}
+    # Water-filling: a short flex column keeps its whole width, the others share the rest evenly.
+    flex = [c for c in flex if c in shown]
+    for count, column in enumerate(sorted(flex, key=lambda c: wide[c])):
+        share = left // (len(flex) - count)
+        widths[column] = max(min(wide[column], share), min(wide[column], 5))
+        left -= min(widths[column], left)
+    return widths
+
+
 class Output:
     def __init__(self, stream: TextIO | None = None, json_mode: bool = False) -> None:
         self.stream = stream or sys.stdout
@@ -54,26 +106,49 @@ class Output:
     def line(self, text: str = "") -> None:
         self.stream.write(text + "\n")
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[str]], title: str = "") -> None:
-        """Rich table on a terminal; a header line and tab-separated rows otherwise."""
+    def table(
+        self,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        title: str = "",
+        layout: Layout | None = None,
+    ) -> None:
+        """Rich table on a terminal; a header line and tab-separated rows otherwise.
+
+        With a ``layout`` the table fits the terminal without ever cutting a non-flex cell; a table
+        whose whole columns alone are wider than the terminal is printed wider (the terminal wraps).
+        """
         if not self.is_tty:
             self.line("\t".join(columns))
             for row in rows:
                 self.line("\t".join(one_line(cell) for cell in row))
             return
+        from rich.cells import cell_len
         from rich.console import Console
         from rich.table import Table
         from rich.text import Text
 
+        console = Console(file=self.stream, highlight=False)
+        flat = [[one_line(cell) for cell in row] for row in rows]
         table = Table(title=title or None, header_style="bold", show_edge=False, pad_edge=False)
-        for column in columns:
-            wide = column in ("text", "name")
-            table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=60 if wide else None)
-        for row in rows:
+        if layout is None:
+            shown = {column: 0 for column in columns}
+            for column in columns:
+                wide = column in ("text", "name")
+                table.add_column(column, no_wrap=True, overflow="ellipsis", max_width=60 if wide else None)
+        else:
+            natural = [
+                max([cell_len(name), *(cell_len(row[i]) for row in flat)]) for i, name in enumerate(columns)
+            ]
+            shown = fit_columns(columns, natural, console.width, layout)
+            for column, width in shown.items():
+                table.add_column(column, width=width, no_wrap=True, overflow="ellipsis")
+            console.width = max(console.width, sum(shown.values()) + SEPARATOR * (len(shown) - 1))
+        keep = [i for i, column in enumerate(columns) if column in shown]
+        for row in flat:
             # Text objects: user text is shown verbatim, never parsed as Rich markup.
-            cells = [Text(one_line(cell), style=STATUS_STYLES.get(cell, "")) for cell in row]
-            table.add_row(*cells)
-        Console(file=self.stream, highlight=False).print(table)
+            table.add_row(*(Text(row[i], style=STATUS_STYLES.get(row[i], "")) for i in keep))
+        console.print(table)
 
     def fields(self, pairs: Sequence[tuple[str, str]], body: Sequence[tuple[str, str]] = ()) -> None:
         """A record: ``key: value`` lines, then long texts verbatim under their own heading."""
@@ -96,6 +171,12 @@ class Output:
             self.line()
             self.line(f"{heading}:")
             self.line(text)
+
+
+# Narrow terminals lose the control list first, then the date, then the run count; the name and
+# the text share the rest. Runs have no free text: columns go whole, least useful first.
+PROMPT_LAYOUT = Layout(flex=("name", "text"), drop=("controls", "created", "runs"))
+RUN_LAYOUT = Layout(drop=("model", "stage", "host", "created", "duration", "progress"))
 
 
 def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[str]]]:

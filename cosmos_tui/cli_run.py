@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cosmos_tui.command import hint
 from cosmos_tui.errors import (
     EXIT_FAILED,
     EXIT_HOST,
@@ -104,13 +105,13 @@ def _detached_report(run: RunRecord, host_label: str) -> str:
     if run.status == "queued":
         return (
             f"{run.run_id} queued: {host_label} has no free slot now; it starts when a cosmos-tui "
-            f"executes runs: `cosmos-tui worker`, `cosmos-tui run wait {run.run_id}`, or the TUI."
+            f"executes runs: `{hint('worker')}`, `{hint('run wait ' + run.run_id)}`, or the TUI."
         )
     if run.is_terminal:
         return " ".join(_report(run))
     return (
         f"{run.run_id} {run.status} on {host_label}; it goes on without this process: collect it "
-        f"with `cosmos-tui run wait {run.run_id}` (or a worker, or the TUI)."
+        f"with `{hint('run wait ' + run.run_id)}` (or a worker, or the TUI)."
     )
 
 

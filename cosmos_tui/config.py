@@ -1,7 +1,8 @@
 """Finding, loading and strictly validating the TOML configuration.
 
-Search order: ``--config PATH``, ``$COSMOS_TUI_CONFIG``, ``./config.toml``, then
-``platformdirs.user_config_path("cosmos-tui")/config.toml``; with none of them, built-in defaults.
+Search order: ``--config PATH``, ``$COSMOS_TUI_CONFIG``, ``./config.toml``,
+``platformdirs.user_config_path("cosmos-tui")/config.toml``, then ``$COSMOS_TUI_FALLBACK_CONFIG``
+(set by ``scripts/run`` to the checkout's config.toml); with none of them, built-in defaults.
 Relative paths resolve against the folder of the file they come from; ``~`` is expanded.
 """
 
@@ -12,7 +13,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ from cosmos_tui.errors import ConfigError
 
 APP_NAME = "cosmos-tui"
 ENV_VAR = "COSMOS_TUI_CONFIG"
+FALLBACK_VAR = "COSMOS_TUI_FALLBACK_CONFIG"
+FOUND_VIA_FALLBACK = "scripts/run (the checkout's config.toml)"
 HOST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -102,6 +105,7 @@ class Config:
     hosts: Mapping[str, HostConfig] = field(default_factory=dict)
     source: Path | None = None
     found_via: str = "built-in defaults"
+    shadows: Path | None = None  # the user config file, when one exists but another file comes first
 
     def host(self, name: str | None = None) -> HostConfig:
         """The named host, else the default host, else the only host; a clear error otherwise."""
@@ -153,6 +157,9 @@ def locate(cli_path: str | os.PathLike[str] | None = None) -> tuple[Path | None,
     user = user_config_file()
     if user.is_file():
         return user, "user config"
+    fallback = os.environ.get(FALLBACK_VAR)
+    if fallback and Path(fallback).is_file():
+        return Path(fallback), FOUND_VIA_FALLBACK
     return None, "built-in defaults"
 
 
@@ -171,7 +178,25 @@ def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there.") from None
-    return from_mapping(data, base=path.resolve().parent, source=path.resolve(), how=how)
+    config = from_mapping(data, base=path.resolve().parent, source=path.resolve(), how=how)
+    user = user_config_file()
+    if how != "user config" and how != FOUND_VIA_FALLBACK and user.is_file():
+        config = replace(config, shadows=user)
+    return config
+
+
+def shadow_note(used: Path, how: str, user: Path) -> str:
+    """One sentence saying that ``used`` comes before the user config file ``user``, and what to do."""
+    if how == "./config.toml":
+        advice = "run from another folder, or remove or rename that file, to use the user config"
+    elif how == f"${ENV_VAR}":
+        advice = f"unset {ENV_VAR} to use the user config"
+    else:
+        advice = "leave out --config to use the user config"
+    return (
+        f"{used} (found via {how}) comes before the user config file {user}, which is not used "
+        f"here; {advice}."
+    )
 
 
 class _Reader:
@@ -299,6 +324,7 @@ def as_dict(config: Config) -> dict[str, Any]:
     return {
         "source": str(config.source) if config.source else None,
         "found_via": config.found_via,
+        "shadows": str(config.shadows) if config.shadows else None,
         "default_host": config.default_host,
         "paths": {k.name: str(getattr(config.paths, k.name)) for k in PATHS_KEYS},
         "defaults": defaults,
@@ -311,6 +337,8 @@ def to_toml(config: Config) -> str:
     data = as_dict(config)
     source = data["source"] or "(no file)"
     lines = [f"# source: {source}", f"# found via: {data['found_via']}"]
+    if config.shadows and config.source:
+        lines.append("# note: " + shadow_note(config.source, config.found_via, config.shadows))
     lines.append(f"default_host = {toml_value(data['default_host'])}")
     lines += ["", "[paths]", *_toml_pairs(data["paths"])]
     weights = data["defaults"].pop("weights")
@@ -340,5 +368,8 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        pairs = ", ".join(f"{_toml_key(str(k))} = {toml_value(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
     # JSON string escapes are valid TOML basic-string escapes.
     return json.dumps(str(value), ensure_ascii=False)

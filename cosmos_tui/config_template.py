@@ -7,7 +7,7 @@ from pathlib import Path
 import platformdirs
 
 from cosmos_tui.config import APP_NAME, toml_value
-from cosmos_tui.config_schema import DEFAULTS_KEYS, HOST_KEYS, WEIGHT_KEYS, Key
+from cosmos_tui.config_schema import DEFAULTS_KEYS, HOST_KEYS, PATHS_KEYS, WEIGHT_KEYS, Key
 from cosmos_tui.errors import OperationError
 
 HEADER = """\
@@ -28,6 +28,7 @@ EXAMPLE_HOST = {
     "image": "nvcr.io/nvidia/cosmos/cosmos-transfer1:latest",
     "gpus": "all",
     "num_gpu": 1,
+    "env": {"HF_HOME": "/workspace/checkpoints/hf"},
     "max_concurrent": 1,
 }
 
@@ -43,18 +44,12 @@ def _commented(keys: tuple[Key, ...], values: dict[str, object], active: bool) -
 
 
 def starter_text() -> str:
+    # Without a config file the paths resolve against the user data folder; written out absolute,
+    # the starter keeps them exactly where they were (the same database, the same outputs).
     data = platformdirs.user_data_path(APP_NAME)
     lines = [HEADER, "# Host used when none is named.", '# default_host = "gpu-box"', "", "[paths]"]
-    lines += [
-        "# Folder of input videos (one folder per scene).",
-        f"inputs = {toml_value(str(data / 'inputs'))}",
-        "# Folder for run outputs: outputs/run_<id>/.",
-        f"outputs = {toml_value(str(data / 'outputs'))}",
-        "# SQLite database of prompts and runs.",
-        f"database = {toml_value(str(data / 'cosmos.db'))}",
-        "",
-        "[defaults]",
-    ]
+    lines += _commented(PATHS_KEYS, {k.name: str(data / k.default) for k in PATHS_KEYS}, active=True)
+    lines += ["", "[defaults]"]
     lines += _commented(DEFAULTS_KEYS, {}, active=True)
     lines += ["", "[defaults.weights]"]
     lines += _commented(WEIGHT_KEYS, {}, active=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 
 from cosmos_tui.config import Config
@@ -10,6 +11,11 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import ContainerStatus, HostStatus
 from cosmos_tui.remote import docker, gpus
 from cosmos_tui.remote.transport import sh_join
+
+log = logging.getLogger(__name__)
+# The last problem logged per host: the GPU screen probes every few seconds, so a host that stays
+# down is logged when it goes down (or its reason changes), not at every probe.
+_last_problem: dict[str, str] = {}
 
 
 def probe(session: HostSession, config: Config) -> HostStatus:
@@ -36,6 +42,11 @@ def probe(session: HostSession, config: Config) -> HostStatus:
                 if len(parts) == 4:
                     containers.append(ContainerStatus(*parts))
         reason = None if result.ok else f"nvidia-smi failed: {result.error_text}"
+        if _last_problem.pop(host.name, None) is not None:
+            log.warning("host %s is reachable again", host.name)
         return HostStatus(host.name, label, True, reason, gpu_list, containers, session.free_disk_bytes())
     except CosmosError as exc:
+        if _last_problem.get(host.name) != str(exc):
+            _last_problem[host.name] = str(exc)
+            log.warning("host %s is unreachable: %s", host.name, exc)
         return HostStatus(host.name, label, False, str(exc))

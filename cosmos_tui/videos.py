@@ -19,7 +19,7 @@ def find_video_dir(given: str | Path, inputs_root: Path | None) -> Path:
             return candidate.resolve()
     if raw.exists():
         raise UsageError(f"{raw} is a file, not a folder; give the folder that holds color.mp4.")
-    looked = ", ".join(str(c) for c in candidates)
+    looked = ", ".join(str(c.absolute()) for c in candidates)
     raise UsageError(f"video folder {given} not found (looked in {looked}); check the path.")
 
 

@@ -30,6 +30,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.setenv(var, str(home / sub))
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("COSMOS_TUI_CONFIG", raising=False)
+    monkeypatch.delenv("COSMOS_TUI_FALLBACK_CONFIG", raising=False)
+    monkeypatch.delenv("COSMOS_TUI_PROG", raising=False)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)

@@ -198,3 +198,62 @@ def test_readme_documents_every_config_key() -> None:
     readme = (REPO / "README.md").read_text()
     for key in (*PATHS_KEYS, *DEFAULTS_KEYS, *WEIGHT_KEYS, *HOST_KEYS):
         assert f"`{key.name}`" in readme, key.name
+
+
+def test_search_order_ends_with_the_checkout_config_under_scripts_run(
+    tmp_path: Path, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = write_config(tmp_path)
+    monkeypatch.setenv("COSMOS_TUI_FALLBACK_CONFIG", str(checkout))
+    assert cfg.locate() == (checkout, cfg.FOUND_VIA_FALLBACK)
+    user = cfg.user_config_file()
+    user.parent.mkdir(parents=True)
+    user.write_text("")
+    assert cfg.locate() == (user, "user config")
+    assert cfg.load().shadows is None
+
+
+def test_starter_file_reproduces_the_built_in_defaults_exactly() -> None:
+    built_in = cfg.as_dict(cfg.load())
+    path = write_starter(cfg.user_config_file())
+    from_starter = cfg.as_dict(cfg.load())
+    assert from_starter["source"] == str(path)
+    for key in ("source", "found_via", "shadows"):
+        built_in.pop(key, None), from_starter.pop(key, None)
+    assert from_starter == built_in  # same database, outputs and inputs: nothing seems to vanish
+
+
+def uncomment_examples(text: str) -> tuple[str, int]:
+    """Uncomment every commented line that is TOML (a key = value or a [table]); leave prose alone."""
+    import tomllib
+
+    lines, count = [], 0
+    for line in text.splitlines():
+        body = line.lstrip()[1:].strip() if line.lstrip().startswith("#") else ""
+        try:
+            example = bool(body) and bool(tomllib.loads(body))
+        except tomllib.TOMLDecodeError:
+            example = False
+        lines.append(body if example else line)
+        count += example
+    return "\n".join(lines) + "\n", count
+
+
+@pytest.mark.parametrize("source", ["starter", "repo config.toml"])
+def test_every_commented_example_loads_when_uncommented(tmp_path: Path, source: str) -> None:
+    text = starter_text() if source == "starter" else (REPO / "config.toml").read_text(encoding="utf-8")
+    uncommented, count = uncomment_examples(text)
+    assert count >= 15
+    config = load_text(tmp_path, uncommented)
+    host = config.hosts["gpu-box"]
+    assert host.transport == "ssh" and host.image and host.env == {"HF_HOME": "/workspace/checkpoints/hf"}
+
+
+def test_config_show_says_when_a_local_file_shadows_the_user_config(isolated: Path) -> None:
+    user = write_starter(cfg.user_config_file())
+    local = write_config(isolated)
+    config = cfg.load()
+    assert config.source == local and config.shadows == user
+    shown = cfg.to_toml(config)
+    assert f"# note: {local} (found via ./config.toml) comes before the user config file {user}" in shown
+    assert cfg.as_dict(config)["shadows"] == str(user)

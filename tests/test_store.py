@@ -138,10 +138,52 @@ def test_ambiguous_and_unknown_prefixes(api) -> None:
     assert "type more of it" in str(info.value)
     with pytest.raises(NotFoundError, match="no prompt has the ID ps_ffffffffffff"):
         api.get_prompt("ps_ffffffffffff")
-    with pytest.raises(UsageError, match='"ps_" is not a prompt ID'):
-        api.get_prompt("ps_")
+    with pytest.raises(AmbiguousIdError, match="the prompt ID prefix ps_ matches several prompts") as info:
+        api.get_prompt("ps_")  # the type prefix alone lists candidates like any ambiguous prefix
+    assert len(info.value.candidates) == 10 and "..." in str(info.value)
     with pytest.raises(UsageError, match="is not a run ID"):
         api.get_run("rs_xyz")
+    with pytest.raises(NotFoundError, match="there are no runs yet"):
+        api.get_run("rs_")
+
+
+@pytest.fixture
+def sim_api(tmp_path: Path):
+    from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.config import load
+    from tests.conftest import write_config
+
+    folder = tmp_path / "sim-project"
+    folder.mkdir()
+    body = '[hosts.sim]\ntransport = "local"\nremote_dir = "host"\nruntime = "process"\nsimulated = true\n'
+    with CosmosAPI(load(write_config(folder, body))) as instance:
+        yield instance
+
+
+def test_a_prompt_name_works_wherever_an_id_does(sim_api) -> None:
+    from tests.helpers import add_run
+
+    api = sim_api
+    robot = api.create_prompt("a robot arm", DEMO, name="robot")
+    assert api.get_prompt("ps_").prompt_id == robot.prompt_id  # one prompt: the bare prefix finds it
+    assert api.get_prompt("robot").prompt_id == robot.prompt_id
+    assert api.get_prompt("  robot ").prompt_id == robot.prompt_id
+    with pytest.raises(NotFoundError, match='no prompt has the name or ID "Robot"'):
+        api.get_prompt("Robot")  # names match exactly
+    # IDs come first: a name that is another prompt's ID prefix does not hide that prompt.
+    decoy = api.create_prompt("decoy", DEMO, name=robot.prompt_id[3:8])
+    assert api.get_prompt(robot.prompt_id[3:8]).prompt_id == robot.prompt_id
+    assert decoy.prompt_id != robot.prompt_id
+    run = add_run(api, robot.prompt_id)
+    assert [r.run_id for r in api.list_runs(prompt="robot")] == [run.run_id]
+    [queued] = api.run_inference(["robot"])  # what `--run robot` does
+    assert api.get_run(queued).prompt_id == robot.prompt_id
+    twin = api.create_prompt("another robot", DEMO, name="robot")
+    with pytest.raises(AmbiguousIdError, match='the name "robot" belongs to several prompts') as info:
+        api.get_prompt("robot")
+    assert sorted(info.value.candidates) == sorted([robot.prompt_id, twin.prompt_id])
+    with pytest.raises(NotFoundError, match="list them with `cosmos-tui prompt list`"):
+        api.get_prompt("nobody")
 
 
 WRITER = textwrap.dedent(

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, run_json
@@ -479,7 +480,7 @@ class RunExecutor:
             fields.update(progress=100.0, stage="done")
         if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):
             return
-        log.info("run %s %s (%s)", self.run_id, outcome.status, outcome.error_class or "ok")
+        log_run_outcome(self.run_id, row.host, outcome.status, outcome.error_class, outcome.error_message)
         if self.run_dir.exists():
             try:
                 self.write_run_json()
@@ -532,9 +533,11 @@ class RunExecutor:
 
 
 def hang_message(minutes: float, run_id: str) -> str:
+    from cosmos_tui.command import hint
+
     return (
         f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL hangs look like this); "
-        f"cancel it with `cosmos-tui run cancel {run_id}`."
+        f"cancel it with `{hint('run cancel ' + run_id)}`."
     )
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import paramiko
 
+from cosmos_tui.command import hint
 from cosmos_tui.config import HostConfig
 from cosmos_tui.errors import HostError
 from cosmos_tui.remote.transport import CommandResult, Progress, Stream, Transport, sh_join
@@ -227,7 +228,7 @@ def _check_host_key(
         transport.close()
         raise UnknownHostKey(
             f"the host key of {host_name} ({target.host_key_name}) is not in {target.known_hosts}: "
-            f"{shown}. If that is the host's key, run `cosmos-tui host trust {host_name}`.",
+            f"{shown}. If that is the host's key, run `{hint('host trust ' + host_name)}`.",
             key,
         )
     expected = recorded.get(key.get_name())
@@ -237,7 +238,7 @@ def _check_host_key(
         raise ChangedHostKey(
             f"the host key of {host_name} ({target.host_key_name}) has CHANGED: it is now {shown}, "
             f"but {target.known_hosts} has {old}. Someone may be intercepting the connection; if the "
-            f"host was reinstalled, delete its old line there and run `cosmos-tui host trust {host_name}`."
+            f"host was reinstalled, delete its old line there and run `{hint('host trust ' + host_name)}`."
         )
 
 

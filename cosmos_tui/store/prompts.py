@@ -8,6 +8,7 @@ from typing import Any
 
 from peewee import SQL, SqliteDatabase, fn
 
+from cosmos_tui.command import hint
 from cosmos_tui.errors import OperationError, UsageError
 from cosmos_tui.records import ACTIVE_STATUSES, PromptRecord
 from cosmos_tui.store.db import to_aware
@@ -116,7 +117,7 @@ def delete(db: SqliteDatabase, prompt_id: str, force: bool) -> list[str]:
         if active:
             raise OperationError(
                 f"prompt {prompt_id} has {len(active)} run(s) still in progress "
-                f"({', '.join(active[:5])}); cancel them first with `cosmos-tui run cancel ID`."
+                f"({', '.join(active[:5])}); cancel them first with `{hint('run cancel ID')}`."
             )
         if runs and not force:
             raise OperationError(
