@@ -195,7 +195,11 @@ async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: Cosmo
         await pilot.press(*"line 250", "enter")
         await pilot.pause()
         assert screen.matches and log.lines[screen.matches[0]].endswith("line 250")
-        await pilot.press("t")  # hide the loguru prefix
+        assert log.lines[0] == "10:00:00 INFO x.py:1 line 0"  # the compact prefix by default
+        await pilot.press("t")  # the full loguru prefix
+        await pilot.pause()
+        assert log.lines[0] == "[11-21 10:00:00|INFO|x.py:1:f] line 0"
+        await pilot.press("t")  # no prefix
         await pilot.pause()
         assert log.lines[0] == "line 0"
         await pilot.press("w")

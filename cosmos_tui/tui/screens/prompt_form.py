@@ -14,7 +14,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 
@@ -62,9 +62,12 @@ class NewPromptModal(ModalScreen[str | None]):
             yield Label("Name (empty: made from the text)")
             yield Input(id="name")
             yield Static("", id="name-error", classes="error")
-            with Horizontal(classes="buttons"):
+            # Docked: the buttons and the keys stay in sight while the fields scroll.
+            with Horizontal(classes="buttons form-keys"):
+                yield Static("ctrl+s creates · esc cancels", classes="hint")
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#text", TextArea).focus()

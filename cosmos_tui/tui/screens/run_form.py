@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
 
@@ -65,9 +65,12 @@ class RunFormModal(ModalScreen[list[str] | None]):
                     id="host",
                 )
             yield Static("", id="run-error", classes="error")
-            with Horizontal(classes="buttons"):
+            # Docked: the buttons and the keys stay in sight while the fields scroll.
+            with Horizontal(classes="buttons form-keys"):
+                yield Static("ctrl+s runs · esc cancels", classes="hint")
                 yield Button("Run", variant="primary", id="start")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()
