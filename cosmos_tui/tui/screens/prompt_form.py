@@ -62,9 +62,8 @@ class NewPromptModal(ModalScreen[str | None]):
             yield Label("Name (empty: made from the text)")
             yield Input(id="name")
             yield Static("", id="name-error", classes="error")
-            # Docked: the buttons and the keys stay in sight while the fields scroll.
+            # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
             with Horizontal(classes="buttons form-keys"):
-                yield Static("ctrl+s creates · esc cancels", classes="hint")
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
         yield Footer()

@@ -65,9 +65,8 @@ class RunFormModal(ModalScreen[list[str] | None]):
                     id="host",
                 )
             yield Static("", id="run-error", classes="error")
-            # Docked: the buttons and the keys stay in sight while the fields scroll.
+            # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
             with Horizontal(classes="buttons form-keys"):
-                yield Static("ctrl+s runs · esc cancels", classes="hint")
                 yield Button("Run", variant="primary", id="start")
                 yield Button("Cancel", id="cancel")
         yield Footer()
