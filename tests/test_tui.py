@@ -394,6 +394,7 @@ async def test_runs_table_never_cuts_ids_or_statuses_and_names_the_prompt(local_
             assert run.status in row, row
             assert "lighthouse" in row, row  # the prompt's name, not only its ID
         assert "1:06:40" in shown  # the ETA whole
+        assert app.screen.query_one("#runs", DataTable).max_scroll_x == 0
         assert "…" not in "".join(line for line in shown.splitlines() if "rs_" in line).split("lighthouse")[0]
 
 
@@ -405,7 +406,9 @@ async def test_prompts_table_keeps_ids_whole_at_80_columns(local_api: CosmosAPI)
         await pilot.pause()
         shown = screen_text(app)
         for p in prompts:
-            assert p.prompt_id in shown and p.name[:20] in shown
+            assert p.prompt_id in shown and p.name in shown
+        table = app.screen.query_one("#prompts", DataTable)
+        assert table.max_scroll_x == 0  # nothing pushed off to the right: low-value columns dropped
 
 
 async def test_cursor_goes_to_a_new_prompt_and_home_end_move_it(local_api: CosmosAPI) -> None:
@@ -480,14 +483,20 @@ async def test_gpu_sparklines_keep_their_width_and_the_numbers_show(tmp_path: Pa
             await wait_until(pilot, lambda: "97%" in app.screen.plain)
             screen = app.screen
             assert isinstance(screen, GpuScreen)
+
+            def gpu_row() -> str:
+                return next(line for line in screen_text(app).splitlines() if "97%" in line)
+
+            first = gpu_row()
             for _ in range(60):  # two minutes of polls
                 screen.sampled.clear()  # each one a sample, however fast they come
                 screen.post_message(GpuScreen.Polled([status]))
                 await pilot.pause()
             await pilot.pause(0.1)
-            shown = screen_text(app)
-            for number in ("97%", "63.9/80 GiB", "71°C", "612/700 W"):
-                assert number in shown, shown
+            row = gpu_row()
+            for number in ("97%", "63.9/80 GiB", "71°C", "612/700 W"):  # all on the GPU's one row
+                assert number in row, row
+            assert row.index("612/700 W") == first.index("612/700 W")  # the sparklines did not widen
 
 
 async def test_gpu_screen_lists_and_cancels_a_process_run(local_api: CosmosAPI) -> None:

@@ -20,12 +20,13 @@ from cosmos_tui.tui.widgets.confirm import ConfirmModal
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 MARK = "●"
+NAME_WIDTH, NAME_MAX = 20, 30
 # The ID and name are never dropped; the text gets what is left.
 COLUMNS = (
     Column("mark", " ", 1),
     Column("id", "id", 15),
-    Column("name", "name", 22),
-    Column("text", "text", 20, flex=True),
+    Column("name", "name", 20),  # widened to the longest name shown, up to NAME_MAX
+    Column("text", "text", 12, flex=True),
     Column("controls", "controls", 14, drop=3),
     Column("runs", "runs", 4, drop=4),
     Column("last", "last", 9, drop=1),
@@ -97,6 +98,8 @@ class PromptsScreen(Screen[None]):
     def on_prompts_screen_loaded(self, message: Loaded) -> None:
         self.prompts = message.prompts
         table = self.query_one(RecordTable)
+        longest = max((len(p.name) for p in message.prompts), default=0)
+        table.widen("name", max(NAME_WIDTH, min(NAME_MAX, longest)))
         rows = [(p.prompt_id, {
             "mark": MARK if p.prompt_id in self.marked else " ",
             "id": p.prompt_id,

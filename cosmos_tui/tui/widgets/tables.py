@@ -103,3 +103,12 @@ class RecordTable(DataTable):
         self.records = [(k, {**cells, column: value} if k == key else cells) for k, cells in self.records]
         if column in self.widths:
             self.update_cell(key, column, value)
+
+    def widen(self, key: str, width: int) -> None:
+        """Give a column the width its longest value needs (refits the table when that changes)."""
+        columns = [Column(c.key, c.label, width, c.drop, c.flex) if c.key == key else c
+                   for c in self.layout_columns]
+        if columns != self.layout_columns:
+            self.layout_columns = columns
+            self.widths = {}
+            self.fit(self.size.width or self.app.size.width)
