@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -66,10 +66,17 @@ class RunFormModal(ModalScreen[list[str] | None]):
                 )
             yield Static("", id="run-error", classes="error")
             # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
+            # The spacer is what the buttons cover, so the last field can scroll out from under them.
+            yield Static(classes="form-spacer")
             with Horizontal(classes="buttons form-keys"):
                 yield Button("Run", variant="primary", id="start")
                 yield Button("Cancel", id="cancel")
         yield Footer()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Centred, not just "visible": the docked buttons cover the bottom rows of the fields.
+        if not isinstance(event.widget, Button):
+            self.query_one(VerticalScroll).scroll_to_center(event.widget, animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()
