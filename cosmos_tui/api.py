@@ -21,6 +21,7 @@ from cosmos_tui import ids
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
+from cosmos_tui.cosmos.base import LOG_PREFIXES, show_prefix
 from cosmos_tui.errors import OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
@@ -366,6 +367,14 @@ class CosmosAPI:
             )
         log.info("queued %s as a re-run of %s", record.run_id, run.run_id)
         return record.run_id
+
+    LOG_PREFIXES = LOG_PREFIXES
+
+    @staticmethod
+    def format_log_line(line: str, prefix: str = "compact") -> str:
+        """A model log line for reading: its loguru prefix ``compact`` (time, level, file name),
+        ``full`` or ``none`` (see ``LOG_PREFIXES``)."""
+        return show_prefix(line, prefix)
 
     def now(self) -> datetime:
         """The API's clock (UTC); the UI uses it so tests and snapshots can fix time."""

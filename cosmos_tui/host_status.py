@@ -6,10 +6,10 @@ import logging
 import shlex
 
 from cosmos_tui.config import Config
-from cosmos_tui.engine.hosts import HostSession
+from cosmos_tui.engine.hosts import RUNS_DIR, HostSession
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import ContainerStatus, HostStatus
-from cosmos_tui.remote import docker, gpus
+from cosmos_tui.remote import docker, gpus, process
 from cosmos_tui.remote.transport import sh_join
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ def probe(session: HostSession, config: Config) -> HostStatus:
         result = session.transport.run(command, timeout=30)
         gpu_list = gpus.parse(result.text) if result.ok else []
         containers: list[ContainerStatus] = []
+        if host.runtime == "process":
+            containers = process_runs(session)
         if host.runtime == "docker":
             listing = session.transport.run(sh_join(docker.ps_argv(host.docker)), timeout=60)
             for line in listing.text.splitlines():
@@ -50,3 +52,33 @@ def probe(session: HostSession, config: Config) -> HostStatus:
             _last_problem[host.name] = str(exc)
             log.warning("host %s is unreachable: %s", host.name, exc)
         return HostStatus(host.name, label, False, str(exc))
+
+
+def process_runs(session: HostSession) -> list[ContainerStatus]:
+    """The runs of a `process` host whose model is still running (no exit-code file yet and the
+    wrapper alive), as (``pid N``, run ID, ``running``, age), like docker's list of containers."""
+    q = shlex.quote
+    script = (
+        f"cd {q(session.abs(RUNS_DIR))} 2>/dev/null || exit 0; now=$(date +%s); "
+        f'for d in rs_*; do [ -f "$d/{process.WRAPPER}" ] && [ ! -f "$d/{process.EXIT}" ] || continue; '
+        f'p=$(cat "$d/{process.WRAPPER}"); kill -0 "$p" 2>/dev/null || continue; '
+        f't=$(stat -c %Y "$d/{process.WRAPPER}" 2>/dev/null || echo "$now"); '
+        'printf "%s\\t%s\\t%s\\n" "$p" "$d" $((now-t)); done'
+    )
+    result = session.transport.run(script, timeout=60)
+    found = []
+    for line in result.text.splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and parts[0].isdigit() and parts[2].lstrip("-").isdigit():
+            found.append(ContainerStatus(f"pid {parts[0]}", parts[1], "running", ago(int(parts[2]))))
+    return found
+
+
+def ago(seconds: int) -> str:
+    """Like docker's RunningFor: ``5 seconds ago``, ``3 minutes ago``, ``2 hours ago``."""
+    seconds = max(0, seconds)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count > 1 else ''} ago"
+    return f"{seconds} seconds ago"

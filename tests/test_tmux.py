@@ -85,8 +85,11 @@ def test_a_person_creates_runs_watches_and_quits(tmp_path: Path) -> None:
         assert "sim (simulated)" in shown
         tmux.keys("Enter")
         tmux.wait_for("load ")  # the stage timeline
-        tmux.keys("t")  # hide the long loguru prefixes so the messages fit in 120 columns
-        tmux.wait_for("Saved video to", timeout=120)
+        # The compact prefix (time, level, file name) leaves room for the message, even in the
+        # 80 columns tmux gives a detached session (the full prefix alone is about 80 characters).
+        shown = tmux.wait_for("Saved video to", timeout=120)
+        saved = next(line for line in shown.splitlines() if "Saved video to" in line)
+        assert " INFO transfer.py:398 Saved video to " in saved, saved
         tmux.wait_for("completed", timeout=60)
         tmux.keys("Escape")
         tmux.wait_for("Filter status")

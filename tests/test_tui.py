@@ -139,7 +139,9 @@ async def test_runs_screen_runs_a_prompt_to_completion_with_a_toast_and_a_bell(l
         [run_id] = local_api.run_inference([prompt.prompt_id])
         await wait_until(pilot, lambda: table_ids(app, "#runs") == [run_id])
         await wait_until(pilot, lambda: local_api.get_run(run_id).status == "completed", timeout=60)
-        await wait_until(pilot, lambda: bells and any("completed" in n.message for n in app._notifications))
+        # The toast says where the result is.
+        await wait_until(pilot, lambda: bells and any("completed" in n.message and "output.mp4" in n.message
+                                                      for n in app._notifications))
         await pilot.press("R")
         await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
         rerun = next(r for r in local_api.list_runs() if r.run_id != run_id)
@@ -195,7 +197,11 @@ async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: Cosmo
         await pilot.press(*"line 250", "enter")
         await pilot.pause()
         assert screen.matches and log.lines[screen.matches[0]].endswith("line 250")
-        await pilot.press("t")  # hide the loguru prefix
+        assert log.lines[0] == "10:00:00 INFO x.py:1 line 0"  # the compact prefix by default
+        await pilot.press("t")  # the full loguru prefix
+        await pilot.pause()
+        assert log.lines[0] == "[11-21 10:00:00|INFO|x.py:1:f] line 0"
+        await pilot.press("t")  # no prefix
         await pilot.pause()
         assert log.lines[0] == "line 0"
         await pilot.press("w")
@@ -353,3 +359,276 @@ async def test_log_search_reaches_lines_older_than_the_view(local_api: CosmosAPI
         await wait_until(pilot, lambda: any("before the last" in n.message for n in app._notifications))
         note = next(n.message for n in app._notifications if "before the last" in n.message)
         assert "1 matches in the whole log" in note and "first at line 1 " in note
+
+
+# -- issue 8: what a new user trips over --------------------------------------------------------
+
+
+def screen_text(app: CosmosApp) -> str:
+    """What the terminal shows, as plain text (the same rendering as a screenshot)."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_runs_table_never_cuts_ids_or_statuses_and_names_the_prompt(local_api: CosmosAPI, size) -> None:
+    prompt = local_api.create_prompt("A lighthouse in fog", DEMO, name="lighthouse-at-dusk")
+    runs = [add_run(local_api, prompt.prompt_id, status, host="sim", eta_seconds=4000.0, stage="diffusion",
+                    progress=40.0)
+            for status in ("collecting", "cancelled", "completed", "running")]
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("2")
+        await wait_until(pilot, lambda: len(table_ids(app, "#runs")) == 4)
+        await pilot.pause()
+        shown = screen_text(app)
+        for run in runs:
+            row = next(line for line in shown.splitlines() if run.run_id in line)
+            assert run.status in row, row
+            assert "lighthouse" in row, row  # the prompt's name, not only its ID
+        assert "1:06:40" in shown  # the ETA whole
+        assert app.screen.query_one("#runs", DataTable).max_scroll_x == 0
+        assert "…" not in "".join(line for line in shown.splitlines() if "rs_" in line).split("lighthouse")[0]
+
+
+async def test_prompts_table_keeps_ids_whole_at_80_columns(local_api: CosmosAPI) -> None:
+    prompts = [local_api.create_prompt(f"A long prompt text number {i} " * 5, DEMO) for i in range(3)]
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 3)
+        await pilot.pause()
+        shown = screen_text(app)
+        for p in prompts:
+            assert p.prompt_id in shown and p.name in shown
+        table = app.screen.query_one("#prompts", DataTable)
+        assert table.max_scroll_x == 0  # nothing pushed off to the right: low-value columns dropped
+
+
+async def test_cursor_goes_to_a_new_prompt_and_home_end_move_it(local_api: CosmosAPI) -> None:
+    older = [local_api.create_prompt(f"old {i}", DEMO) for i in range(3)]
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 3)
+        await pilot.press("down")
+        screen = app.screen
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one("#text", TextArea).text = "the new one"
+        app.screen.query_one("#folder", Input).value = str(DEMO)
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 4)
+        [new] = [p for p in local_api.list_prompts() if p.text == "the new one"]
+        await wait_until(pilot, lambda: screen.current_id() == new.prompt_id)
+        await pilot.press("r")  # runs the new prompt, not the one the cursor was on before
+        await pilot.pause()
+        assert str(app.screen.query_one(".title").render()) == f"Run {new.prompt_id}"
+        await pilot.press("escape")
+        await pilot.press("end")
+        assert screen.current_id() == older[0].prompt_id
+        await pilot.press("home")
+        assert screen.current_id() == new.prompt_id
+
+
+async def test_cursor_goes_to_the_run_just_queued_and_to_a_rerun(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("again", DEMO)
+    old = add_run(local_api, prompt.prompt_id, "completed", host="sim", created=local_api.now())
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [old.run_id])
+        runs_screen = app.screen
+        await pilot.press("1")
+        await wait_until(pilot, lambda: table_ids(app, "#prompts") == [prompt.prompt_id])
+        await pilot.press("r")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
+        [queued] = [r.run_id for r in local_api.list_runs() if r.run_id != old.run_id]
+        await pilot.press("2")
+        await wait_until(pilot, lambda: len(table_ids(app, "#runs")) == 2)
+        await wait_until(pilot, lambda: runs_screen.current_id() == queued)
+        await pilot.press("end")
+        assert runs_screen.current_id() == old.run_id
+        await pilot.press("R")
+        await wait_until(pilot, lambda: len(table_ids(app, "#runs")) == 3)
+        [rerun] = [r.run_id for r in local_api.list_runs() if r.run_id not in (old.run_id, queued)]
+        await wait_until(pilot, lambda: runs_screen.current_id() == rerun)
+        await pilot.press("home")
+        assert runs_screen.current_id() == table_ids(app, "#runs")[0]
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_gpu_sparklines_keep_their_width_and_the_numbers_show(tmp_path: Path, monkeypatch,
+                                                                    size) -> None:
+    from cosmos_tui.records import GpuStatus, HostStatus
+    from cosmos_tui.tui.screens.gpu import GpuScreen
+
+    body = 'default_host = "sim"\n[paths]\ndatabase = "db.sqlite"\n' + local_host_table("sim", tmp_path / "r")
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        status = HostStatus("sim", "sim (simulated)", True, None,
+                            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 65466, 97, 71, 612.5, 700)],
+                            [], 10**9)
+        monkeypatch.setattr(api, "host_status", lambda host=None: status)
+        app = CosmosApp(api, start_engine=False)
+        async with app.run_test(size=size) as pilot:
+            await pilot.press("3")
+            await wait_until(pilot, lambda: "97%" in app.screen.plain)
+            screen = app.screen
+            assert isinstance(screen, GpuScreen)
+
+            def gpu_row() -> str:
+                return next(line for line in screen_text(app).splitlines() if "97%" in line)
+
+            first = gpu_row()
+            for _ in range(60):  # two minutes of polls
+                screen.sampled.clear()  # each one a sample, however fast they come
+                screen.post_message(GpuScreen.Polled([status]))
+                await pilot.pause()
+            await pilot.pause(0.1)
+            row = gpu_row()
+            for number in ("97%", "63.9/80 GiB", "71°C", "612/700 W"):  # all on the GPU's one row
+                assert number in row, row
+            assert row.index("612/700 W") == first.index("612/700 W")  # the sparklines did not widen
+
+
+async def test_gpu_screen_lists_and_cancels_a_process_run(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("busy [sim:hang]", DEMO)
+    app = CosmosApp(local_api)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("c")
+        await wait_until(pilot, lambda: any("nothing to cancel" in n.message for n in app._notifications))
+        [run_id] = local_api.run_inference([prompt.prompt_id])
+        await wait_until(pilot, lambda: local_api.get_run(run_id).status == "running", timeout=30)
+        await pilot.press("g")
+        await wait_until(pilot, lambda: table_ids(app, "#containers") == [run_id], timeout=30)
+        assert "pid " in screen_text(app)
+        await pilot.press("c")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_until(pilot, lambda: local_api.get_run(run_id).status == "cancelled", timeout=60)
+
+
+def visible_rows(widget) -> range:  # type: ignore[no-untyped-def]
+    top = int(widget.scroll_offset.y)
+    return range(top, top + widget.scrollable_content_region.height)
+
+
+async def test_log_search_esc_closes_only_the_box_and_the_match_is_marked_and_in_view(
+        local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("searched", DEMO)
+    run = add_run(local_api, prompt.prompt_id, "completed", host="sim")
+    path = Path(run.log_path)
+    path.parent.mkdir(parents=True)
+    long = "x" * 300
+    path.write_text("".join(f"[11-21 10:00:00|INFO|pkg/x.py:1:f] {long} line {i}\n" for i in range(400)))
+    app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, LogScreen)
+        log = screen.query_one("#log", Log)
+        await wait_until(pilot, lambda: log.line_count >= 400)
+        await pilot.press("slash", *"line 12")
+        await pilot.press("escape")  # closes the search box only
+        assert app.screen is screen
+        assert screen.query_one("#log-search", Input).has_class("hidden")
+        await pilot.press("slash", *"line 120", "enter")
+        await pilot.pause()
+        assert app.screen is screen
+        found = screen.query_one("#log-found", Static)
+        assert "match 1 of 1, line 121" in str(found.render())
+        assert 120 in visible_rows(log)
+        shown = screen_text(app)
+        assert "line 120" in shown  # scrolled sideways to the match, too
+        row = next(line for line in shown.splitlines() if "line 120" in line)
+        assert row  # the match is on screen
+        strip = log.render_line(120 - int(log.scroll_offset.y))
+        assert any(seg.style and seg.style.bgcolor and seg.text.lower() == "line 120" for seg in strip)
+        await pilot.press("w")  # wrapped: n and N bring the match into view too
+        await pilot.pause(0.2)
+        wrapped = screen.query_one("#log-wrapped", RichLog)
+        await pilot.press("slash", *"line 3", "enter")  # line 3, 30..39, 300..399
+        await pilot.pause(0.2)
+        for _ in range(3):
+            await pilot.press("N")
+            await pilot.pause(0.2)
+            number = screen.line_number(screen.matches[screen.match_index])
+            rows = visible_rows(wrapped)
+            text = "\n".join(wrapped.lines[y].text for y in rows if y < len(wrapped.lines))
+            assert f"line {number - 1}" in text, (number, text[:300])
+        assert "10:00:00 INFO x.py:1" in log.lines[0]  # the compact prefix
+
+
+async def test_esc_closes_the_help_panel(local_api: CosmosAPI) -> None:
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.screen.query("HelpPanel")
+
+
+async def test_cancel_dialog_names_its_keys_and_enter_keeps_the_run(local_api: CosmosAPI) -> None:
+    from textual.widgets import Button
+
+    prompt = local_api.create_prompt("keep me", DEMO)
+    [queued] = local_api.run_inference([prompt.prompt_id])
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [queued])
+        await pilot.press("c")
+        await pilot.pause()
+        focused = app.focused
+        assert isinstance(focused, Button) and focused.id == "no"
+        labels = {str(b.label) for b in app.screen.query(Button)}
+        assert labels == {"Cancel run (y)", "Keep running (n)"}
+        await pilot.press("enter")  # the focused, safe choice
+        await pilot.pause()
+        assert local_api.get_run(queued).status == "queued"
+
+
+@pytest.mark.parametrize("key", ["n", "r"])
+async def test_forms_show_ctrl_s_and_their_buttons_at_80x24(local_api: CosmosAPI, key: str) -> None:
+    from textual.widgets import Button
+
+    local_api.create_prompt("form", DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
+        await pilot.press(key)
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "^s" in footer, footer
+        for button in app.screen.query(Button):
+            region = button.region
+            assert region.height and region.y + region.height <= 23, (button.label, region)
+
+
+async def test_dashboard_headings_stay_whole_and_the_filter_leaves_the_header(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("stats", DEMO)
+    add_run(local_api, prompt.prompt_id, "failed", host="sim", created=local_api.now(),
+            error_class="guardrail")
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
+        await pilot.press("slash")
+        await pilot.pause()
+        header = app.screen.query_one("Header")
+        box = app.screen.query_one("#filter", Input)
+        assert not box.region.overlaps(header.region)
+        await pilot.press("escape", "4")
+        await wait_until(pilot, lambda: "guardrail" in app.screen.plain)
+        await pilot.pause()
+        assert "failures by error class" in screen_text(app)

@@ -104,3 +104,26 @@ def clean(line: str) -> str:
         parts = [p for p in line.split("\r") if p.strip()]
         line = parts[-1] if parts else ""
     return line
+
+
+LOG_PREFIXES = ("compact", "full", "none")
+
+
+def show_prefix(line: str, prefix: str = "compact") -> str:
+    """A log line with its loguru prefix kept whole (``full``), dropped (``none``), or shortened to
+    time, level and file name (``compact``): ``[11-22 02:01:31|INFO|pkg/inference/transfer.py:398:demo]``
+    becomes ``02:01:31 INFO transfer.py:398``. Lines without a prefix are returned as they are."""
+    if prefix == "full":
+        return line
+    found = LOGURU.search(line)
+    if found is None:
+        return line
+    stamp, level, where, message = found.groups()
+    head = line[: found.start()]
+    if prefix == "none":
+        return head + message
+    path, _, rest = where.partition(":")
+    number = rest.partition(":")[0]
+    name = path.rsplit("/", 1)[-1]
+    place = f"{name}:{number}" if number else name
+    return f"{head}{stamp.partition(' ')[2]} {level} {place} {message}"

@@ -42,6 +42,8 @@ class CosmosApp(App[None]):
         Binding("3", "switch_mode('gpu')", "GPUs"),
         Binding("4", "switch_mode('dashboard')", "Dashboard"),
         Binding("question_mark", "toggle_help", "Help"),
+        # Before the screens' own esc (back, clear filter), but only while the help panel shows.
+        Binding("escape", "close_help", "Close help", show=False, priority=True),
         Binding("q", "quit_app", "Quit"),
     ]
 
@@ -55,6 +57,7 @@ class CosmosApp(App[None]):
         self.start_engine = start_engine
         self.open_log = open_log
         self.last_run_values: dict[str, Any] | None = None
+        self.select_run: str | None = None  # a run just queued: the runs screen's cursor goes to it
         config = api.config
         host = config.host_label(config.default_host) if config.default_host else "no host configured"
         self.host_text = f"host: {host}"
@@ -104,6 +107,14 @@ class CosmosApp(App[None]):
         else:
             self.action_show_help_panel()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_help":
+            return bool(self.screen.query("HelpPanel"))
+        return True
+
+    def action_close_help(self) -> None:
+        self.action_hide_help_panel()
+
     def action_quit_app(self) -> None:
         executing = self.api._engine.executing() if self.api._engine is not None else []
         if not executing:
@@ -119,6 +130,7 @@ class CosmosApp(App[None]):
                 f"{len(executing)} run(s) are executing from here. They keep running on their hosts "
                 "and will be collected the next time cosmos-tui starts. Quit?",
                 "Quit",
+                "Stay",
             ),
             answer,
         )

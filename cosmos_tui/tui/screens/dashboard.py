@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -53,7 +53,7 @@ class DashboardScreen(Screen[None]):
 
     def on_dashboard_screen_loaded(self, message: Loaded) -> None:
         d = message.dashboard
-        per_day = Table(title=f"runs per day (last {DAYS} days, UTC)", box=None, title_justify="left")
+        per_day = Table(box=None)
         for column in ("day", "runs", "", "completed", "failed", "cancelled"):
             per_day.add_column(column)
         peak = max((x.total for x in d.runs_per_day), default=1) or 1
@@ -61,24 +61,32 @@ class DashboardScreen(Screen[None]):
             per_day.add_row(day.day, str(day.total), Text("█" * max(1, round(20 * day.total / peak)),
                                                           style="cyan"),
                             str(day.completed), str(day.failed), str(day.cancelled))
-        models = Table(title="by model type", box=None, title_justify="left")
+        models = Table(box=None)
         for column in ("model", "finished", "success", "mean", "median"):
             models.add_column(column)
         for m in d.by_model:
             rate = "-" if m.success_rate is None else f"{m.success_rate:.0%}"
             models.add_row(m.model_type, str(m.finished), rate, duration(m.mean_seconds),
                            duration(m.median_seconds))
-        inputs = Table(title="most used inputs", box=None, title_justify="left")
+        inputs = Table(box=None)
         inputs.add_column("input folder")
         inputs.add_column("runs")
         for i in d.top_inputs:
             inputs.add_row(Text(i.input_dir), str(i.runs))
-        failures = Table(title="failures by error class", box=None, title_justify="left")
+        failures = Table(box=None)
         failures.add_column("error class")
         failures.add_column("runs")
         for f in d.failures:
             failures.add_row(f.error_class, Text(str(f.count), style="red"))
         empty = Text("no runs yet: create a prompt (n on the prompts screen) and run it (r)", style="dim")
-        parts = [per_day, Text(), models, Text(), inputs, Text(), failures] if d.runs_per_day else [empty]
+        # Headings as lines of their own: a table's title wraps to the table's (narrow) width.
+        sections = ((f"runs per day (last {DAYS} days, UTC)", per_day), ("by model type", models),
+                    ("most used inputs", inputs), ("failures by error class", failures))
+        parts: list[RenderableType] = [empty]
+        if d.runs_per_day:
+            parts = []
+            for heading, table in sections:
+                parts += [Text(heading, style="italic"), table, Text()]
+            parts.pop()
         self.query_one("#dashboard", Static).update(Group(*parts))
         self.plain = plain_text(parts)

@@ -1,6 +1,7 @@
-"""The GPU screen: per host and per GPU, load, memory, temperature and power with a sparkline of
-recent history; our containers (cancellable); an unreachable host with the reason and a retry
-countdown. Polls never overlap and stop while the screen is hidden."""
+"""The GPU screen: per host and per GPU, load, memory, temperature and power with a fixed-width
+sparkline of the recent samples; the runs executing on each host (containers, or processes on a
+`process` host), cancellable; an unreachable host with the reason and a retry countdown. Polls
+never overlap and stop while the screen is hidden."""
 
 from __future__ import annotations
 
@@ -19,33 +20,58 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.records import HostStatus
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
-from cosmos_tui.tui.widgets.tables import selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 POLL_SECONDS = 2.0
 RETRY_SECONDS = 15.0
-HISTORY = 30
+SPARK_MAX = 16  # samples shown (and kept) per metric at most
+SPARK_MIN = 3
+NAME_MIN = 12
+# The cells each GPU row needs besides its name and four sparklines: index, the numbers
+# (" 100%", " 139.8/141 GiB", " 100°C", " 1000/1000 W"), the gaps between six columns, a margin.
+NUMBERS_WIDTH = 3 + 5 + 14 + 6 + 12 + 5 * 2 + 2
 BLOCKS = "▁▂▃▄▅▆▇█"
+RUN_COLUMNS = (
+    Column("host", "host", 15, drop=1),
+    Column("container", "container / process", 20, flex=True),
+    Column("run", "run", 15),
+    Column("state", "state", 10),
+    Column("created", "started", 14, drop=2),
+)
 
 
-def plain_text(parts: list[object]) -> str:
-    """What the panel says, as plain text (for tests and screen readers of the log)."""
+def plain_text(parts: list[object], width: int = 200) -> str:
+    """What the panel says, as plain text at the width it is shown (for tests and screen readers)."""
     from rich.console import Console
 
-    console = Console(width=200, record=True, file=io.StringIO())
+    console = Console(width=max(20, width), record=True, file=io.StringIO())
     for part in parts:
         console.print(part)
     return console.export_text()
 
 
-def sparkline(values: list[float], top: float) -> str:
-    if not values:
-        return ""
-    top = top or max(values) or 1.0
-    return "".join(BLOCKS[min(len(BLOCKS) - 1, int(v / top * (len(BLOCKS) - 1)))] for v in values)
+def sparkline(values: list[float], top: float, width: int) -> str:
+    """The last ``width`` samples as blocks, right-aligned in exactly ``width`` cells."""
+    values = values[-width:] if width > 0 else []
+    top = top or max(values, default=0.0) or 1.0
+    blocks = "".join(BLOCKS[max(0, min(len(BLOCKS) - 1, int(v / top * (len(BLOCKS) - 1))))] for v in values)
+    return blocks.rjust(width)
+
+
+def gpu_layout(width: int, longest_name: int) -> tuple[int, int]:
+    """(sparkline width, name width) so that a GPU row fits in ``width`` cells, numbers whole:
+    the sparklines shrink first (to SPARK_MIN), then the GPU name (to NAME_MIN), then the
+    sparklines go."""
+    name = longest_name
+    spark = (width - NUMBERS_WIDTH - name) // 4
+    if spark < SPARK_MIN:
+        name = max(min(NAME_MIN, longest_name), width - NUMBERS_WIDTH - 4 * SPARK_MIN)
+        spark = (width - NUMBERS_WIDTH - name) // 4
+    return max(0, min(SPARK_MAX, spark if spark >= SPARK_MIN else 0)), min(name, longest_name)
 
 
 class GpuScreen(Screen[None]):
@@ -60,7 +86,7 @@ class GpuScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.history: dict[tuple[str, int, str], deque[float]] = defaultdict(lambda: deque(maxlen=HISTORY))
+        self.history: dict[tuple[str, int, str], deque[float]] = defaultdict(lambda: deque(maxlen=SPARK_MAX))
         self.statuses: list[HostStatus] = []
         self.next_retry: dict[str, float] = {}
         self.sampled: dict[str, float] = {}
@@ -71,17 +97,18 @@ class GpuScreen(Screen[None]):
         yield Header()
         with VerticalScroll():
             yield Static("polling hosts…", id="gpu-hosts")
-            yield Static(Text("our containers", style="bold"), classes="title")
-            yield DataTable(id="containers", cursor_type="row")
+            yield Static(Text("runs executing on the hosts", style="bold"), classes="title")
+            yield RecordTable(RUN_COLUMNS, id="containers")
+            yield Static("", id="no-runs", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#containers", DataTable)
-        for name in ("host", "container", "run", "state", "created"):
-            table.add_column(name, key=name)
         self.timer = self.set_interval(POLL_SECONDS, self.poll)
         self.ticker = self.set_interval(1.0, self.render_hosts)
         # The first poll comes from on_screen_resume, which also runs when the screen first shows.
+
+    def on_resize(self) -> None:
+        self.render_hosts()
 
     def on_screen_suspend(self) -> None:
         self.timer.pause()
@@ -130,16 +157,20 @@ class GpuScreen(Screen[None]):
                 for metric, value in (("util", gpu.utilization), ("mem", gpu.memory_used_mib),
                                       ("temp", gpu.temperature_c), ("power", gpu.power_w or 0.0)):
                     self.history[(status.name, gpu.index, metric)].append(value)
-        table = self.query_one("#containers", DataTable)
-        table.clear()
-        for status in message.statuses:
-            for c in status.containers:
-                table.add_row(status.label, c.name, c.run_id, c.state, c.running_for, key=c.run_id)
+        rows = [(c.run_id, {"host": status.label, "container": c.name, "run": c.run_id, "state": c.state,
+                            "created": c.running_for})
+                for status in message.statuses for c in status.containers]
+        self.query_one("#containers", RecordTable).show(rows)
+        self.query_one("#no-runs", Static).update("" if rows else Text("nothing executing on the hosts",
+                                                                        style="dim"))
         self.render_hosts()
 
     def render_hosts(self) -> None:
         parts = []
         now = time.monotonic()
+        width = self.query_one("#gpu-hosts", Static).content_region.width or self.app.size.width - 2
+        longest = max((len(g.name) for s in self.statuses for g in s.gpus), default=NAME_MIN)
+        spark_width, name_width = gpu_layout(width, longest)
         for status in self.statuses:
             title = Text(status.label, style="bold")
             if not status.reachable:
@@ -151,11 +182,13 @@ class GpuScreen(Screen[None]):
                 title.append(f"  free disk {status.free_disk_bytes / 1e9:.1f} GB", style="dim")
             parts.append(title)
             table = Table(box=None, pad_edge=False, expand=False)
-            for column in ("GPU", "name", "util", "memory", "temp", "power"):
-                table.add_column(column)
+            table.add_column("GPU", no_wrap=True)
+            table.add_column("name", width=name_width, no_wrap=True, overflow="ellipsis")
+            for column in ("util", "memory", "temp", "power"):
+                table.add_column(column, no_wrap=True)
             for gpu in status.gpus:
                 def spark(metric: str, top: float, key: tuple[str, int] = (status.name, gpu.index)) -> str:
-                    return sparkline(list(self.history[(key[0], key[1], metric)]), top)
+                    return sparkline(list(self.history[(key[0], key[1], metric)]), top, spark_width)
 
                 table.add_row(
                     str(gpu.index),
@@ -169,9 +202,11 @@ class GpuScreen(Screen[None]):
                 )
             parts.append(table if status.gpus else Text("  no GPUs reported", style="dim"))
         self.query_one("#gpu-hosts", Static).update(Group(*parts) if parts else Text("no hosts"))
-        self.plain = plain_text(parts)
+        self.plain = plain_text(parts, width)
 
     def action_cancel_container(self) -> None:
-        run_id = selected_key(self.query_one("#containers", DataTable))
+        run_id = selected_key(self.query_one("#containers", RecordTable))
         if run_id:
             confirm_and_cancel(self, run_id)
+        else:
+            self.notify("nothing to cancel: no run is executing on the hosts", severity="warning")

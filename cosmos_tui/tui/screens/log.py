@@ -17,12 +17,14 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, Static
 
 from cosmos_tui.cosmos.base import clean
@@ -35,7 +37,13 @@ QUEUE_LINES = 50_000  # reader -> UI backlog before the reader waits
 DRAIN_HZ = 20
 DRAIN_MAX = 25_000  # lines moved to the screen per tick
 WRAP_LINES = 2_000  # a wrapped view re-renders at most this many lines
-LOGURU_PREFIX = re.compile(r"^\[\d\d-\d\d \d\d:\d\d:\d\d\|[A-Z]+\|[^\]]*\] ")
+WRAP_ROWS = 8 * WRAP_LINES  # screen rows a wrapped view keeps
+CONTEXT = 3  # lines shown above a match
+# Characters str.splitlines() breaks on besides \n: one log line must stay one row of the view.
+LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+MATCH = Style(color="black", bgcolor="dark_goldenrod")
+CURRENT_MATCH = Style(color="black", bgcolor="yellow", bold=True)
+CURRENT_LINE = Style(bgcolor="grey30")
 TAIL_CHUNK = 1 << 20
 
 
@@ -59,6 +67,31 @@ def read_tail(path: Path, lines: int) -> tuple[list[str], int]:
     return text[-lines:], size
 
 
+def count_lines(path: Path, end: int) -> int:
+    """How many lines the first ``end`` bytes of a file hold (a last one without its newline too)."""
+    count, last = 0, b"\n"
+    with path.open("rb") as handle:
+        left = end
+        while left > 0 and (data := handle.read(min(TAIL_CHUNK, left))):
+            count += data.count(b"\n")
+            left -= len(data)
+            last = data[-1:]
+    return count + (last != b"\n")
+
+
+def mark_matches(text: Text, needle: str, current: bool) -> Text:
+    """Highlight every occurrence of ``needle`` (lower case) in ``text``; the current match's line
+    gets a background too."""
+    if current:
+        text.stylize(CURRENT_LINE)
+    plain = text.plain.lower()
+    start = plain.find(needle) if needle else -1
+    while start >= 0:
+        text.stylize(CURRENT_MATCH if current else MATCH, start, start + len(needle))
+        start = plain.find(needle, start + len(needle))
+    return text
+
+
 class LogReader(threading.Thread):
     """Follows a growing file and feeds cleaned lines to a bounded queue."""
 
@@ -70,6 +103,7 @@ class LogReader(threading.Thread):
         self.done = done  # the screen went away
         self.finished = finished  # the run has ended: stop at the end of the file
         self.total = 0
+        self.skipped = 0  # lines of the file before the tail that was read
 
     def run(self) -> None:
         while not self.path.exists():
@@ -78,6 +112,8 @@ class LogReader(threading.Thread):
         tail, offset = read_tail(self.path, KEEP_LINES)
         self.total = len(tail)
         self._put([clean(line) for line in tail])
+        if len(tail) >= KEEP_LINES:
+            self.skipped = max(0, count_lines(self.path, offset) - len(tail))
         partial = b""
         with self.path.open("rb") as handle:
             handle.seek(offset)
@@ -108,10 +144,34 @@ class LogReader(threading.Thread):
 
 
 class FollowLog(Log):
-    """A Log that says when the user scrolls back, so the view can stop following."""
+    """A Log that says when the user scrolls back, so the view can stop following, and that
+    highlights search matches (the current match's line stands out)."""
 
     class ScrolledBack(Message):
         pass
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.needle = ""
+        self.current: int | None = None  # index in ``lines`` of the current match
+
+    def set_search(self, needle: str, current: int | None) -> None:
+        self.needle, self.current = needle, current
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        lines = self.lines
+        if not self.needle or index >= len(lines) or (
+            index != self.current and self.needle not in lines[index].lower()
+        ):
+            return super().render_line(y)
+        text = mark_matches(Text(lines[index].expandtabs(), style=self.rich_style, no_wrap=True), self.needle,
+                            index == self.current)
+        strip = Strip(text.render(self.app.console), text.cell_len)
+        width = self.size.width
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_offsets(scroll_x, index)
 
     def _back(self) -> None:
         self.auto_scroll = False
@@ -139,10 +199,10 @@ class LogScreen(Screen[None]):
         Binding("escape", "back", "Back"),
         Binding("f,end", "follow", "Follow"),
         Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next", show=False),
-        Binding("N", "previous_match", "Previous", show=False),
+        Binding("n", "next_match", "Next match", show=False),
+        Binding("N", "previous_match", "Previous match", show=False),
         Binding("w", "wrap", "Wrap"),
-        Binding("t", "timestamps", "Timestamps"),
+        Binding("t", "prefix", "Prefix"),
         Binding("s", "save", "Save copy"),
     ]
 
@@ -159,9 +219,12 @@ class LogScreen(Screen[None]):
         self.finished = threading.Event()
         self.following = True
         self.new_lines = 0
-        self.show_prefix = True
+        self.prefix = "compact"
         self.wrapped = False
-        self.matches: list[int] = []
+        self.wrap_tail = True  # the wrapped view shows the end of the log (not a window at a match)
+        self.received = 0  # lines put in ``lines`` so far
+        self.needle = ""
+        self.matches: list[int] = []  # numbers (0 = the first line received) of the matching lines
         self.match_index = -1
         self.run: RunRecord | None = None
         self.reader: LogReader | None = None
@@ -171,11 +234,12 @@ class LogScreen(Screen[None]):
         yield Static("", id="log-error", classes="error hidden")
         yield Static("", id="log-stages")
         yield ProgressBar(total=100, show_eta=False, id="log-progress")
-        yield FollowLog(id="log", max_lines=KEEP_LINES, auto_scroll=True)
-        yield RichLog(id="log-wrapped", max_lines=WRAP_LINES, wrap=True, classes="hidden")
-        yield Static("", id="log-badge", classes="badge hidden")
-        yield Input(placeholder="search (enter; n / N for next / previous)", id="log-search",
+        yield Input(placeholder="search (enter; then n / N for next / previous, esc closes)", id="log-search",
                     classes="hidden", disabled=True)
+        yield FollowLog(id="log", max_lines=KEEP_LINES, auto_scroll=True)
+        yield RichLog(id="log-wrapped", max_lines=WRAP_ROWS, wrap=True, classes="hidden")
+        yield Static("", id="log-found", classes="status-line hidden")
+        yield Static("", id="log-badge", classes="badge hidden")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -235,6 +299,23 @@ class LogScreen(Screen[None]):
         if run.is_terminal:
             self.status_timer.pause()
 
+    # -- what is shown -------------------------------------------------------------------------
+
+    def shown(self, lines: list[str]) -> list[str]:
+        """Lines as displayed: the chosen prefix, and exactly one row each."""
+        api = self.app.api  # type: ignore[attr-defined]
+        out = [api.format_log_line(line, self.prefix) for line in lines] if self.prefix != "full" else lines
+        return [LINE_BREAKS.sub(" ", line) or " " for line in out]
+
+    @property
+    def first_number(self) -> int:
+        """The number (0 = the first line received) of ``lines[0]``."""
+        return self.received - len(self.lines)
+
+    def line_number(self, number: int) -> int:
+        """A received line's number in the log file (1-based)."""
+        return (self.reader.skipped if self.reader else 0) + number + 1
+
     # -- the 20 Hz drain -----------------------------------------------------------------------
 
     def drain(self) -> None:
@@ -244,19 +325,22 @@ class LogScreen(Screen[None]):
                 batch.extend(self.queue.get_nowait())
             except queue.Empty:
                 break
-        log = self.query_one("#log", Log)
+        log = self.query_one("#log", FollowLog)
         if not batch:
             return
         self.lines.extend(batch)
-        shown = batch if self.show_prefix else [LOGURU_PREFIX.sub("", line) for line in batch]
-        log.write_lines(shown[-KEEP_LINES:])
+        self.received += len(batch)
+        shown = self.shown(batch[-KEEP_LINES:])
+        log.write_lines(shown)
+        if log.current is not None:
+            self._point_log_at_match()  # older lines may have been dropped: indices moved
         if self.following:
             # Again after layout: a horizontal scrollbar appearing changes where the end is.
             log.call_after_refresh(log.scroll_end, animate=False)
-        if self.wrapped:
+        if self.wrapped and self.wrap_tail:
             wrapped = self.query_one("#log-wrapped", RichLog)
             for line in shown[-WRAP_LINES:]:
-                wrapped.write(Text(line))
+                wrapped.write(mark_matches(Text(line), self.needle, False))
         if not self.following:
             self.new_lines += len(batch)
             badge = self.query_one("#log-badge", Static)
@@ -269,10 +353,20 @@ class LogScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_back(self) -> None:
+        box = self.query_one("#log-search", Input)
+        if not box.has_class("hidden"):
+            self.close_search()  # esc in the search box closes the box only
+            return
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
         else:
             self.app.switch_mode("runs")
+
+    def close_search(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.add_class("hidden")
+        box.disabled = True
+        self.query_one("#log-wrapped" if self.wrapped else "#log").focus()
 
     def action_follow(self) -> None:
         self.following = True
@@ -281,6 +375,8 @@ class LogScreen(Screen[None]):
         log.auto_scroll = True
         log.scroll_end(animate=False)
         self.query_one("#log-badge", Static).add_class("hidden")
+        if self.wrapped and not self.wrap_tail:
+            self._render_wrapped()
 
     def action_search(self) -> None:
         box = self.query_one("#log-search", Input)
@@ -290,15 +386,18 @@ class LogScreen(Screen[None]):
 
     @on(Input.Submitted, "#log-search")
     def search(self, event: Input.Submitted) -> None:
-        needle = event.value.lower()
-        log = self.query_one("#log", Log)
-        self.matches = [i for i, line in enumerate(log.lines) if needle and needle in line.lower()]
-        event.input.add_class("hidden")
-        event.input.disabled = True
-        log.focus()
+        self.needle = needle = event.value.lower()
+        first = self.first_number
+        self.matches = [first + i for i, line in enumerate(self.lines) if needle and needle in line.lower()]
+        self.close_search()
+        self.match_index = -1
         if self.matches:
-            self.match_index = -1
             self.action_next_match()
+        else:
+            self.query_one("#log", FollowLog).set_search(needle, None)
+            self._say_found()
+            if self.wrapped:
+                self._render_wrapped()
         self.search_file(event.value, len(self.matches))
 
     @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
@@ -327,13 +426,42 @@ class LogScreen(Screen[None]):
             timeout=15,
         )
 
+    def _say_found(self) -> None:
+        found = self.query_one("#log-found", Static)
+        if not self.needle:
+            found.add_class("hidden")
+            return
+        if not self.matches:
+            found.update(Text(f"“{self.needle}”: no match in the lines shown · / searches again",
+                              style="yellow"))
+        else:
+            number = self.line_number(self.matches[self.match_index])
+            found.update(Text(f"“{self.needle}”: match {self.match_index + 1} of {len(self.matches)}, "
+                              f"line {number:,} · n next · N previous · / new search"))
+        found.remove_class("hidden")
+
+    def _point_log_at_match(self) -> None:
+        log = self.query_one("#log", FollowLog)
+        index = self.matches[self.match_index] - self.first_number if self.matches else -1
+        log.set_search(self.needle, index if index >= 0 else None)
+
     def _show_match(self) -> None:
-        log = self.query_one("#log", Log)
-        line = self.matches[self.match_index]
+        log = self.query_one("#log", FollowLog)
+        index = self.matches[self.match_index] - self.first_number
         self.following = False
         log.auto_scroll = False
-        log.scroll_to(y=max(0, line - 3), animate=False)
-        self.notify(f"match {self.match_index + 1}/{len(self.matches)} at line {line + 1}", timeout=2)
+        self._point_log_at_match()
+        self._say_found()
+        if index < 0:
+            self.notify("that match has scrolled out of the lines held; search again", severity="warning")
+            return
+        line = log.lines[index].lower()
+        column = line.find(self.needle)
+        width = log.scrollable_content_region.width
+        x = max(0, column - 8) if column + len(self.needle) > width - 2 else 0
+        log.scroll_to(x=x, y=max(0, index - CONTEXT), animate=False)
+        if self.wrapped:
+            self._render_wrapped(index)
 
     def action_next_match(self) -> None:
         if self.matches:
@@ -346,29 +474,63 @@ class LogScreen(Screen[None]):
             self._show_match()
 
     def _render_all(self) -> None:
-        shown = list(self.lines) if self.show_prefix else [LOGURU_PREFIX.sub("", line) for line in self.lines]
-        log = self.query_one("#log", Log)
+        shown = self.shown(list(self.lines))
+        log = self.query_one("#log", FollowLog)
         log.clear()
         log.write_lines(shown)
         if self.following:
             log.call_after_refresh(log.scroll_end, animate=False)
         if self.wrapped:
-            wrapped = self.query_one("#log-wrapped", RichLog)
-            wrapped.clear()
-            for line in shown[-WRAP_LINES:]:
-                wrapped.write(Text(line))
+            self._render_wrapped()
+
+    def _render_wrapped(self, at: int | None = None) -> None:
+        """The wrapped view: the last lines, or (``at``) a window that starts just above that line,
+        scrolled so the line shows."""
+        wrapped = self.query_one("#log-wrapped", RichLog)
+        wrapped.clear()
+        log = self.query_one("#log", FollowLog)
+        shown = log.lines
+        current = log.current
+        if at is None and self.following:
+            start, end = max(0, len(shown) - WRAP_LINES), len(shown)
+        elif at is None:
+            start = max(0, int(log.scroll_offset.y))
+            end = min(len(shown), start + WRAP_LINES)
+        else:
+            start = max(0, at - CONTEXT)
+            end = min(len(shown), start + WRAP_LINES)
+        self.wrap_tail = end == len(shown) and at is None and self.following
+        wrapped.auto_scroll = self.wrap_tail
+        target = 0
+        for index in range(start, end):
+            if index == at:
+                target = len(wrapped.lines)
+            wrapped.write(mark_matches(Text(shown[index]), self.needle, index == current),
+                          scroll_end=self.wrap_tail)
+        if not self.wrap_tail:
+            row = max(0, target - 1)
+            wrapped.scroll_to(y=row, animate=False)
+            wrapped.call_after_refresh(wrapped.scroll_to, y=row, animate=False)
 
     def action_wrap(self) -> None:
         self.wrapped = not self.wrapped
         self.query_one("#log", Log).set_class(self.wrapped, "hidden")
-        self.query_one("#log-wrapped", RichLog).set_class(not self.wrapped, "hidden")
+        wrapped = self.query_one("#log-wrapped", RichLog)
+        wrapped.set_class(not self.wrapped, "hidden")
         if self.wrapped:
-            self._render_all()
-        self.notify("wrapping long lines (last 2,000 lines)" if self.wrapped else "not wrapping", timeout=2)
+            # After the layout: the wrapped view renders at the width it gets.
+            at = None if self.following else self.query_one("#log", FollowLog).current
+            self.call_after_refresh(self._render_wrapped, at)
+            wrapped.focus()
+        else:
+            self.query_one("#log", Log).focus()
+        self.notify("wrapping long lines" if self.wrapped else "not wrapping", timeout=2)
 
-    def action_timestamps(self) -> None:
-        self.show_prefix = not self.show_prefix
+    def action_prefix(self) -> None:
+        names = self.app.api.LOG_PREFIXES  # type: ignore[attr-defined]
+        self.prefix = names[(names.index(self.prefix) + 1) % len(names)]
         self._render_all()
+        self.notify(f"log line prefix: {self.prefix}", timeout=2)
 
     def action_save(self) -> None:
         self.save_copy()

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, Static, TextArea
+from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 
@@ -62,9 +62,18 @@ class NewPromptModal(ModalScreen[str | None]):
             yield Label("Name (empty: made from the text)")
             yield Input(id="name")
             yield Static("", id="name-error", classes="error")
-            with Horizontal(classes="buttons"):
+            # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
+            # The spacer is what the buttons cover, so the last field can scroll out from under them.
+            yield Static(classes="form-spacer")
+            with Horizontal(classes="buttons form-keys"):
                 yield Button("Create", variant="primary", id="create")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Centred, not just "visible": the docked buttons cover the bottom rows of the fields.
+        if not isinstance(event.widget, Button):
+            self.query_one(VerticalScroll).scroll_to_center(event.widget, animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#text", TextArea).focus()

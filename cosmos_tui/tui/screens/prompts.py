@@ -17,9 +17,29 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
-from cosmos_tui.tui.widgets.tables import selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 MARK = "●"
+NAME_WIDTH, NAME_MAX = 20, 30
+# The ID and name are never dropped; the text gets what is left.
+COLUMNS = (
+    Column("mark", " ", 1),
+    Column("id", "id", 15),
+    Column("name", "name", 20),  # widened to the longest name shown, up to NAME_MAX
+    Column("text", "text", 12, flex=True),
+    Column("controls", "controls", 14, drop=3),
+    Column("runs", "runs", 4, drop=4),
+    Column("last", "last", 9, drop=1),
+    Column("created", "created", 16, drop=2),
+)
+DETAIL_COLUMNS = (
+    Column("id", "id", 15),
+    Column("status", "status", 10),
+    Column("host", "host", 12, drop=2),
+    Column("stage", "stage", 10, drop=3),
+    Column("created", "created", 16, drop=1),
+    Column("error", "error", 10, flex=True),
+)
 
 
 class PromptsScreen(Screen[None]):
@@ -47,22 +67,18 @@ class PromptsScreen(Screen[None]):
         self.marked: set[str] = set()
         self.prompts: list[PromptRecord] = []
         self.query_text = ""
+        self.select: str | None = None  # a prompt just created: the cursor goes to it
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="filter prompts (full-text; esc clears)", id="filter", classes="hidden",
                     disabled=True)
-        yield DataTable(id="prompts", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(COLUMNS, id="prompts", zebra_stripes=True)
         yield Static("", id="prompts-status", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(" ", key="mark", width=1)
-        for name, width in (("id", 15), ("name", 22), ("text", 40), ("controls", 14), ("runs", 4),
-                            ("last", 10), ("created", 16)):
-            table.add_column(name, key=name, width=width)
-        table.focus()
+        self.query_one(RecordTable).focus()
         self.refresh_prompts()
 
     def on_screen_resume(self) -> None:
@@ -81,23 +97,23 @@ class PromptsScreen(Screen[None]):
 
     def on_prompts_screen_loaded(self, message: Loaded) -> None:
         self.prompts = message.prompts
-        table = self.query_one(DataTable)
-        selected = self.current_id()
-        table.clear()
-        for p in message.prompts:
-            table.add_row(
-                MARK if p.prompt_id in self.marked else " ",
-                p.prompt_id,
-                Text(one_line(p.name, 22)),
-                Text(one_line(p.text, 40)),
-                ",".join(p.controls) or "-",
-                str(p.run_count),
-                status_text(p.last_status),
-                local_time(p.created_at),
-                key=p.prompt_id,
-            )
-        if selected and selected in {p.prompt_id for p in message.prompts}:
-            table.move_cursor(row=table.get_row_index(selected))
+        table = self.query_one(RecordTable)
+        longest = max((len(p.name) for p in message.prompts), default=0)
+        table.widen("name", max(NAME_WIDTH, min(NAME_MAX, longest)))
+        rows = [(p.prompt_id, {
+            "mark": MARK if p.prompt_id in self.marked else " ",
+            "id": p.prompt_id,
+            "name": Text(one_line(p.name, 200), no_wrap=True, overflow="ellipsis"),
+            "text": Text(one_line(p.text, 500), no_wrap=True, overflow="ellipsis"),
+            "controls": ",".join(p.controls) or "-",
+            "runs": str(p.run_count),
+            "last": status_text(p.last_status),
+            "created": local_time(p.created_at),
+        }) for p in message.prompts]
+        select = self.select if any(p.prompt_id == self.select for p in message.prompts) else None
+        table.show(rows, select=select)
+        if select:
+            self.select = None
         shown = f"{len(message.prompts)} prompt(s)"
         if message.query:
             shown += f" matching “{message.query}”"
@@ -111,7 +127,7 @@ class PromptsScreen(Screen[None]):
         self.query_one("#prompts-status", Static).update(Text(message.error, style="red"))
 
     def current_id(self) -> str | None:
-        return selected_key(self.query_one(DataTable))
+        return selected_key(self.query_one(RecordTable))
 
     def current(self) -> PromptRecord | None:
         wanted = self.current_id()
@@ -155,8 +171,8 @@ class PromptsScreen(Screen[None]):
         if prompt_id is None:
             return
         self.marked ^= {prompt_id}
-        table = self.query_one(DataTable)
-        table.update_cell(prompt_id, "mark", MARK if prompt_id in self.marked else " ")
+        table = self.query_one(RecordTable)
+        table.set_cell(prompt_id, "mark", MARK if prompt_id in self.marked else " ")
         table.action_cursor_down()
 
     def action_new_prompt(self) -> None:
@@ -165,6 +181,7 @@ class PromptsScreen(Screen[None]):
         def created(prompt_id: str | None) -> None:
             if prompt_id:
                 self.notify(f"created {prompt_id}")
+                self.select = prompt_id
                 self.refresh_prompts()
 
         self.app.push_screen(NewPromptModal(), created)
@@ -180,6 +197,7 @@ class PromptsScreen(Screen[None]):
         def queued(run_ids: list[str] | None) -> None:
             if run_ids:
                 self.marked.clear()
+                self.app.select_run = run_ids[0]  # type: ignore[attr-defined]
                 self.notify(f"queued {', '.join(run_ids)}")
                 self.refresh_prompts()
 
@@ -196,7 +214,7 @@ class PromptsScreen(Screen[None]):
                 self.delete_prompt(prompt.prompt_id, bool(prompt.run_count))
 
         self.app.push_screen(ConfirmModal(f"Delete prompt {prompt.prompt_id} ({prompt.name}){runs}?",
-                                          "Delete"), answer)
+                                          "Delete", "Keep"), answer)
 
     @work(thread=True, group="delete", exit_on_error=False)
     def delete_prompt(self, prompt_id: str, force: bool) -> None:
@@ -220,6 +238,7 @@ class PromptDetailScreen(Screen[None]):
     @dataclass
     class RunsLoaded(Message):
         runs: list[RunRecord]
+        select: str | None = None
 
     def __init__(self, prompt: PromptRecord) -> None:
         super().__init__()
@@ -236,35 +255,35 @@ class PromptDetailScreen(Screen[None]):
             yield Static(Text(f"inputs ({p.input_dir}):\n{inputs}"), classes="box")
             with Vertical(classes="box"):
                 yield Static("runs", classes="title")
-                yield DataTable(id="prompt-runs", cursor_type="row")
+                yield RecordTable(DETAIL_COLUMNS, id="prompt-runs")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        for name in ("id", "status", "host", "stage", "created", "error"):
-            table.add_column(name, key=name)
         self.load_runs()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def load_runs(self) -> None:
+    def load_runs(self, select: str | None = None) -> None:
         runs = self.app.api.list_runs(prompt=self.prompt.prompt_id, limit=200)  # type: ignore[attr-defined]
-        self.post_message(self.RunsLoaded(runs))
+        self.post_message(self.RunsLoaded(runs, select))
 
     def on_prompt_detail_screen_runs_loaded(self, message: RunsLoaded) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for run in message.runs:
-            table.add_row(run.run_id, status_text(run.status), run.host, run.stage or "-",
-                          local_time(run.created_at), Text(run.error_class or ""), key=run.run_id)
+        self.query_one(RecordTable).show([(run.run_id, {
+            "id": run.run_id, "status": status_text(run.status), "host": run.host, "stage": run.stage or "-",
+            "created": local_time(run.created_at), "error": Text(run.error_class or ""),
+        }) for run in message.runs], select=message.select)
 
     def action_run(self) -> None:
         from cosmos_tui.tui.screens.run_form import RunFormModal
 
-        self.app.push_screen(RunFormModal([self.prompt.prompt_id]),
-                             lambda ids: self.load_runs() if ids else None)
+        def queued(run_ids: list[str] | None) -> None:
+            if run_ids:
+                self.app.select_run = run_ids[0]  # type: ignore[attr-defined]
+                self.load_runs(run_ids[0])
+
+        self.app.push_screen(RunFormModal([self.prompt.prompt_id]), queued)
 
     def action_open_run(self) -> None:
-        run_id = selected_key(self.query_one(DataTable))
+        run_id = selected_key(self.query_one(RecordTable))
         if run_id:
             from cosmos_tui.tui.screens.log import LogScreen
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
 
@@ -65,9 +65,18 @@ class RunFormModal(ModalScreen[list[str] | None]):
                     id="host",
                 )
             yield Static("", id="run-error", classes="error")
-            with Horizontal(classes="buttons"):
+            # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
+            # The spacer is what the buttons cover, so the last field can scroll out from under them.
+            yield Static(classes="form-spacer")
+            with Horizontal(classes="buttons form-keys"):
                 yield Button("Run", variant="primary", id="start")
                 yield Button("Cancel", id="cancel")
+        yield Footer()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Centred, not just "visible": the docked buttons cover the bottom rows of the fields.
+        if not isinstance(event.widget, Button):
+            self.query_one(VerticalScroll).scroll_to_center(event.widget, animate=False)
 
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()

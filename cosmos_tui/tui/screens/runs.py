@@ -14,17 +14,30 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
-from cosmos_tui.tui.widgets.tables import selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 FILTERS = (None, "running", "queued", "failed", "completed", "cancelled")
 ACTIVE = ["claimed", "uploading", "starting", "running", "collecting"]
 REFRESH_SECONDS = 1.0
+# IDs and statuses are never cut or dropped; the prompt's name gets what is left; on a narrow
+# terminal model, host, stage and elapsed go first, in that order.
+COLUMNS = (
+    Column("id", "id", 15),
+    Column("prompt", "prompt", 14, flex=True),
+    Column("model", "model", 8, drop=6),
+    Column("host", "host", 15, drop=5),
+    Column("status", "status", 10),
+    Column("progress", "progress", 15, drop=1),
+    Column("stage", "stage", 10, drop=4),
+    Column("elapsed", "elapsed", 7, drop=3),
+    Column("eta", "ETA", 7, drop=2),
+)
 
 
 class RunsScreen(Screen[None]):
@@ -39,25 +52,27 @@ class RunsScreen(Screen[None]):
     @dataclass
     class Loaded(Message):
         runs: list[RunRecord]
+        names: dict[str, str]
 
     def __init__(self) -> None:
         super().__init__()
         self.filter_index = 0
         self.runs: list[RunRecord] = []
         self.seen: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # prompt ID -> name (names never change)
 
     def compose(self) -> ComposeResult:
+        config = self.app.api.config  # type: ignore[attr-defined]
+        host_width = max((len(config.host_label(name)) for name in config.hosts), default=4)
+        columns = [Column(c.key, c.label, max(4, min(host_width, 24)), c.drop) if c.key == "host" else c
+                   for c in COLUMNS]
         yield Header()
-        yield DataTable(id="runs", cursor_type="row", zebra_stripes=True)
+        yield RecordTable(columns, id="runs", zebra_stripes=True)
         yield Static("", id="runs-status", classes="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
         self.opened_at = self.app.api.now()  # type: ignore[attr-defined]
-        table = self.query_one(DataTable)
-        for name, width in (("id", 15), ("prompt", 15), ("model", 8), ("host", 18), ("status", 10),
-                            ("progress", 15), ("stage", 11), ("elapsed", 8), ("ETA", 8)):
-            table.add_column(name, key=name, width=width)
         self.refresh_runs()
         self.timer = self.set_interval(REFRESH_SECONDS, self.refresh_runs)
 
@@ -76,34 +91,44 @@ class RunsScreen(Screen[None]):
     def refresh_runs(self) -> None:
         wanted = self.status_filter
         statuses = ACTIVE if wanted == "running" else ([wanted] if wanted else None)
+        api = self.app.api  # type: ignore[attr-defined]
+        names = dict(self.names)
         try:
-            runs = self.app.api.list_runs(status=statuses, limit=300)  # type: ignore[attr-defined]
+            runs = api.list_runs(status=statuses, limit=300)
+            for prompt_id in {r.prompt_id for r in runs if r.prompt_id} - names.keys():
+                try:
+                    names[prompt_id] = api.get_prompt(prompt_id).name
+                except CosmosError:
+                    names[prompt_id] = prompt_id  # deleted meanwhile
         except CosmosError:
             return
-        self.post_message(self.Loaded(runs))
+        self.post_message(self.Loaded(runs, names))
 
     def on_runs_screen_loaded(self, message: Loaded) -> None:
         self.runs = message.runs
+        self.names = message.names
         now = self.app.api.now()  # type: ignore[attr-defined]
         label = self.app.api.config.host_label  # type: ignore[attr-defined]
-        table = self.query_one(DataTable)
-        selected = self.current_id()
-        table.clear()
+        table = self.query_one(RecordTable)
+        rows = []
         for run in message.runs:
-            table.add_row(
-                run.run_id,
-                run.prompt_id or "-",
-                run.model_type,
-                label(run.host),
-                status_text(run.status),
-                bar(100.0 if run.status == "completed" else run.progress),
-                Text(run.stage or "-"),
-                duration(elapsed(run, now)),
-                duration(eta(run, now)),
-                key=run.run_id,
-            )
-        if selected and any(r.run_id == selected for r in message.runs):
-            table.move_cursor(row=table.get_row_index(selected))
+            rows.append((run.run_id, {
+                "id": run.run_id,
+                "prompt": Text(self.names.get(run.prompt_id or "", "-"), no_wrap=True, overflow="ellipsis"),
+                "model": run.model_type,
+                "host": label(run.host),
+                "status": status_text(run.status),
+                "progress": bar(100.0 if run.status == "completed" else run.progress),
+                "stage": Text(run.stage or "-"),
+                "elapsed": duration(elapsed(run, now)),
+                "eta": duration(eta(run, now)),
+            }))
+        # A run just queued from here (r on a prompt, R here) gets the cursor once it shows up.
+        wanted = self.app.select_run  # type: ignore[attr-defined]
+        select = wanted if any(r.run_id == wanted for r in message.runs) else None
+        table.show(rows, select=select)
+        if select:
+            self.app.select_run = None  # type: ignore[attr-defined]
         self.announce(message.runs)
         shown = self.status_filter or "all"
         self.query_one("#runs-status", Static).update(
@@ -120,15 +145,21 @@ class RunsScreen(Screen[None]):
             changed = before is not None and before != run.status
             if (changed or fresh) and run.status in ("completed", "failed"):
                 if run.status == "completed":
-                    self.notify(f"{run.run_id} completed", title="Run finished")
+                    self.notify(f"{run.run_id} completed: {self.result_path(run)}", title="Run finished",
+                                timeout=15)
                 else:
                     self.notify(f"{run.run_id} failed: {run.error_class}: {run.error_message}",
                                 title="Run failed", severity="error", timeout=10)
                 self.app.bell()
             self.seen[run.run_id] = run.status
 
+    def result_path(self, run: RunRecord) -> str:
+        """The output video, else the run's folder."""
+        video = next((p for p in run.outputs if p.endswith("output.mp4")), None)
+        return video or str(self.app.api.run_dir(run.run_id))  # type: ignore[attr-defined]
+
     def current_id(self) -> str | None:
-        return selected_key(self.query_one(DataTable))
+        return selected_key(self.query_one(RecordTable))
 
     def current(self) -> RunRecord | None:
         wanted = self.current_id()
@@ -167,6 +198,7 @@ class RunsScreen(Screen[None]):
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
+        self.app.select_run = new_id  # type: ignore[attr-defined]
         self.app.call_from_thread(self.notify, f"queued {new_id} (same settings as {run_id})")
         self.refresh_runs()
 

@@ -22,4 +22,5 @@ def confirm_and_cancel(screen: Screen[object], run_id: str, where: str = "") -> 
             screen.run_worker(cancel, thread=True, group="cancel", exit_on_error=False)
 
     suffix = f" on {where}" if where else ""
-    screen.app.push_screen(ConfirmModal(f"Cancel run {run_id}{suffix}?", "Cancel run"), answer)
+    question = ConfirmModal(f"Cancel run {run_id}{suffix}?", "Cancel run", "Keep running")
+    screen.app.push_screen(question, answer)

@@ -1,4 +1,5 @@
-"""A yes/no confirmation for destructive actions."""
+"""A yes/no confirmation for destructive actions: each button names what it does and its key, and
+the safe one has the focus, so `enter` never destroys anything by surprise."""
 
 from __future__ import annotations
 
@@ -16,17 +17,18 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, question: str, confirm_label: str = "Yes") -> None:
+    def __init__(self, question: str, yes_label: str = "Yes", no_label: str = "No") -> None:
         super().__init__()
         self.question = question
-        self.confirm_label = confirm_label
+        self.yes_label = yes_label
+        self.no_label = no_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm", classes="modal"):
             yield Static(Text(self.question), id="question")
             with Horizontal(classes="buttons"):
-                yield Button(self.confirm_label, variant="error", id="yes")
-                yield Button("Cancel", id="no")
+                yield Button(f"{self.yes_label} (y)", variant="error", id="yes")
+                yield Button(f"{self.no_label} (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()
