@@ -62,7 +62,8 @@ def snap_api(monkeypatch: pytest.MonkeyPatch):
                      error_message="the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
                                    "inputs, or free the GPU of other jobs.")
     add_run(api, robot.prompt_id, "running", host="sim", created=NOW - timedelta(minutes=3),
-            started_at=(NOW - timedelta(minutes=3)).replace(tzinfo=None), stage="diffusion", progress=42.0)
+            started_at=(NOW - timedelta(minutes=3)).replace(tzinfo=None), stage="diffusion", progress=42.0,
+            eta_seconds=249.0)
     add_run(api, lighthouse.prompt_id, "queued", host="sim", created=NOW - timedelta(minutes=1))
     log = Path(failed.log_path)
     log.parent.mkdir(parents=True, exist_ok=True)
