@@ -8,6 +8,7 @@ engine) are imported lazily so a headless ``prompt list`` stays fast.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -21,7 +22,7 @@ from cosmos_tui import ids
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
-from cosmos_tui.errors import OperationError, UsageError
+from cosmos_tui.errors import ConfigError, OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
     STATUSES,
@@ -305,6 +306,31 @@ class CosmosAPI:
         log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
         return run_ids
 
+    def check_hosts(self, run_ids: Iterable[str]) -> None:
+        """A run whose host left the config cannot go on here: say so (and note it on the run)."""
+        from cosmos_tui.engine.executor import host_missing_message
+
+        for given in run_ids:
+            run = self.get_run(given)
+            if run.host not in self.config.hosts and not run.is_terminal:
+                self.engine().reconcile(only=[run.run_id])  # puts the sentence on the run
+                raise ConfigError(f"run {run.run_id} waits: {host_missing_message(run.host)}")
+
+    def check_outputs(self) -> None:
+        """Fail early, with one sentence, when the outputs folder cannot hold run folders."""
+        outputs = self.config.paths.outputs
+        probe = outputs / f".cosmos-tui-write-test-{os.getpid()}"
+        try:
+            outputs.mkdir(parents=True, exist_ok=True)
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            where = f" in {self.config.source}" if self.config.source else ""
+            raise ConfigError(
+                f"[paths] outputs = {outputs} cannot hold run outputs ({exc.strerror or exc}); "
+                f"point it at a writable folder{where}."
+            ) from None
+
     def engine(self) -> Engine:
         """This process's engine (created on first use)."""
         if self._engine is None:
@@ -321,6 +347,7 @@ class CosmosAPI:
         runs already over on these hosts are collected first, the rest stay queued."""
         engine = self.engine()
         wanted = [self.resolve_run_id(r) for r in run_ids]
+        self.check_hosts(wanted)
         hosts = {self.get_run(r).host for r in wanted}
         if detach:
             engine.start_detached(wanted, hosts, timeout)
@@ -398,8 +425,11 @@ class CosmosAPI:
         self.execute([run_id], timeout=timeout)
         return self.get_run(run_id)
 
-    def read_log(self, given: str, follow: bool = False, poll: float = 0.1) -> Iterator[str]:
-        """The run's local log, line by line; with ``follow``, until the run has ended."""
+    def read_log(
+        self, given: str, follow: bool = False, poll: float = 0.1, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        """The run's local log, line by line; with ``follow``, until the run has ended (or
+        ``stop`` is set)."""
         run_id = self.resolve_run_id(given)
         path = self.run_dir(run_id) / "run.log"
         position = 0
@@ -414,13 +444,16 @@ class CosmosAPI:
                 *lines, partial = partial.split(b"\n")
                 for line in lines:
                     yield line.decode("utf-8", errors="replace")
-            if not follow:
+            if not follow or (stop is not None and stop.is_set()):
                 break
             if self.get_run(run_id).is_terminal:
                 if path.exists() and path.stat().st_size > position:
                     continue
                 break
-            time.sleep(poll)
+            if stop is not None:
+                stop.wait(poll)
+            else:
+                time.sleep(poll)
         if partial:
             yield partial.decode("utf-8", errors="replace")
 

@@ -206,13 +206,18 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
             f"SSH handshake with host {host_name} ({target.hostname}:{target.port}) failed ({exc}); "
             "check that it is an SSH server."
         ) from None
-    server_key = transport.get_remote_server_key()
-    if verify:
-        _check_host_key(transport, target, host_name, server_key, recorded)
-    else:
-        return transport
-    _authenticate(transport, target, host_name)
-    transport.set_keepalive(int(KEEPALIVE_EVERY))
+    try:
+        server_key = transport.get_remote_server_key()
+        if verify:
+            _check_host_key(transport, target, host_name, server_key, recorded)
+        else:
+            return transport
+        _authenticate(transport, target, host_name)
+        transport.set_keepalive(int(KEEPALIVE_EVERY))
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        # The link died between the handshake and here (a frozen or dropped host).
+        transport.close()
+        raise HostError(f"the connection to host {host_name} dropped while connecting ({exc}).") from None
     return transport
 
 
@@ -445,6 +450,11 @@ class SSHTransport(Transport):
                     return self._transport
                 except (UnknownHostKey, ChangedHostKey):
                     raise
+                except (paramiko.SSHException, OSError, EOFError) as exc:  # never past this loop
+                    last = HostError(f"connecting to host {self.name} failed ({exc}).")
+                    log.info("connecting to %s failed, will retry: %s", self.name, exc)
+                    if self.reconnects == 0:
+                        raise last from None
                 except HostError as exc:
                     if "authentication" in exc.message:
                         raise
