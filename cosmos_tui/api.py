@@ -29,6 +29,7 @@ from cosmos_tui.records import (
     CleanReport,
     Dashboard,
     DeleteResult,
+    HostKeyCheck,
     HostStatus,
     PromptRecord,
     RunRecord,
@@ -463,21 +464,35 @@ class CosmosAPI:
 
         return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
 
-    def host_key(self, host: str) -> tuple[str, Any]:
-        """The host's SSH key fingerprint (and key), fetched without trusting it."""
-        from cosmos_tui.remote.ssh import fetch_host_key, fingerprint, target_for
+    def host_key(self, host: str) -> HostKeyCheck:
+        """The key the host presents, fetched without trusting it, against what known_hosts has."""
+        from cosmos_tui.remote.ssh import fetch_host_key, fingerprint, recorded_host_keys, target_for
 
         config = self.config.host(host)
         if config.transport != "ssh":
             raise UsageError(f"host {config.name} is local; there is no host key to trust.")
-        key = fetch_host_key(target_for(config))
-        return f"{key.get_name()} {fingerprint(key)}", key
+        target = target_for(config)
+        key = fetch_host_key(target)
+        recorded = recorded_host_keys(target)
+        if any(k.asbytes() == key.asbytes() for k in recorded.values()):
+            state = "trusted"
+        else:
+            state = "changed" if recorded else "new"
+        return HostKeyCheck(
+            host=config.name,
+            shown=f"{key.get_name()} {fingerprint(key)}",
+            state=state,
+            recorded=tuple(f"{k.get_name()} {fingerprint(k)}" for k in recorded.values()),
+            known_hosts=str(target.known_hosts),
+            key=key,
+        )
 
-    def trust_host(self, host: str, key: Any) -> Path:
-        """Record a host key (after the user confirmed its fingerprint) in known_hosts."""
+    def trust_host(self, host: str, key: Any, *, replace: bool = False) -> Path:
+        """Record a host key (after the user confirmed its fingerprint) in known_hosts; ``replace``
+        drops the host's old, different keys first."""
         from cosmos_tui.remote.ssh import record_host_key, target_for
 
-        return record_host_key(target_for(self.config.host(host)), key)
+        return record_host_key(target_for(self.config.host(host)), key, replace=replace)
 
     def clean_host(
         self, host: str, *, older_than_days: float | None = None, dry_run: bool = False

@@ -374,18 +374,34 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_host_trust(args: argparse.Namespace) -> int:
     with _api(args) as api:
-        shown, key = api.host_key(args.name)
-        print(f"host {args.name} presents the key {shown}")
+        check = api.host_key(args.name)
+        if check.state == "trusted":
+            print(f"host {check.host} presents the key {check.shown}, already trusted in "
+                  f"{check.known_hosts}; nothing to record.")
+            return EXIT_OK
+        if check.state == "changed":
+            print(f"host {check.host}'s key has CHANGED: {check.known_hosts} has "
+                  f"{', '.join(check.recorded)}, but the host now presents {check.shown}.")
+            if not args.replace:
+                raise OperationError(
+                    "the recorded key was kept. Someone may be intercepting the connection; if the host "
+                    f"was reinstalled, check the new fingerprint with its admin, then run "
+                    f"`{hint('host trust ' + check.host + ' --replace')}`."
+                )
+            question = "Replace the recorded key with the new one? [y/N] "
+        else:
+            print(f"host {check.host} presents the key {check.shown}")
+            question = "Trust this key and record it in known_hosts? [y/N] "
         if not args.yes:
             try:
-                answer = input("Trust this key and record it in known_hosts? [y/N] ")
+                answer = input(question)
             except EOFError:
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 print("not recorded.", file=sys.stderr)
                 return EXIT_FAILED
-        path = api.trust_host(args.name, key)
-        print(f"recorded in {path}", file=sys.stderr)
+        path = api.trust_host(check.host, check.key, replace=check.state == "changed")
+        print(f"{'replaced' if check.state == 'changed' else 'recorded'} in {path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -283,3 +283,16 @@ class CleanReport:
             "inputs_kept": self.inputs_kept,
             "errors": list(self.errors),
         }
+
+
+@dataclass(frozen=True)
+class HostKeyCheck:
+    """The key a host presents, and whether known_hosts already has it (``new``, ``trusted``)
+    or holds a different one (``changed``)."""
+
+    host: str
+    shown: str  # "ssh-ed25519 SHA256:..."
+    state: str
+    recorded: tuple[str, ...]
+    known_hosts: str
+    key: Any = field(default=None, compare=False, repr=False)
