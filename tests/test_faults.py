@@ -167,3 +167,14 @@ def test_a_full_disk_is_told_on_the_terminal_ctrl_c_ends_and_the_finished_run_co
         assert local == host_file(tmp_path, run.run_id, "run.log").read_bytes()
     finally:
         subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def test_the_log_file_on_a_full_disk_never_writes_to_the_terminal(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "cosmos-tui" / "log").mkdir(parents=True)
+    (state / "cosmos-tui" / "log" / "cosmos-tui.log").symlink_to("/dev/full")  # every write: ENOSPC
+    config = make_config(tmp_path, None, host="local")
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config), "XDG_STATE_HOME": str(state)}
+    result = subprocess.run([BIN, "-vv", "prompt", "show", "nope"], env=env, capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("cosmos-tui: error:") and result.stderr.count("\n") == 1, result.stderr
