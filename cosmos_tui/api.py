@@ -8,6 +8,7 @@ engine) are imported lazily so a headless ``prompt list`` stays fast.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -22,13 +23,14 @@ from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.cosmos.base import LOG_PREFIXES, show_prefix
-from cosmos_tui.errors import OperationError, UsageError
+from cosmos_tui.errors import ConfigError, OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
     STATUSES,
     CleanReport,
     Dashboard,
     DeleteResult,
+    HostKeyCheck,
     HostStatus,
     PromptRecord,
     RunRecord,
@@ -306,6 +308,31 @@ class CosmosAPI:
         log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
         return run_ids
 
+    def check_hosts(self, run_ids: Iterable[str]) -> None:
+        """A run whose host left the config cannot go on here: say so (and note it on the run)."""
+        from cosmos_tui.engine.executor import host_missing_message
+
+        for given in run_ids:
+            run = self.get_run(given)
+            if run.host not in self.config.hosts and not run.is_terminal:
+                self.engine().reconcile(only=[run.run_id])  # puts the sentence on the run
+                raise ConfigError(f"run {run.run_id} waits: {host_missing_message(run.host)}")
+
+    def check_outputs(self) -> None:
+        """Fail early, with one sentence, when the outputs folder cannot hold run folders."""
+        outputs = self.config.paths.outputs
+        probe = outputs / f".cosmos-tui-write-test-{os.getpid()}"
+        try:
+            outputs.mkdir(parents=True, exist_ok=True)
+            probe.touch()
+            probe.unlink()
+        except OSError as exc:
+            where = f" in {self.config.source}" if self.config.source else ""
+            raise ConfigError(
+                f"[paths] outputs = {outputs} cannot hold run outputs ({exc.strerror or exc}); "
+                f"point it at a writable folder{where}."
+            ) from None
+
     def engine(self) -> Engine:
         """This process's engine (created on first use)."""
         if self._engine is None:
@@ -322,6 +349,7 @@ class CosmosAPI:
         runs already over on these hosts are collected first, the rest stay queued."""
         engine = self.engine()
         wanted = [self.resolve_run_id(r) for r in run_ids]
+        self.check_hosts(wanted)
         hosts = {self.get_run(r).host for r in wanted}
         if detach:
             engine.start_detached(wanted, hosts, timeout)
@@ -407,8 +435,11 @@ class CosmosAPI:
         self.execute([run_id], timeout=timeout)
         return self.get_run(run_id)
 
-    def read_log(self, given: str, follow: bool = False, poll: float = 0.1) -> Iterator[str]:
-        """The run's local log, line by line; with ``follow``, until the run has ended."""
+    def read_log(
+        self, given: str, follow: bool = False, poll: float = 0.1, stop: threading.Event | None = None
+    ) -> Iterator[str]:
+        """The run's local log, line by line; with ``follow``, until the run has ended (or
+        ``stop`` is set)."""
         run_id = self.resolve_run_id(given)
         path = self.run_dir(run_id) / "run.log"
         position = 0
@@ -423,13 +454,16 @@ class CosmosAPI:
                 *lines, partial = partial.split(b"\n")
                 for line in lines:
                     yield line.decode("utf-8", errors="replace")
-            if not follow:
+            if not follow or (stop is not None and stop.is_set()):
                 break
             if self.get_run(run_id).is_terminal:
                 if path.exists() and path.stat().st_size > position:
                     continue
                 break
-            time.sleep(poll)
+            if stop is not None:
+                stop.wait(poll)
+            else:
+                time.sleep(poll)
         if partial:
             yield partial.decode("utf-8", errors="replace")
 
@@ -439,21 +473,35 @@ class CosmosAPI:
 
         return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
 
-    def host_key(self, host: str) -> tuple[str, Any]:
-        """The host's SSH key fingerprint (and key), fetched without trusting it."""
-        from cosmos_tui.remote.ssh import fetch_host_key, fingerprint, target_for
+    def host_key(self, host: str) -> HostKeyCheck:
+        """The key the host presents, fetched without trusting it, against what known_hosts has."""
+        from cosmos_tui.remote.ssh import fetch_host_key, fingerprint, recorded_host_keys, target_for
 
         config = self.config.host(host)
         if config.transport != "ssh":
             raise UsageError(f"host {config.name} is local; there is no host key to trust.")
-        key = fetch_host_key(target_for(config))
-        return f"{key.get_name()} {fingerprint(key)}", key
+        target = target_for(config)
+        key = fetch_host_key(target)
+        recorded = recorded_host_keys(target)
+        if any(k.asbytes() == key.asbytes() for k in recorded.values()):
+            state = "trusted"
+        else:
+            state = "changed" if recorded else "new"
+        return HostKeyCheck(
+            host=config.name,
+            shown=f"{key.get_name()} {fingerprint(key)}",
+            state=state,
+            recorded=tuple(f"{k.get_name()} {fingerprint(k)}" for k in recorded.values()),
+            known_hosts=str(target.known_hosts),
+            key=key,
+        )
 
-    def trust_host(self, host: str, key: Any) -> Path:
-        """Record a host key (after the user confirmed its fingerprint) in known_hosts."""
+    def trust_host(self, host: str, key: Any, *, replace: bool = False) -> Path:
+        """Record a host key (after the user confirmed its fingerprint) in known_hosts; ``replace``
+        drops the host's old, different keys first."""
         from cosmos_tui.remote.ssh import record_host_key, target_for
 
-        return record_host_key(target_for(self.config.host(host)), key)
+        return record_host_key(target_for(self.config.host(host)), key, replace=replace)
 
     def clean_host(
         self, host: str, *, older_than_days: float | None = None, dry_run: bool = False

@@ -61,6 +61,24 @@ def log_run_outcome(
         runs.info("run %s on %s %s", run_id, host, status)
 
 
+class QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """The log file, which never writes to the terminal: a record that cannot be written (a full
+    disk, a vanished folder) is dropped instead of printing Python's "Logging error" report."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        return None
+
+
+def _log_thread_crash(info: threading.ExceptHookArgs) -> None:
+    """A thread that dies of an exception goes to the log file, never as a traceback on screen."""
+    if info.exc_type is SystemExit:
+        return
+    logging.getLogger("cosmos_tui.threads").error(
+        "thread %s died", info.thread.name if info.thread else "?",
+        exc_info=(info.exc_type, info.exc_value, info.exc_traceback),
+    )
+
+
 def log_dir() -> Path:
     return platformdirs.user_log_path(APP_NAME)
 
@@ -81,7 +99,7 @@ def setup_logging(verbosity: int = 0) -> Path | None:
     path = log_dir() / LOG_FILE
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = QuietFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
     except OSError:
@@ -91,4 +109,6 @@ def setup_logging(verbosity: int = 0) -> Path | None:
     handler.addFilter(RedactingFilter())
     handler._cosmos_tui = True  # type: ignore[attr-defined]
     root.addHandler(handler)
+    logging.raiseExceptions = False  # no handler of ours (or a library's) prints its own errors
+    threading.excepthook = _log_thread_crash
     return path

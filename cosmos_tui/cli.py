@@ -398,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(hsub, "trust", cli_run.cmd_host_trust, "show a host's SSH key and record it after you confirm")
     p.add_argument("name", metavar="NAME", help="host name from the config")
     p.add_argument("--yes", action="store_true", help="record without asking")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a recorded key that changed (after checking the new fingerprint)")
     p = add(
         hsub,
         "clean",

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from cosmos_tui.errors import (
     EXIT_HOST,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    CosmosError,
     OperationError,
     UsageError,
 )
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from cosmos_tui.records import RunRecord
 
 POLL = 0.5
+GIVE_UP_AFTER = 15  # seconds past a host's stop_grace that an interrupted command waits at most
 
 
 def _api(args: argparse.Namespace) -> CosmosAPI:
@@ -67,16 +70,39 @@ class _Interrupt:
 
     def __init__(self) -> None:
         self.hit = threading.Event()
+        self.count = 0
         self.previous: dict[int, Any] = {}
+
+    def _handle(self, *_: object) -> None:
+        self.count += 1
+        self.hit.set()
 
     def __enter__(self) -> _Interrupt:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            self.previous[sig] = signal.signal(sig, lambda *_: self.hit.set())
+            self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
         for sig, handler in self.previous.items():
             signal.signal(sig, handler)
+
+
+def _in_background(work: Callable[[], Any]) -> tuple[threading.Event, dict[str, Any]]:
+    """Run ``work`` in a daemon thread so the main thread stays free for signals; its result
+    or exception lands in the dict once the event is set."""
+    done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["ok"] = work()
+        except Exception as exc:  # surfaced by the caller as one sentence
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    threading.Thread(target=target, name="cli-work", daemon=True).start()
+    return done, outcome
 
 
 def _json_runs(runs: list[RunRecord]) -> list[dict[str, Any]]:
@@ -126,6 +152,7 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         host = api.config.host(args.host).name
         for given in ids:
             api.get_prompt(given)  # bad IDs fail here, before anything is queued
+        api.check_outputs()
         status = api.host_status(host)
         if not status.reachable:
             print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
@@ -133,33 +160,31 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         run_ids = api.run_inference(ids, overrides, host)
         print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}", file=sys.stderr)
         with _Interrupt() as interrupt:
-            done = threading.Event()
-            outcome: dict[str, Any] = {}
-
-            def execute() -> None:
-                try:
-                    outcome["ok"] = api.execute(run_ids, detach=args.detach)
-                except Exception as exc:  # surfaced below as one sentence
-                    outcome["error"] = exc
-                finally:
-                    done.set()
-
-            worker = threading.Thread(target=execute, name="cli-execute", daemon=True)
-            worker.start()
+            done, outcome = _in_background(lambda: api.execute(run_ids, detach=args.detach))
             display = _Display(out, run_ids, api)
             interrupted = False
+            give_up = 0.0
             while not done.wait(POLL):
                 display.update()
                 if interrupt.hit.is_set() and not interrupted:
                     interrupted = True
-                    print("cosmos-tui: interrupted; cancelling the runs started here...", file=sys.stderr)
+                    print("cosmos-tui: interrupted; cancelling the runs started here "
+                          "(again to stop waiting)...", file=sys.stderr)
                     for run_id in run_ids:
                         if not api.get_run(run_id).is_terminal:
                             with contextlib.suppress(OperationError):  # it ended meanwhile
                                 api.cancel_run(run_id)
+                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
+                if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
+                    # Whatever a run thread is doing, an interrupt ends this command.
+                    left = [r for r in run_ids if not api.get_run(r).is_terminal]
+                    if left:
+                        print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
+                              f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
+                    break
             display.update()
             display.close()
-            if "error" in outcome:
+            if "error" in outcome and not interrupted:
                 raise outcome["error"]
         runs = [api.get_run(r) for r in run_ids]
         label = api.config.host_label(host)
@@ -190,6 +215,7 @@ class _Display:
         self.api = api
         self.run_ids = run_ids
         self.last: dict[str, tuple[str, str | None]] = {}
+        self.notes: dict[str, str | None] = {}
         self.progress = None
         self.quiet = out.json_mode
         if out.is_tty and not self.quiet:
@@ -211,6 +237,7 @@ class _Display:
     def update(self) -> None:
         for run_id in self.run_ids:
             run = self.api.get_run(run_id)
+            self._note(run)
             if self.progress is not None:
                 stage = run.status if run.is_terminal or run.status != "running" else (run.stage or "")
                 self.progress.update(
@@ -225,6 +252,19 @@ class _Display:
                 detail = f" {run.stage} {run.progress:.0f}%" if run.status == "running" and run.stage else ""
                 print(f"{run_id} {run.status}{detail}", file=sys.stderr, flush=True)
 
+    def _note(self, run: RunRecord) -> None:
+        """Say on the terminal why a run that is not over is stuck (a full disk, a lost host)."""
+        note = None if run.is_terminal else run.error_message
+        if note == self.notes.get(run.run_id):
+            return
+        self.notes[run.run_id] = note
+        if note:
+            text = f"cosmos-tui: {run.run_id}: {note}"
+            if self.progress is not None:
+                self.progress.console.print(text, markup=False, highlight=False)
+            else:
+                print(text, file=sys.stderr, flush=True)
+
     def close(self) -> None:
         if self.progress is not None:
             self.progress.stop()
@@ -235,9 +275,15 @@ def cmd_run_logs(args: argparse.Namespace) -> int:
         run = api.get_run(args.id)
         if args.follow and not run.is_terminal:
             # Drive the run here if no live process does, so the log keeps growing.
-            threading.Thread(target=api.execute, args=([run.run_id],), daemon=True).start()
+            def drive() -> None:
+                try:
+                    api.execute([run.run_id])
+                except CosmosError as exc:  # e.g. its host left the config: the log still shows
+                    print(f"cosmos-tui: {exc}", file=sys.stderr)
+
+            threading.Thread(target=drive, daemon=True).start()
         with _Interrupt() as interrupt:
-            for line in api.read_log(run.run_id, follow=args.follow):
+            for line in api.read_log(run.run_id, follow=args.follow, stop=interrupt.hit):
                 sys.stdout.write(line + "\n")
                 sys.stdout.flush()
                 if interrupt.hit.is_set():
@@ -269,16 +315,24 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
 def cmd_run_wait(args: argparse.Namespace) -> int:
     from cosmos_tui.cli_output import Output
 
+    out = Output(json_mode=args.json)
     with _api(args) as api, _Interrupt() as interrupt:
         run_id = api.resolve_run_id(args.id)
-        done = threading.Event()
-        threading.Thread(target=lambda: (api.wait_run(run_id), done.set()), daemon=True).start()
-        while not done.wait(POLL):
-            if interrupt.hit.is_set():
-                print("cosmos-tui: stopped waiting; the run goes on.", file=sys.stderr)
-                return EXIT_INTERRUPTED
+        api.check_hosts([run_id])
+        done, outcome = _in_background(lambda: api.wait_run(run_id))
+        display = _Display(out, [run_id], api)
+        try:
+            while not done.wait(POLL):
+                display.update()
+                if interrupt.hit.is_set():
+                    print("cosmos-tui: stopped waiting; the run goes on.", file=sys.stderr)
+                    return EXIT_INTERRUPTED
+            display.update()
+        finally:
+            display.close()
+        if "error" in outcome:
+            raise outcome["error"]
         run = api.get_run(run_id)
-    out = Output(json_mode=args.json)
     if args.json:
         out.json(run.to_json())
     else:
@@ -320,18 +374,34 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_host_trust(args: argparse.Namespace) -> int:
     with _api(args) as api:
-        shown, key = api.host_key(args.name)
-        print(f"host {args.name} presents the key {shown}")
+        check = api.host_key(args.name)
+        if check.state == "trusted":
+            print(f"host {check.host} presents the key {check.shown}, already trusted in "
+                  f"{check.known_hosts}; nothing to record.")
+            return EXIT_OK
+        if check.state == "changed":
+            print(f"host {check.host}'s key has CHANGED: {check.known_hosts} has "
+                  f"{', '.join(check.recorded)}, but the host now presents {check.shown}.")
+            if not args.replace:
+                raise OperationError(
+                    "the recorded key was kept. Someone may be intercepting the connection; if the host "
+                    f"was reinstalled, check the new fingerprint with its admin, then run "
+                    f"`{hint('host trust ' + check.host + ' --replace')}`."
+                )
+            question = "Replace the recorded key with the new one? [y/N] "
+        else:
+            print(f"host {check.host} presents the key {check.shown}")
+            question = "Trust this key and record it in known_hosts? [y/N] "
         if not args.yes:
             try:
-                answer = input("Trust this key and record it in known_hosts? [y/N] ")
+                answer = input(question)
             except EOFError:
                 answer = ""
             if answer.strip().lower() not in ("y", "yes"):
                 print("not recorded.", file=sys.stderr)
                 return EXIT_FAILED
-        path = api.trust_host(args.name, key)
-        print(f"recorded in {path}", file=sys.stderr)
+        path = api.trust_host(check.host, check.key, replace=check.state == "changed")
+        print(f"{'replaced' if check.state == 'changed' else 'recorded'} in {path}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -6,6 +6,7 @@ the three can never disagree.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,16 @@ class Key:
 
 def at_least(low: float) -> Callable[[Any], str | None]:
     return lambda value: None if value >= low else f"a number >= {low:g}"
+
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def env_names(value: dict[str, str]) -> str | None:
+    """Variable names go into a shell on the host: only plain names, never code."""
+    if all(ENV_NAME.fullmatch(name) for name in value):
+        return None
+    return "a table whose names are letters, digits and _ (not starting with a digit)"
 
 
 def port_range(value: int) -> str | None:
@@ -97,7 +108,7 @@ HOST_KEYS = (
     Key("gpus", "str", "all", 'Value for --gpus: "all", "0,1", or "" for no --gpus flag.'),
     Key("num_gpu", "int", 1, "GPUs per run (torchrun --nproc_per_node).", check=at_least(1)),
     Key("docker_args", "str_list", [], "Extra arguments for docker run."),
-    Key("env", "str_table", {}, "Environment variables for the model."),
+    Key("env", "str_table", {}, "Environment variables for the model.", check=env_names),
     Key("max_concurrent", "int", 1, "Runs this host executes at once.", check=at_least(1)),
     Key("simulated", "bool", False, "The host runs the cosmos-tui simulator, not the real model."),
     Key(

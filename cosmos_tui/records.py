@@ -259,6 +259,7 @@ class CleanReport:
     kept_unknown: list[str] = field(default_factory=list)  # no record and no collected marker
     inputs_kept: int = 0
     errors: list[str] = field(default_factory=list)
+    stale_uploads_removed: int = 0  # `.part-*` files an upload left more than a day ago
 
     @property
     def freed_bytes(self) -> int:
@@ -281,5 +282,19 @@ class CleanReport:
                 "unknown": list(self.kept_unknown),
             },
             "inputs_kept": self.inputs_kept,
+            "stale_uploads_removed": self.stale_uploads_removed,
             "errors": list(self.errors),
         }
+
+
+@dataclass(frozen=True)
+class HostKeyCheck:
+    """The key a host presents, and whether known_hosts already has it (``new``, ``trusted``)
+    or holds a different one (``changed``)."""
+
+    host: str
+    shown: str  # "ssh-ed25519 SHA256:..."
+    state: str
+    recorded: tuple[str, ...]
+    known_hosts: str
+    key: Any = field(default=None, compare=False, repr=False)

@@ -357,3 +357,23 @@ def test_cli_host_clean_json_and_unreachable_host(tmp_path: Path, harness: Harne
         env=env, capture_output=True, text=True, timeout=60,
     )
     assert bad.returncode == 2 and "--older-than" in bad.stderr
+
+
+@pytest.mark.integration
+def test_stale_upload_parts_go_when_the_host_is_next_used_and_in_host_clean(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
+    remote = tmp_path / ("remote-ssh" if host_name == "test" else "remote-local")
+    inputs = remote / ".cosmos-tui" / "inputs"
+    inputs.mkdir(parents=True)
+    stale, fresh = inputs / f"{'a' * 64}.mp4.part-1a2b3c4d", inputs / f"{'b' * 64}.mp4.part-5e6f7a8b"
+    for part in (stale, fresh):
+        part.write_bytes(b"half an upload")
+    age(stale, 2 * 86400)  # a killed upload two days ago; `fresh` may be one going on now
+    with make_api(tmp_path, harness, host_name, keep_runs_days=0) as api:
+        run_one(api, api.create_prompt("A lighthouse in fog", DEMO).prompt_id)
+        assert not stale.exists() and fresh.exists()
+        age(fresh, 2 * 86400)
+        assert api.clean_host(host_name, dry_run=True).stale_uploads_removed == 1 and fresh.exists()
+        assert api.clean_host(host_name).stale_uploads_removed == 1
+        assert not fresh.exists()

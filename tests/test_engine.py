@@ -4,6 +4,7 @@ host keys and keys, and prompt text that must execute nothing."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -491,3 +492,58 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
             assert local == remote  # nothing lost, nothing repeated
     finally:
         subprocess.run(["umount", "-l", str(small)], check=False)
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def test_a_frozen_ssh_link_never_fails_a_run_the_model_finishes(tmp_path: Path, harness: Harness) -> None:
+    """sshd (listener and sessions) SIGSTOPped mid-run, then resumed: the run completes."""
+    from tests.harness import Sshd
+
+    private = Sshd(tmp_path / "sshd").start()
+    try:
+        config = make_config(tmp_path, harness, host="test", speed="0.05")
+        text = config.read_text().replace(f"port = {harness.sshd.port}", f"port = {private.port}")
+        text = text.replace(str(harness.sshd.known_hosts), str(private.known_hosts))
+        text = text.replace(str(harness.sshd.client_key), str(private.client_key))
+        config.write_text(text)
+        env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+        prompt_id = cli(config, "prompt", "add", "frozen link", str(DEMO)).stdout.strip()
+        proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        with CosmosAPI(load(config)) as api:
+            deadline = time.monotonic() + 60
+            while not any(r.stage not in (None, "starting", "uploading") for r in api.list_runs()):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        frozen = _tree(private.proc.pid)
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+        time.sleep(25)  # the model finishes meanwhile; the watchdog drops the link, reconnects stall
+        for pid in frozen:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        out, err = proc.communicate(timeout=240)
+        [run] = json.loads(out)
+        assert (run["status"], run["error_class"]) == ("completed", None), (run["error_message"], err)
+        assert proc.returncode == 0
+        assert f"cosmos-{run['run_id']}" not in harness.dockerd.our_containers()
+    finally:
+        private.stop()

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cosmos_tui.engine.hosts import INPUTS_DIR, RUNS_DIR, HostSession, sha256_file
+from cosmos_tui.engine.hosts import INPUTS_DIR, RUNS_DIR, HostSession, sha256_file, stale_uploads_command
 from cosmos_tui.errors import OperationError
 from cosmos_tui.records import CleanReport
 from cosmos_tui.remote import docker, process
@@ -300,6 +300,7 @@ def clean_host(
             inputs_removed += [name for name in printed if name in batch]
             if not result.ok:
                 errors.append(f"removing inputs on {session.name} failed ({result.error_text}).")
+    stale = transport.run(stale_uploads_command(inputs_dir, dry_run), timeout=600)
     report = CleanReport(
         host=session.name,
         dry_run=dry_run,
@@ -314,6 +315,7 @@ def clean_host(
         kept_unknown=plan.unknown,
         inputs_kept=len(scan.inputs) - len(inputs_removed),
         errors=errors,
+        stale_uploads_removed=sum(1 for line in stale.text.splitlines() if ".part-" in line),
     )
     log.info(
         "%s %s: %d run folder(s) and %d input(s), %d bytes",

@@ -20,7 +20,7 @@ from pathlib import Path
 from peewee import SqliteDatabase
 
 from cosmos_tui.config import Config
-from cosmos_tui.engine.executor import RunExecutor
+from cosmos_tui.engine.executor import RunExecutor, host_missing_message
 from cosmos_tui.engine.hosts import HostPool, sha256_file
 from cosmos_tui.store import lifecycle
 
@@ -195,6 +195,10 @@ class Engine:
             if on_hosts is not None and host not in on_hosts:
                 continue
             if owner == self.owner or owner_alive(owner):
+                continue
+            if host not in self.config.hosts:
+                # Renamed or removed in the config: keep the run as it is, say why it waits.
+                lifecycle.note(self.db, run_id, host_missing_message(host))
                 continue
             if lifecycle.adopt(self.db, run_id, owner, self.owner, self.now()):
                 log.info("re-attaching to %s (previous owner %s)", run_id, owner or "none")

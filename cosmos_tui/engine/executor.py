@@ -82,6 +82,7 @@ class RunExecutor:
         self.tail: list[bytes] = []
         self.run_dir = engine.run_dir(run_id)
         self.hung = False
+        self.host = "?"
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -110,18 +111,12 @@ class RunExecutor:
     def execute(self) -> None:
         try:
             row = lifecycle.row(self.run_id)
+            self.host = row.host
             try:
                 self.session = self.engine.hosts.get(row.host)
             except ConfigError:
-                self.finish(
-                    Outcome(
-                        "failed",
-                        None,
-                        "ssh",
-                        f"the host {row.host} is no longer in the "
-                        "configuration; add it back to collect this run.",
-                    )
-                )
+                # Renamed or removed in the config: the run is not over; wait for the host.
+                self.release(host_missing_message(row.host))
                 return
             self.runtime = runtime_for(self.session)
             self.adapter = adapter_for(row.model_type)
@@ -152,13 +147,13 @@ class RunExecutor:
         except _InputMissing as exc:
             self.fail("invalid_input", str(exc))
         except HostError as exc:
-            row = lifecycle.row(self.run_id)
-            if row.status in ("running", "collecting") and row.handle and not self.cancel.is_set():
+            if self.model_started():
                 # The model goes on without us: never call it failed because the link is down.
                 # Release it; this or another cosmos-tui re-attaches when the host answers again.
-                log.warning("lost contact with %s for %s (%s); releasing it for re-attachment",
-                            row.host, self.run_id, exc)
-                self.set(claimed_by=None)
+                self.release(
+                    f"lost contact with host {self.host} ({exc}); the run goes on there and is "
+                    "collected once the host answers again."
+                )
                 return
             self.fail("ssh", str(exc))
         except DockerError as exc:
@@ -170,12 +165,48 @@ class RunExecutor:
         except CosmosError as exc:
             self.fail("unknown", str(exc))
         except OSError as exc:
-            if exc.errno != errno.ENOSPC:
-                raise
-            self.local_disk_full()
-        except Exception as exc:  # a bug: keep the run's record honest, then let it be logged
-            log.exception("run %s failed inside cosmos-tui", self.run_id)
-            self.fail("unknown", f"cosmos-tui failed while executing the run ({type(exc).__name__}: {exc}).")
+            if exc.errno == errno.ENOSPC:
+                self.local_disk_full()
+                return
+            message = local_error_message(exc, self.engine.outputs)
+            if self.model_started():
+                self.release(message)
+            else:
+                self.fail("unknown", message)
+        except Exception as exc:  # a bug, or an error type nobody expected from a library
+            log.exception("run %s met an unexpected error inside cosmos-tui", self.run_id)
+            kind = type(exc).__name__
+            message = f"cosmos-tui met an unexpected error while executing the run ({kind}: {exc})"
+            if self.model_started():
+                # Only the model's own outcome may end a started run: step back, keep everything.
+                self.release(message + "; it is retried when a cosmos-tui next re-attaches to it.")
+            else:
+                self.fail("unknown", message + ".")
+
+    def clear_note(self) -> None:
+        """Forget the sentence a release left (lost contact, full disk): we are back on it."""
+        row = lifecycle.row(self.run_id)
+        if row.error_message and not row.error_class and row.status in ("running", "collecting"):
+            self.set(error_message=None)
+
+    def model_started(self) -> bool:
+        """The model was started on the host (so only its own outcome may end the run)."""
+        try:
+            row = lifecycle.row(self.run_id)
+        except Exception:  # the database itself is the trouble: claim nothing
+            return True
+        return row.status in ("running", "collecting") and bool(row.handle)
+
+    def release(self, message: str) -> None:
+        """Step back from a run that is not over: no owner, the reason in its record, nothing lost.
+
+        Any cosmos-tui (this one's next reconcile, `run wait`, a worker) re-attaches to it later.
+        """
+        log.warning("releasing %s: %s", self.run_id, message)
+        try:
+            self.set(claimed_by=None, error_message=message)
+        except (CosmosError, peewee.DatabaseError) as exc:  # the database may be the trouble
+            log.error("could not release %s: %s", self.run_id, exc)
 
     def still_running(self) -> bool:
         handle = lifecycle.row(self.run_id).handle or ""
@@ -186,8 +217,13 @@ class RunExecutor:
         self.session.ensure_simulator()
         local = [Path(p) for p in self.adapter.local_inputs(self.config)]
         for path in local:
-            if not path.is_file():
+            if not path.is_file():  # a FIFO or a folder is not a video either
                 raise _InputMissing(path)
+            try:
+                with path.open("rb") as handle:
+                    handle.read(1)
+            except OSError as exc:
+                raise _InputMissing(path, exc.strerror or str(exc)) from None
         self.files.inputs = self.session.prepare_run(self.run_id, local, self.engine.hash_file)
         spec = self.adapter.build_spec(self.config, self.files)
         self.run_dir.mkdir(parents=True, exist_ok=True)
@@ -227,6 +263,7 @@ class RunExecutor:
         try:
             while True:
                 stream, decoder = self.runtime.follow(self.run_id, handle, position)
+                self.clear_note()
                 ended = False
                 try:
                     while True:
@@ -395,15 +432,21 @@ class RunExecutor:
         patterns = " ".join(self.adapter.output_patterns())
         listing = self.session.transport.run(
             f"cd {sh_join([out_dir])} 2>/dev/null && "
-            f'for f in {patterns}; do [ -f "$f" ] && echo "$f"; done; true',
+            f'for f in {patterns}; do [ -f "$f" ] && echo "$(($(wc -c < "$f"))) $f"; done; true',
             timeout=60,
         )
         fetched = []
-        for name in listing.text.split("\n"):
-            if not name or "/" in name:
+        for line in listing.text.split("\n"):
+            size_text, _, name = line.partition(" ")
+            if not name or "/" in name or not size_text.isdigit():
                 continue
             target = self.run_dir / name
             self.session.transport.download(f"{out_dir}/{name}", target)
+            got = target.stat().st_size
+            if got != int(size_text):
+                # Never accept a file that differs from the host's (a full disk writes short files).
+                target.unlink(missing_ok=True)
+                raise OSError(errno.EIO, f"it arrived with {got} of {size_text} bytes", str(target))
             fetched.append(str(target))
         for extra in ("run.log", "spec.json"):
             path = self.run_dir / extra
@@ -414,7 +457,7 @@ class RunExecutor:
     def _judge(self, state: State, outputs: list[str]) -> Outcome:
         row = lifecycle.row(self.run_id)
         code = state.exit_code
-        has_video = any(Path(p).name == "output.mp4" for p in outputs)
+        has_video = any(Path(p).name == "output.mp4" and Path(p).stat().st_size > 0 for p in outputs)
         if code == 0 and has_video and state.status == "exited":
             # The model finished its work: a cancel or a hang flag that came later changes nothing.
             return Outcome("completed", 0, None, None)
@@ -449,7 +492,8 @@ class RunExecutor:
         failure = self.adapter.classify(self.tail_text(), code)
         if code == 0:
             return Outcome(
-                "failed", 0, "unknown", "the model exited normally but wrote no output.mp4; see the run log."
+                "failed", 0, "unknown",
+                "the model exited normally but wrote no output.mp4 (or an empty one); see the run log.",
             )
         return Outcome("failed", code, failure.error_class, failure.message)
 
@@ -500,13 +544,10 @@ class RunExecutor:
         """
         outputs = self.engine.outputs
         log.error("disk full under %s while collecting %s", outputs, self.run_id)
-        try:
-            self.set(claimed_by=None, error_message=(
-                f"the disk holding {outputs} is full; the run goes on on its host. Free some space: "
-                "cosmos-tui then resumes its log and collects it."
-            ))
-        except (CosmosError, peewee.DatabaseError) as exc:  # the database may sit on that disk
-            log.error("could not record the full disk for %s: %s", self.run_id, exc)
+        self.release(
+            f"the disk holding {outputs} is full; the run goes on on its host. Free some space: "
+            "cosmos-tui then resumes its log and collects it."
+        )
 
     def fail(self, error_class: str, message: str) -> None:
         """Our own failure (not the model's): note it in the run log, keep what exists."""
@@ -532,6 +573,23 @@ class RunExecutor:
         )
 
 
+def host_missing_message(host: str) -> str:
+    return (
+        f"the host {host} is no longer in the configuration; add it back (same name) and the run is "
+        "collected."
+    )
+
+
+def local_error_message(exc: OSError, outputs: Path) -> str:
+    """One sentence for a local file error (outputs folder, input files) that is not a full disk."""
+    where = exc.filename or outputs
+    reason = exc.strerror or type(exc).__name__
+    return (
+        f"cosmos-tui cannot use {where} on this machine ({reason}); check [paths] outputs in the config "
+        "and that folder's permissions."
+    )
+
+
 def hang_message(minutes: float, run_id: str) -> str:
     from cosmos_tui.command import hint
 
@@ -546,8 +604,13 @@ class _Gone(Exception):
 
 
 class _InputMissing(CosmosError):
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"the input video {path} is missing; restore it or create the prompt again.")
+    def __init__(self, path: Path, reason: str | None = None) -> None:
+        if reason:
+            super().__init__(
+                f"the input video {path} cannot be read ({reason}); fix it or create the prompt again."
+            )
+        else:
+            super().__init__(f"the input video {path} is missing; restore it or create the prompt again.")
 
 
 Listener = Callable[[str, list[bytes]], None]

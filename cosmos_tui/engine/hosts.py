@@ -42,6 +42,18 @@ def make_transport(host: HostConfig) -> Transport:
     return SSHTransport(host)
 
 
+STALE_UPLOAD_MINUTES = 24 * 60  # an upload in progress writes its part file all the time
+
+
+def stale_uploads_command(inputs_dir: str, dry_run: bool = False) -> str:
+    """Prints (and removes) the `.part-*` files uploads that died left in inputs/ over a day ago."""
+    action = "-print" if dry_run else "-exec rm -f {} \\; -print"
+    return (
+        f"(cd {shlex.quote(inputs_dir)} 2>/dev/null && find . -mindepth 1 -maxdepth 1 -type f "
+        f"-name '*.part-*' -mmin +{STALE_UPLOAD_MINUTES:d} {action}); true"
+    )
+
+
 class HostSession:
     def __init__(self, host: HostConfig, transport: Transport | None = None) -> None:
         self.host = host
@@ -129,7 +141,7 @@ class HostSession:
         )
         result = self.transport.run(
             f"mkdir -p {shlex.quote(self.abs(INPUTS_DIR))} {shlex.quote(run_dir)}/output || exit 90; "
-            f"{checks} true",
+            f"( {stale_uploads_command(self.abs(INPUTS_DIR))} ) >/dev/null 2>&1; {checks} true",
             timeout=60,
         )
         if result.code == 90:

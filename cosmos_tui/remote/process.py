@@ -8,9 +8,11 @@ kills as a whole.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping
 
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LOG = "run.log"
 PID = "pid"
 EXIT = "exit_code"
@@ -20,6 +22,9 @@ WRAPPER = "wrapper.pid"
 def start_command(run_dir: str, workdir: str, command: str, env: Mapping[str, str] | None = None) -> str:
     """A shell command that starts the model detached and prints the wrapper's pid."""
     q = shlex.quote
+    for key in env or {}:
+        if not ENV_NAME.fullmatch(key):  # the config refuses these; never splice one into a shell
+            raise ValueError(f"not an environment variable name: {key!r}")
     exports = "".join(f"export {key}={q(val)}; " for key, val in (env or {}).items())
     inner = (
         f"echo $$ > {q(run_dir + '/' + WRAPPER)}; {exports}cd {q(workdir)} || exit 127; "

@@ -206,13 +206,18 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
             f"SSH handshake with host {host_name} ({target.hostname}:{target.port}) failed ({exc}); "
             "check that it is an SSH server."
         ) from None
-    server_key = transport.get_remote_server_key()
-    if verify:
-        _check_host_key(transport, target, host_name, server_key, recorded)
-    else:
-        return transport
-    _authenticate(transport, target, host_name)
-    transport.set_keepalive(int(KEEPALIVE_EVERY))
+    try:
+        server_key = transport.get_remote_server_key()
+        if verify:
+            _check_host_key(transport, target, host_name, server_key, recorded)
+        else:
+            return transport
+        _authenticate(transport, target, host_name)
+        transport.set_keepalive(int(KEEPALIVE_EVERY))
+    except (paramiko.SSHException, OSError, EOFError) as exc:
+        # The link died between the handshake and here (a frozen or dropped host).
+        transport.close()
+        raise HostError(f"the connection to host {host_name} dropped while connecting ({exc}).") from None
     return transport
 
 
@@ -308,11 +313,49 @@ def fetch_host_key(target: Target) -> paramiko.PKey:
         transport.close()
 
 
-def record_host_key(target: Target, key: paramiko.PKey) -> Path:
-    """Append the key to the target's known_hosts file (created with safe permissions)."""
+def recorded_host_keys(target: Target) -> dict[str, paramiko.PKey]:
+    """The keys known_hosts holds for this target, by key type."""
+    return dict(_load_known_hosts(target.known_hosts).lookup(target.host_key_name) or {})
+
+
+def _names_host(line: str, name: str) -> bool:
+    """Whether a known_hosts line is about ``name`` (plain or hashed host names)."""
+    fields = line.split()
+    if not fields or fields[0].startswith("#"):
+        return False
+    hosts = fields[1] if fields[0].startswith("@") and len(fields) > 1 else fields[0]
+    for entry in hosts.split(","):
+        if entry.startswith("|1|"):
+            if paramiko.HostKeys.hash_host(name, entry) == entry:
+                return True
+        elif entry == name:
+            return True
+    return False
+
+
+def record_host_key(target: Target, key: paramiko.PKey, *, replace: bool = False) -> Path:
+    """Record the key in the target's known_hosts (created with safe permissions).
+
+    A key already recorded adds nothing. With ``replace``, every line about this host goes first
+    (a reinstalled host has new keys of every type); other hosts' lines are kept as they are.
+    """
     path = target.known_hosts
+    name = target.host_key_name
+    recorded = recorded_host_keys(target)
+    if any(k.asbytes() == key.asbytes() for k in recorded.values()) and not replace:
+        return path
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    line = f"{target.host_key_name} {key.get_name()} {key.get_base64()}\n"
+    line = f"{name} {key.get_name()} {key.get_base64()}\n"
+    if replace and path.is_file():
+        kept = [old for old in path.read_text(encoding="utf-8").splitlines(keepends=True)
+                if not _names_host(old, name)]
+        if kept and not kept[-1].endswith("\n"):
+            kept[-1] += "\n"
+        temp = path.with_name(f".{path.name}.tmp")
+        temp.write_text("".join(kept) + line, encoding="utf-8")
+        temp.chmod(0o600)
+        temp.replace(path)
+        return path
     with path.open("a", encoding="utf-8") as handle:
         handle.write(line)
     path.chmod(0o600)
@@ -445,6 +488,11 @@ class SSHTransport(Transport):
                     return self._transport
                 except (UnknownHostKey, ChangedHostKey):
                     raise
+                except (paramiko.SSHException, OSError, EOFError) as exc:  # never past this loop
+                    last = HostError(f"connecting to host {self.name} failed ({exc}).")
+                    log.info("connecting to %s failed, will retry: %s", self.name, exc)
+                    if self.reconnects == 0:
+                        raise last from None
                 except HostError as exc:
                     if "authentication" in exc.message:
                         raise

@@ -65,6 +65,15 @@ def transition(db: SqliteDatabase, run_id: str, allowed_from: Iterable[str], **f
         )
 
 
+def note(db: SqliteDatabase, run_id: str, message: str) -> bool:
+    """Put a sentence on a run that waits for something (written only when it changes)."""
+    with db.atomic():
+        query = Run.update(error_message=message).where(
+            (Run.id == run_id) & (Run.error_message.is_null() | (Run.error_message != message))
+        )
+        return query.execute() == 1
+
+
 def row(run_id: str) -> Run:
     return Run.get_by_id(run_id)
 
