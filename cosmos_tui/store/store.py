@@ -57,13 +57,13 @@ def _original(exc: BaseException) -> BaseException:
 
 def open_problem(path: Path) -> str | None:
     """Why the database file cannot be opened for writing, in one sentence; None if unknown."""
-    if path.is_dir():
+    if too_long(path):
+        return f"the database path {path} is longer than the system allows; use a shorter [paths].database."
+    if _is_dir(path):
         return (
             f"the database path {path} is a folder; point [paths].database at a file in it, "
             f"such as {path / 'cosmos.db'}."
         )
-    if too_long(path):
-        return f"the database path {path} is longer than the system allows; use a shorter [paths].database."
     try:
         read_only = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
     except OSError:
@@ -76,6 +76,13 @@ def open_problem(path: Path) -> str | None:
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return f"the database {path} or its folder is not writable for you; fix the permissions."
     return None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def foreign_database(path: Path) -> bool:
@@ -116,7 +123,7 @@ class Store:
                 f"cannot create the folder for the database {self.path} ({exc.strerror}); "
                 "fix [paths].database or its permissions."
             ) from None
-        problem = open_problem(self.path) if self.path.is_dir() else None
+        problem = open_problem(self.path) if _is_dir(self.path) or too_long(self.path) else None
         if problem:
             raise StoreError(problem)
         if foreign_database(self.path):
