@@ -52,6 +52,8 @@ MAX_PROMPT_CHARS = 10_000
 MAX_NAME_CHARS = 200
 NAME_WORDS = 5
 NAME_CHARS = 40
+MAX_DAYS = 36_500  # a century: what a look-back period can sensibly span
+MAX_OFFSET = 1_000_000_000
 
 Clock = Callable[[], datetime]
 
@@ -144,6 +146,10 @@ class CosmosAPI:
             raise UsageError(f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.")
         if model_type not in MODEL_TYPES:
             raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
+        if parameters:
+            from cosmos_tui.run_options import check_parameters
+
+            check_parameters(parameters)
         folder = find_video_dir(video_dir, self.config.paths.inputs)
         inputs = validate_video_dir(folder)
         with self.store.guard():
@@ -512,8 +518,8 @@ class CosmosAPI:
         from cosmos_tui.engine.cleanup import clean_host
 
         days = 0.0 if older_than_days is None else float(older_than_days)
-        if not days >= 0:  # also refuses NaN
-            raise UsageError("--older-than must be a number of days, 0 or more.")
+        if not 0 <= days <= MAX_DAYS:  # also refuses NaN and infinity
+            raise UsageError(f"--older-than must be a number of days from 0 to {MAX_DAYS}.")
         name = self.config.host(host).name
         engine = self.engine()
         with self.store.guard():
@@ -529,8 +535,8 @@ class CosmosAPI:
 
     def dashboard(self, days: int = 30) -> Dashboard:
         """Runs per day, success rate and durations per model type, top inputs, failures."""
-        if days < 1:
-            raise UsageError("the dashboard period must be at least one day.")
+        if not 1 <= days <= MAX_DAYS:
+            raise UsageError(f"the dashboard period must be from 1 to {MAX_DAYS} days.")
         since = self._now() - timedelta(days=days)
         with self.store.guard():
             return Dashboard(
@@ -544,5 +550,5 @@ class CosmosAPI:
 def _check_page(limit: int, offset: int) -> None:
     if limit < 1 or limit > 10_000:
         raise UsageError("the limit must be between 1 and 10000.")
-    if offset < 0:
-        raise UsageError("the offset cannot be negative.")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise UsageError(f"the offset must be from 0 to {MAX_OFFSET:,}.")

@@ -20,6 +20,7 @@ from cosmos_tui.errors import (
     EXIT_OK,
     EXIT_USAGE,
     CosmosError,
+    UsageError,
 )
 
 if TYPE_CHECKING:
@@ -48,9 +49,7 @@ def _out(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def cmd_prompt_add(args: argparse.Namespace) -> int:
     text = args.text
     if text == "-":
-        # `echo text |` and editors end the text with one newline that is not part of the prompt.
-        text = sys.stdin.read()
-        text = text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
+        text = _read_stdin_text()
     with _api(args) as api:
         prompt = api.create_prompt(text, args.video_dir, name=args.name, negative_prompt=args.negative)
     out = _out(args)
@@ -59,6 +58,27 @@ def cmd_prompt_add(args: argparse.Namespace) -> int:
     else:
         out.line(prompt.prompt_id)
     return EXIT_OK
+
+
+def _read_stdin_text() -> str:
+    """The prompt text piped in: bounded (`< /dev/zero` must not fill memory) and UTF-8."""
+    from cosmos_tui.api import MAX_PROMPT_CHARS
+
+    limit = 4 * MAX_PROMPT_CHARS + 2  # UTF-8 takes up to 4 bytes a character, plus a line end
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise UsageError(
+            f"standard input holds more than a prompt can ({MAX_PROMPT_CHARS:,} characters); "
+            "shorten the text."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"standard input is not UTF-8 text (byte {exc.start + 1} is not valid); save the text as UTF-8."
+        ) from None
+    # `echo text |` and editors end the text with one newline that is not part of the prompt.
+    return text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
 
 
 def cmd_prompt_list(args: argparse.Namespace) -> int:
@@ -436,6 +456,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- entry point ----------------------------------------------------------------------------------
 
+# Paths only: a file name need not be UTF-8 (everything else ends up in the database as text).
+_RAW_PATH_ARGS = ("config", "prompts_file", "path")
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what argparse lets through but nothing below can use, with one sentence each."""
+    from cosmos_tui.config import current_folder
+
+    current_folder()  # deleted under the shell: say so before anything resolves a relative path
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            if isinstance(item, str) and name not in _RAW_PATH_ARGS:
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = name.replace("_", "-")
+                    raise UsageError(
+                        f"the {shown} argument is not valid UTF-8 text; retype it or fix the terminal's "
+                        "encoding."
+                    ) from None
+
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
@@ -452,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         handler = cmd_run_prompts
     try:
+        _check_arguments(args)
         return handler(args)
     except CosmosError as exc:
         # Bad input is the user's to fix; anything else (a host down, a refused delete) is a warning.

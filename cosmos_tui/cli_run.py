@@ -23,6 +23,7 @@ from cosmos_tui.errors import (
     OperationError,
     UsageError,
 )
+from cosmos_tui.files import MB, path_problem, read_up_to
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 POLL = 0.5
 GIVE_UP_AFTER = 15  # seconds past a host's stop_grace that an interrupted command waits at most
+MAX_PROMPTS_FILE = 4 * MB  # some 250,000 IDs
 
 
 def _api(args: argparse.Namespace) -> CosmosAPI:
@@ -41,18 +43,37 @@ def _api(args: argparse.Namespace) -> CosmosAPI:
 def _prompt_ids(args: argparse.Namespace) -> list[str]:
     ids = list(args.run or [])
     if args.prompts_file:
-        path = Path(args.prompts_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
-        for line in text.splitlines():
+        for line in _read_prompts_file(Path(args.prompts_file)).splitlines():
             line = line.split("#", 1)[0].strip()
             if line:
                 ids.extend(line.split())
     if not ids:
         raise UsageError("no prompt to run; give prompt IDs after --run or in --prompts-file.")
     return ids
+
+
+def _read_prompts_file(path: Path) -> str:
+    """The prompts file's text: at most MAX_PROMPTS_FILE bytes (`/dev/zero` must not fill memory),
+    UTF-8. A pipe (`--prompts-file <(grep ...)`) is fine; a folder or a device is not."""
+    problem = path_problem(path)
+    if problem and not problem.startswith("is a FIFO"):
+        raise UsageError(f"the prompts file {path} {problem}; give a text file of prompt IDs.")
+    try:
+        data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
+    except OSError as exc:
+        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+    if len(data) > MAX_PROMPTS_FILE:
+        raise UsageError(
+            f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list prompt "
+            "IDs, one per line."
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
+            "save it as UTF-8."
+        ) from None
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -273,6 +294,8 @@ class _Display:
 def cmd_run_logs(args: argparse.Namespace) -> int:
     with _api(args) as api:
         run = api.get_run(args.id)
+        if not args.follow and not (run.log_path and Path(run.log_path).exists()):
+            raise OperationError(_no_log(run))
         if args.follow and not run.is_terminal:
             # Drive the run here if no live process does, so the log keeps growing.
             def drive() -> None:
@@ -289,6 +312,15 @@ def cmd_run_logs(args: argparse.Namespace) -> int:
                 if interrupt.hit.is_set():
                     return EXIT_INTERRUPTED
     return EXIT_OK
+
+
+def _no_log(run: RunRecord) -> str:
+    if run.is_terminal:
+        return f"run {run.run_id} ({run.status}) has no log: it ended before its model wrote any."
+    return (
+        f"run {run.run_id} ({run.status}) has no log yet; follow it as it comes with "
+        f"`{hint('run logs -f ' + run.run_id)}`."
+    )
 
 
 def cmd_run_cancel(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ Relative paths resolve against the folder of the file they come from; ``~`` is e
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import sys
@@ -33,13 +34,15 @@ from cosmos_tui.config_schema import (
     Key,
     check_value,
 )
-from cosmos_tui.errors import ConfigError
+from cosmos_tui.errors import ConfigError, UsageError
+from cosmos_tui.files import MB, NAME_MAX, PATH_MAX, path_problem, read_up_to, too_long
 
 APP_NAME = "cosmos-tui"
 ENV_VAR = "COSMOS_TUI_CONFIG"
 FALLBACK_VAR = "COSMOS_TUI_FALLBACK_CONFIG"
 FOUND_VIA_FALLBACK = "scripts/run (the checkout's config.toml)"
-HOST_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+HOST_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # use fullmatch
+MAX_CONFIG_BYTES = MB
 
 
 @dataclass(frozen=True)
@@ -138,29 +141,48 @@ def user_config_file() -> Path:
     return platformdirs.user_config_path(APP_NAME) / "config.toml"
 
 
+def _named_file(path: Path, how: str) -> Path:
+    """The config file the user named; a clear error when it cannot be one."""
+    problem = path_problem(path)
+    if problem:
+        hint = "" if problem.endswith("does not exist") else "; give a TOML file"
+        raise ConfigError(f"config file {path} ({how}) {problem}{hint}.")
+    return path
+
+
+def _present(path: Path) -> bool:
+    """A config file found by searching: there, and a regular file (an odd entry is skipped)."""
+    return path_problem(path) is None
+
+
 def locate(cli_path: str | os.PathLike[str] | None = None) -> tuple[Path | None, str]:
     """Return the config file to use and how it was found (None: use built-in defaults)."""
     if cli_path:
-        path = Path(cli_path).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"config file {path} (given with --config) does not exist.")
-        return path, "--config"
+        return _named_file(Path(cli_path).expanduser(), "given with --config"), "--config"
     env_value = os.environ.get(ENV_VAR)
     if env_value:
-        path = Path(env_value).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"config file {path} (named by ${ENV_VAR}) does not exist.")
-        return path, f"${ENV_VAR}"
-    local = Path.cwd() / "config.toml"
-    if local.is_file():
+        return _named_file(Path(env_value).expanduser(), f"named by ${ENV_VAR}"), f"${ENV_VAR}"
+    local = current_folder() / "config.toml"
+    if _present(local):
         return local, "./config.toml"
     user = user_config_file()
-    if user.is_file():
+    if _present(user):
         return user, "user config"
     fallback = os.environ.get(FALLBACK_VAR)
-    if fallback and Path(fallback).is_file():
+    if fallback and _present(Path(fallback)):
         return Path(fallback), FOUND_VIA_FALLBACK
     return None, "built-in defaults"
+
+
+def current_folder() -> Path:
+    """The current folder; a clear error when it was deleted under the running shell."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the current folder no longer exists (it was deleted or moved); cd to an existing folder "
+            "and run the command again."
+        ) from None
 
 
 def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
@@ -169,18 +191,27 @@ def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
     if path is None:
         return from_mapping({}, base=platformdirs.user_data_path(APP_NAME), source=None, how=how)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_up_to(path, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}.") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path} is over {MAX_CONFIG_BYTES // MB} MB, far more than a configuration needs; "
+            "check that --config names the right file."
+        )
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the file is not UTF-8 text.") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there.") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: values are nested too deeply to read; flatten them.") from None
     config = from_mapping(data, base=path.resolve().parent, source=path.resolve(), how=how)
     user = user_config_file()
-    if how != "user config" and how != FOUND_VIA_FALLBACK and user.is_file():
+    if how != "user config" and how != FOUND_VIA_FALLBACK and _present(user):
         config = replace(config, shadows=user)
     return config
 
@@ -232,15 +263,27 @@ class _Reader:
                 if problem:
                     raise self.fail(f"{dotted} = {_show(data[key.name])} is not allowed; use {problem}.")
             if key.kind == "path":
-                value = self.path(value)
+                value = self.path(value, dotted)
             out[key.name] = value
         return out
 
-    def path(self, value: str) -> Path | None:
+    def path(self, value: str, dotted: str = "") -> Path | None:
         if not value:
             return None
-        path = Path(value).expanduser()
-        return path if path.is_absolute() else (self.base / path).resolve()
+        if "\0" in value:
+            raise self.fail(f"{dotted or 'a path'} = {_show(value)} holds a NUL character; remove it.")
+        try:
+            path = Path(value).expanduser()
+        except RuntimeError:  # "~user" with no such user, or no home folder at all
+            where = dotted or "a path"
+            raise self.fail(f"{where} = {_show(value)}: the ~ in it names no home folder.") from None
+        path = path if path.is_absolute() else (self.base / path).resolve()
+        if dotted and too_long(path):
+            raise self.fail(
+                f"{dotted} = {_show(value)} is longer than the system allows "
+                f"({PATH_MAX - 1} bytes, {NAME_MAX} per name); use a shorter path."
+            )
+        return path
 
 
 def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: str) -> Config:
@@ -264,8 +307,10 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
         raise reader.fail("hosts must be tables like [hosts.NAME].")
     hosts: dict[str, HostConfig] = {}
     for name, raw in raw_hosts.items():
-        if not HOST_NAME_RE.match(name):
-            raise reader.fail(f'host name "{name}" is not allowed; use letters, digits, ".", "_" and "-".')
+        if not HOST_NAME_RE.fullmatch(name):
+            raise reader.fail(
+                f'host name {_show(name)} is not allowed; use letters, digits, ".", "_" and "-".'
+            )
         prefix = f"hosts.{name}"
         values = reader.table(raw, HOST_KEYS, prefix)
         if values["transport"] == "ssh" and not values["hostname"]:
@@ -298,7 +343,12 @@ def _dotted(prefix: str, name: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # as TOML writes it: inf, nan
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (RecursionError, ValueError):
+        return "(a deeply nested value)"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -6,11 +6,13 @@ the three can never disagree.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+MAX_SEED = 2**32 - 1  # numpy's seed range
 LEVELS = ("very_low", "low", "medium", "high", "very_high")
 CONTROLS = ("vis", "edge", "depth", "seg")
 
@@ -33,10 +35,17 @@ class Key:
     choices: tuple[str, ...] = ()
     check: Callable[[Any], str | None] | None = None  # returns what is allowed, or None if fine
     required: bool = False
+    # Numbers: the range allowed. Every number must also be finite (TOML and argparse take inf
+    # and nan); an absurd value fails here instead of deep in the database or on the GPU host.
+    low: float | None = None
+    high: float | None = None
+    why: str = ""  # where the range comes from, when that is not obvious
 
-
-def at_least(low: float) -> Callable[[Any], str | None]:
-    return lambda value: None if value >= low else f"a number >= {low:g}"
+    def allowed_range(self) -> str:
+        """"from 1 to 1000", or "" for a key without a range."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"from {_number(self.low)} to {_number(self.high)}{self.why}"
 
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -49,8 +58,8 @@ def env_names(value: dict[str, str]) -> str | None:
     return "a table whose names are letters, digits and _ (not starting with a digit)"
 
 
-def port_range(value: int) -> str | None:
-    return None if 1 <= value <= 65535 else "a port number from 1 to 65535"
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
 def non_empty(value: str) -> str | None:
@@ -65,11 +74,11 @@ PATHS_KEYS = (
 
 DEFAULTS_KEYS = (
     Key("negative_prompt", "str", DEFAULT_NEGATIVE_PROMPT, "Negative prompt for new prompts."),
-    Key("num_steps", "int", 35, "Diffusion steps.", check=at_least(1)),
-    Key("guidance", "float", 5.0, "Classifier-free guidance scale.", check=at_least(0)),
-    Key("sigma_max", "float", 70.0, "Noise level; >= 80 ignores the input video.", check=at_least(0)),
-    Key("seed", "int", 1, "Random seed.", check=at_least(0)),
-    Key("fps", "int", 24, "Frames per second of the output video.", check=at_least(1)),
+    Key("num_steps", "int", 35, "Diffusion steps.", low=1, high=1000),
+    Key("guidance", "float", 5.0, "Classifier-free guidance scale.", low=0, high=100),
+    Key("sigma_max", "float", 70.0, "Noise level; >= 80 ignores the input video.", low=0, high=1000),
+    Key("seed", "int", 1, "Random seed.", low=0, high=MAX_SEED, why="; the model seeds numpy with it"),
+    Key("fps", "int", 24, "Frames per second of the output video.", low=1, high=240),
     Key("blur_strength", "choice", "medium", "Blur applied to the vis control.", choices=LEVELS),
     Key(
         "canny_threshold", "choice", "medium", "Edge detector threshold for the edge control.", choices=LEVELS
@@ -77,14 +86,14 @@ DEFAULTS_KEYS = (
 )
 
 WEIGHT_KEYS = tuple(
-    Key(name, "float", 0.25, f"Weight of the {name} control (0 turns it off).", check=at_least(0))
+    Key(name, "float", 0.25, f"Weight of the {name} control (0 turns it off).", low=0, high=10)
     for name in CONTROLS
 )
 
 HOST_KEYS = (
     Key("transport", "choice", "ssh", "How to reach the host.", choices=("ssh", "local")),
     Key("hostname", "str", "", "Host name, address or ~/.ssh/config alias (ssh only)."),
-    Key("port", "int", 22, "SSH port.", check=port_range),
+    Key("port", "int", 22, "SSH port.", low=1, high=65535),
     Key("user", "str", "", "SSH user; empty uses ~/.ssh/config or your login name."),
     Key("key_file", "path", "", "Private key file; empty uses ~/.ssh/config and ssh-agent."),
     Key("known_hosts", "path", "", "known_hosts file; empty uses ~/.ssh/known_hosts."),
@@ -106,31 +115,34 @@ HOST_KEYS = (
     ),
     Key("image", "str", "", "Docker image with the model (runtime = docker)."),
     Key("gpus", "str", "all", 'Value for --gpus: "all", "0,1", or "" for no --gpus flag.'),
-    Key("num_gpu", "int", 1, "GPUs per run (torchrun --nproc_per_node).", check=at_least(1)),
+    Key("num_gpu", "int", 1, "GPUs per run (torchrun --nproc_per_node).", low=1, high=64),
     Key("docker_args", "str_list", [], "Extra arguments for docker run."),
     Key("env", "str_table", {}, "Environment variables for the model.", check=env_names),
-    Key("max_concurrent", "int", 1, "Runs this host executes at once.", check=at_least(1)),
+    Key("max_concurrent", "int", 1, "Runs this host executes at once.", low=1, high=1000),
     Key("simulated", "bool", False, "The host runs the cosmos-tui simulator, not the real model."),
     Key(
         "hang_minutes",
         "float",
         30.0,
         "Minutes without log output before a run is flagged as hung.",
-        check=at_least(0.01),
+        low=0.01,
+        high=7 * 24 * 60,
     ),
     Key(
         "stop_grace",
         "int",
         30,
         "Seconds a cancelled model gets to stop before it is killed.",
-        check=at_least(0),
+        low=0,
+        high=3600,
     ),
     Key(
         "keep_runs_days",
         "float",
         14.0,
         "Days the host keeps a finished run's folder; cleaned after each collection (0: never).",
-        check=at_least(0),
+        low=0,
+        high=36500,
     ),
 )
 
@@ -169,7 +181,10 @@ def check_value(key: Key, value: Any) -> tuple[Any, str | None]:
     elif kind == "float":
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         if ok:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an integer beyond any float
+                ok = False
     elif kind == "bool":
         ok = isinstance(value, bool)
     elif kind == "str_list":
@@ -182,6 +197,12 @@ def check_value(key: Key, value: Any) -> tuple[Any, str | None]:
         return value, describe_kind(key)
     if kind == "choice" and value not in key.choices:
         return value, describe_kind(key)
+    if kind in ("int", "float"):
+        span = key.allowed_range()
+        finite = kind == "int" or math.isfinite(value)
+        in_range = finite and (not span or key.low <= value <= key.high)  # type: ignore[operator]
+        if not in_range:
+            return value, f"{describe_kind(key)} {span}" if span else "a finite number"
     if key.check is not None:
         problem = key.check(value)
         if problem:

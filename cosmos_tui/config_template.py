@@ -36,7 +36,8 @@ EXAMPLE_HOST = {
 def _commented(keys: tuple[Key, ...], values: dict[str, object], active: bool) -> list[str]:
     lines = []
     for key in keys:
-        lines.append(f"# {key.help}")
+        span = key.allowed_range()
+        lines.append(f"# {key.help} Allowed: {span.removeprefix('from ')}." if span else f"# {key.help}")
         value = values.get(key.name, key.default)
         line = f"{key.name} = {toml_value(value)}"
         lines.append(line if active else f"# {line}")

@@ -2,35 +2,57 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 from cosmos_tui.errors import UsageError
+from cosmos_tui.files import path_problem, read_up_to
 from cosmos_tui.records import CONTROL_FILES
 
 
 def find_video_dir(given: str | Path, inputs_root: Path | None) -> Path:
     """Resolve the folder as given, else inside the inputs folder (``demo`` finds inputs/videos/demo)."""
+    if not str(given).strip():
+        # Path("") is the current folder: never take that silently.
+        raise UsageError("the video folder is empty; give the folder that holds color.mp4.")
     raw = Path(given).expanduser()
     candidates = [raw]
     if inputs_root is not None and not raw.is_absolute():
         candidates += [inputs_root / raw, inputs_root / "videos" / raw]
     for candidate in candidates:
-        if candidate.is_dir():
-            return candidate.resolve()
-    if raw.exists():
+        try:
+            if candidate.is_dir():
+                return candidate.resolve()
+        except OSError as exc:  # a name too long, a loop: the next candidate may still do
+            if candidate is raw and exc.errno in (errno.ENAMETOOLONG, errno.ELOOP):
+                raise UsageError(f"video folder {_short(given)} cannot be used ({exc.strerror}).") from None
+    if _exists(raw):
         raise UsageError(f"{raw} is a file, not a folder; give the folder that holds color.mp4.")
-    looked = ", ".join(str(c.absolute()) for c in candidates)
-    raise UsageError(f"video folder {given} not found (looked in {looked}); check the path.")
+    looked = ", ".join(_short(c.absolute()) for c in candidates)
+    raise UsageError(f"video folder {_short(given)} not found (looked in {looked}); check the path.")
 
 
-def _check_readable_mp4(path: Path) -> None:
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder, not a video file; replace it with an mp4 file.")
+def _exists(path: Path) -> bool:
     try:
-        with path.open("rb") as handle:
-            head = handle.read(12)
-    except FileNotFoundError:
-        raise UsageError(f"{path} is a broken link or vanished; point it at a real mp4.") from None
+        return path.exists()
+    except OSError:
+        return False
+
+
+def _short(path: str | Path, limit: int = 200) -> str:
+    text = str(path)
+    return text if len(text) <= limit else text[: limit // 2] + "..." + text[-limit // 2 :]
+
+
+def _check_readable_mp4(path: Path, problem: str | None) -> None:
+    if problem == "is a folder, not a file":
+        raise UsageError(f"{path} is a folder, not a video file; replace it with an mp4 file.")
+    if problem in ("is a broken symbolic link", "does not exist"):
+        raise UsageError(f"{path} is a broken link or vanished; point it at a real mp4.")
+    if problem:
+        raise UsageError(f"{path} {problem}; replace it with an mp4 file.")
+    try:
+        head = read_up_to(path, 12)
     except OSError as exc:
         raise UsageError(f"cannot read {path} ({exc.strerror}); fix its permissions.") from None
     if len(head) < 12 or head[4:8] != b"ftyp":
@@ -43,8 +65,9 @@ def validate_video_dir(folder: Path) -> dict[str, str]:
     for control, names in CONTROL_FILES.items():
         for name in names:
             path = folder / name
-            if path.exists() or path.is_symlink():
-                _check_readable_mp4(path)
+            problem = path_problem(path)  # stat only: a FIFO named color.mp4 is never opened
+            if problem != "does not exist":
+                _check_readable_mp4(path, problem)
                 found[control] = str(path)
                 break
     if "video" not in found:

@@ -100,7 +100,7 @@ def test_no_file_anywhere_uses_built_in_defaults() -> None:
         ("colour = 1\n", 'unknown key "colour"'),
         ("[paths]\ninputz = 'x'\n", 'unknown key "paths.inputz"'),
         ("[defaults]\nnum_steps = '35'\n", 'defaults.num_steps = "35" is not allowed; use an integer'),
-        ("[defaults]\nnum_steps = 0\n", "defaults.num_steps = 0 is not allowed; use a number >= 1"),
+        ("[defaults]\nnum_steps = 0\n", "num_steps = 0 is not allowed; use an integer from 1 to 1000"),
         ("[defaults]\nguidance = true\n", "defaults.guidance = true is not allowed; use a number"),
         ("[defaults]\nblur_strength = 'max'\n", '"very_low", "low", "medium", "high", "very_high"'),
         ("[defaults.weights]\nvis = -1\n", "defaults.weights.vis = -1 is not allowed"),
@@ -108,7 +108,7 @@ def test_no_file_anywhere_uses_built_in_defaults() -> None:
         ("[hosts.a]\ntransport = 'telnet'\nremote_dir = '/x'\n", 'use one of "ssh", "local"'),
         (
             "[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nport = 70000\n",
-            "hosts.a.port = 70000 is not allowed; use a port number from 1 to 65535",
+            "hosts.a.port = 70000 is not allowed; use an integer from 1 to 65535",
         ),
         ("[hosts.a]\nhostname = 'h'\nimage = 'i'\n", "hosts.a.remote_dir is required"),
         ("[hosts.a]\nremote_dir = '/x'\nimage = 'i'\n", "hosts.a.hostname is required"),

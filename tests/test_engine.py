@@ -143,7 +143,7 @@ def test_a_silent_run_is_flagged_then_stopped_as_hung(api_for, host_name: str) -
     run = api.get_run(run_id)
     assert flagged.is_set(), "the run was never flagged as a possible hang"
     assert (run.status, run.error_class) == ("failed", "hang")
-    assert "no log output" in run.error_message
+    assert "no log output for 2 s, so it was stopped" in run.error_message  # not "for 0 min"
 
 
 def test_cancel_mid_run_removes_the_container_and_keeps_the_partial_log(

@@ -466,12 +466,12 @@ class RunExecutor:
                 return Outcome("cancelled", code, "hang", row.error_message)
             return Outcome("cancelled", code, "cancelled", "cancelled by the user; the partial log is kept.")
         if self.hung:
-            minutes = 2 * self.session.host_hang_seconds / 60
+            quiet = quiet_span(2 * self.session.host_hang_seconds / 60)
             return Outcome(
                 "failed",
                 code,
                 "hang",
-                f"no log output for {minutes:.0f} min, so it was stopped "
+                f"no log output for {quiet}, so it was stopped "
                 "as hung (multi-GPU NCCL hangs look like this); try again, "
                 "or with fewer GPUs.",
             )
@@ -590,11 +590,21 @@ def local_error_message(exc: OSError, outputs: Path) -> str:
     )
 
 
+def quiet_span(minutes: float) -> str:
+    """How long a log stayed quiet, as people say it: "30 s", "1.5 min", "45 min"."""
+    if round(minutes * 60) < 60:
+        return f"{max(1, round(minutes * 60))} s"
+    tenths = round(float(minutes), 1)
+    if tenths < 10 and not tenths.is_integer():
+        return f"{tenths:.1f} min"
+    return f"{minutes:.0f} min"
+
+
 def hang_message(minutes: float, run_id: str) -> str:
     from cosmos_tui.command import hint
 
     return (
-        f"no log output for {minutes:.0f} min: possibly hung (multi-GPU NCCL hangs look like this); "
+        f"no log output for {quiet_span(minutes)}: possibly hung (multi-GPU NCCL hangs look like this); "
         f"cancel it with `{hint('run cancel ' + run_id)}`."
     )
 

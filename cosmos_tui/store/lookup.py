@@ -10,7 +10,7 @@ from cosmos_tui.command import hint
 from cosmos_tui.errors import AmbiguousIdError, NotFoundError, UsageError
 
 MAX_CANDIDATES = 10
-_HEX = re.compile(r"^[0-9a-f]{1,12}$")
+_HEX = re.compile(r"[0-9a-f]{1,12}")
 
 
 def resolve(field: Field, given: str, prefix: str, noun: str, name_field: Field | None = None) -> str:
@@ -24,7 +24,7 @@ def resolve(field: Field, given: str, prefix: str, noun: str, name_field: Field 
     text = given.strip()
     low = text.lower()
     digits = low[len(prefix) + 1 :] if low.startswith(prefix + "_") else low
-    id_like = bool(_HEX.match(digits)) or low == prefix + "_"
+    id_like = bool(_HEX.fullmatch(digits)) or low == prefix + "_"
     listing = hint(f"{noun} list")
     if id_like:
         low = f"{prefix}_{digits}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +13,7 @@ from pathlib import Path
 import peewee
 
 from cosmos_tui.errors import StoreError
+from cosmos_tui.files import too_long
 from cosmos_tui.store.db import open_database
 from cosmos_tui.store.migrations import upgrade
 from cosmos_tui.store.models import MODELS
@@ -22,16 +25,87 @@ CONNECT_WAIT_S = 15.0
 
 def describe_db_error(path: Path, exc: Exception) -> str:
     """One sentence for a SQLite failure, saying what to do about it."""
+    exc = _original(exc)
     text = str(exc).lower()
-    if "disk is full" in text or "disk i/o" in text:
+    if "disk is full" in text:
+        return f"the disk holding {path} is full; free some space and try again."
+    if "disk i/o" in text:
         return f"the disk holding {path} is full or failing; free some space and try again."
     if "locked" in text or "busy" in text:
         return f"the database {path} is busy in another cosmos-tui process; try again in a moment."
+    if "malformed json" in text:  # a value, not the file: e.g. an infinite number slipped through
+        return f"a value could not be stored in {path} (it is not valid JSON); report it."
     if "not a database" in text or "malformed" in text:
         return f"{path} is not a cosmos-tui database or is damaged; point [paths].database elsewhere."
+    if "unable to open" in text or "readonly" in text or "read-only" in text:
+        problem = open_problem(path)
+        if problem:
+            return problem
     if "readonly" in text or "read-only" in text:
         return f"the database {path} is read-only; fix its permissions."
     return f"the database {path} failed ({exc}); try again, and report it if it persists."
+
+
+def _original(exc: BaseException) -> BaseException:
+    """The error that started it: when SQLite already undid a transaction (a full disk does that),
+    peewee's rollback fails with "no transaction is active", hiding the real cause."""
+    seen = 0
+    while "no transaction is active" in str(exc) and exc.__context__ is not None and seen < 10:
+        exc, seen = exc.__context__, seen + 1
+    return exc
+
+
+def open_problem(path: Path) -> str | None:
+    """Why the database file cannot be opened for writing, in one sentence; None if unknown."""
+    if too_long(path):
+        return f"the database path {path} is longer than the system allows; use a shorter [paths].database."
+    if _is_dir(path):
+        return (
+            f"the database path {path} is a folder; point [paths].database at a file in it, "
+            f"such as {path / 'cosmos.db'}."
+        )
+    try:
+        read_only = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return None
+    if read_only:
+        return (
+            f"the database {path} is on a read-only file system; point [paths].database at a "
+            "writable place."
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"the database {path} or its folder is not writable for you; fix the permissions."
+    return None
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def foreign_database(path: Path) -> bool:
+    """An SQLite file of another program: tables, but no cosmos-tui schema version.
+
+    Looked at through a read-only connection, so such a file is refused untouched (our own
+    connection would switch it to WAL before the schema check).
+    """
+    try:
+        if path.stat().st_size == 0:
+            return False
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0]:
+            return False
+        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+    except sqlite3.Error:
+        return False  # damaged or not SQLite at all: the normal open says so
+    finally:
+        conn.close()
+    return any(not name.startswith("sqlite_") for name in names)
 
 
 class Store:
@@ -49,6 +123,14 @@ class Store:
                 f"cannot create the folder for the database {self.path} ({exc.strerror}); "
                 "fix [paths].database or its permissions."
             ) from None
+        problem = open_problem(self.path) if _is_dir(self.path) or too_long(self.path) else None
+        if problem:
+            raise StoreError(problem)
+        if foreign_database(self.path):
+            raise StoreError(
+                f"{self.path} is an SQLite database of another program (it has tables but no "
+                "cosmos-tui schema) and was left untouched; point [paths].database at a new file."
+            )
         self.db = open_database(self.path)
         self.db.bind(MODELS)
         with self.guard():
