@@ -3,6 +3,7 @@ the command shell and file transfer."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -107,8 +108,9 @@ def test_watchdog_drops_a_silent_link_within_15_seconds(harness: Harness) -> Non
             time.sleep(0.1)
         noticed = time.monotonic() - t0
         for pid in ours:
-            os.kill(pid, signal.SIGKILL)
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):  # gone already (reaped after the kill)
+                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, signal.SIGCONT)
         assert noticed <= 15, f"took {noticed:.1f} s"
         assert transport.run("echo back").text == "back\n"  # and it reconnects
     finally:
