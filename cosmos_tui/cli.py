@@ -260,6 +260,12 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     from cosmos_tui.api import CosmosAPI
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # Escape codes would land in a file or pipe, and nothing could ever quit the app.
+        raise UsageError(
+            "the terminal UI needs a terminal on standard input and output; run it in a terminal "
+            "(or in tmux), or use the commands for scripts (see --help)."
+        )
     api = CosmosAPI.from_config(args.config)
     open_log = api.resolve_run_id(args.logs) if getattr(args, "logs", None) else None
     from cosmos_tui.tui.app import CosmosApp  # textual is imported only here

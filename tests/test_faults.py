@@ -179,3 +179,26 @@ def test_the_log_file_on_a_full_disk_never_writes_to_the_terminal(tmp_path: Path
     result = subprocess.run([BIN, "-vv", "prompt", "show", "nope"], env=env, capture_output=True, text=True)
     assert result.returncode == 2
     assert result.stderr.startswith("cosmos-tui: error:") and result.stderr.count("\n") == 1, result.stderr
+
+
+@pytest.mark.parametrize("redirect", ["stdout", "stdin"])
+def test_the_tui_refuses_to_start_without_a_terminal(tmp_path: Path, redirect: str) -> None:
+    import pty
+
+    config = make_config(tmp_path, None, host="local")
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config), "TERM": "xterm-256color"}
+    primary, secondary = pty.openpty()
+    out = tmp_path / "out.txt"
+    try:
+        with out.open("wb") as sink:
+            streams = (
+                {"stdin": secondary, "stdout": sink} if redirect == "stdout"
+                else {"stdin": subprocess.DEVNULL, "stdout": secondary}
+            )
+            result = subprocess.run([BIN], env=env, stderr=subprocess.PIPE, text=True, timeout=30, **streams)
+    finally:
+        os.close(primary)
+        os.close(secondary)
+    assert result.returncode == 2
+    assert "needs a terminal" in result.stderr and result.stderr.count("\n") == 1
+    assert b"\x1b" not in out.read_bytes()
