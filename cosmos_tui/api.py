@@ -22,7 +22,7 @@ from cosmos_tui import ids
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
-from cosmos_tui.cosmos.base import LOG_PREFIXES, show_prefix
+from cosmos_tui.cosmos.base import LOG_PREFIXES, clean, show_prefix
 from cosmos_tui.errors import ConfigError, OperationError, UsageError
 from cosmos_tui.records import (
     MODEL_TYPES,
@@ -41,6 +41,7 @@ from cosmos_tui.store import prompts as prompt_queries
 from cosmos_tui.store import runs as run_queries
 from cosmos_tui.store.lookup import resolve
 from cosmos_tui.store.models import Prompt, Run
+from cosmos_tui.text import has_controls
 from cosmos_tui.videos import find_video_dir, validate_video_dir
 
 if TYPE_CHECKING:
@@ -142,6 +143,11 @@ class CosmosAPI:
                 raise UsageError("the prompt name is empty; give a name or leave --name out.")
             if len(name) > MAX_NAME_CHARS:
                 raise UsageError(f"the prompt name is over {MAX_NAME_CHARS} characters; shorten it.")
+            if has_controls(name):
+                raise UsageError(
+                    "the prompt name holds a control character (an escape, a newline, a tab...); "
+                    "use printable characters only."
+                )
         if negative_prompt is not None and len(negative_prompt) > MAX_PROMPT_CHARS:
             raise UsageError(f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.")
         if model_type not in MODEL_TYPES:
@@ -409,6 +415,12 @@ class CosmosAPI:
         """A model log line for reading: its loguru prefix ``compact`` (time, level, file name),
         ``full`` or ``none`` (see ``LOG_PREFIXES``)."""
         return show_prefix(line, prefix)
+
+    @staticmethod
+    def terminal_log_line(line: str) -> str:
+        """A raw model log line fit for a terminal: colours stripped, ``\\r`` updates folded, every
+        other control character escaped as ``\\xNN`` (as the TUI's log view shows it)."""
+        return clean(line)
 
     def now(self) -> datetime:
         """The API's clock (UTC); the UI uses it so tests and snapshots can fix time."""

@@ -22,6 +22,7 @@ from cosmos_tui.errors import (
     CosmosError,
     UsageError,
 )
+from cosmos_tui.text import escape_controls
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -506,7 +507,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CosmosError as exc:
         # Bad input is the user's to fix; anything else (a host down, a refused delete) is a warning.
         log.log(logging.INFO if exc.exit_code == EXIT_USAGE else logging.WARNING, "command failed: %s", exc)
-        print(f"cosmos-tui: error: {exc}", file=sys.stderr)
+        print(f"cosmos-tui: error: {escape_controls(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("cosmos-tui: interrupted.", file=sys.stderr)
@@ -519,5 +520,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.exception("unexpected error")
         where = f"; details are in {log_file}" if log_file else ""
-        print(f"cosmos-tui: error: unexpected {type(exc).__name__}: {exc}{where}.", file=sys.stderr)
+        print(f"cosmos-tui: error: unexpected {type(exc).__name__}: {escape_controls(str(exc))}{where}.",
+              file=sys.stderr)
         return EXIT_FAILED

@@ -1,5 +1,9 @@
 """How the headless CLI prints: Rich tables on a terminal, tab-separated text when piped, JSON on
 request. Data goes to stdout, diagnostics to stderr. Rich is imported only for a terminal.
+
+Control characters in stored text (prompt text, names, log tails in error messages) are shown
+escaped (``\\x1b``, see ``cosmos_tui.text``) in tables always and in records on a terminal; a
+piped record and ``--json`` keep the exact text.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from cosmos_tui.records import PromptRecord, RunRecord
+from cosmos_tui.text import escape_controls
 
 STATUS_STYLES = {
     "completed": "green",
@@ -27,8 +32,9 @@ def local_time(moment: datetime | None) -> str:
 
 
 def one_line(text: str, width: int | None = None) -> str:
-    """Flatten newlines and tabs for a one-row summary (``show``/``--json`` give the exact text)."""
-    flat = " ".join(text.split())
+    """Flatten newlines and tabs for a one-row summary, control characters escaped (``show`` and
+    ``--json`` give the exact text)."""
+    flat = escape_controls(" ".join(text.split()))
     if width and len(flat) > width:
         return flat[: width - 1] + "…"
     return flat
@@ -159,11 +165,11 @@ class Output:
 
             console = Console(file=self.stream, highlight=False)
             for key, value in pairs:
-                console.print(Text(f"{key:<{width}}  ", style="bold"), Text(value), sep="")
+                console.print(Text(f"{key:<{width}}  ", style="bold"), Text(escape_controls(value)), sep="")
             for heading, text in body:
                 console.print()
                 console.print(Text(heading, style="bold underline"))
-                console.print(Text(text))
+                console.print(Text(escape_controls(text)))
             return
         for key, value in pairs:
             self.line(f"{key}: {value}")

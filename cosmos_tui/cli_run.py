@@ -24,6 +24,7 @@ from cosmos_tui.errors import (
     UsageError,
 )
 from cosmos_tui.files import MB, path_problem, read_up_to
+from cosmos_tui.text import escape_controls
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -133,7 +134,7 @@ def _json_runs(runs: list[RunRecord]) -> list[dict[str, Any]]:
 def _summary(run: RunRecord) -> str:
     text = f"{run.run_id} {run.status}"
     if run.error_class:
-        text += f" [{run.error_class}] {run.error_message or ''}"
+        text += f" [{run.error_class}] {escape_controls(run.error_message or '')}"
     return text
 
 
@@ -280,7 +281,7 @@ class _Display:
             return
         self.notes[run.run_id] = note
         if note:
-            text = f"cosmos-tui: {run.run_id}: {note}"
+            text = f"cosmos-tui: {run.run_id}: {escape_controls(note)}"
             if self.progress is not None:
                 self.progress.console.print(text, markup=False, highlight=False)
             else:
@@ -305,9 +306,12 @@ def cmd_run_logs(args: argparse.Namespace) -> int:
                     print(f"cosmos-tui: {exc}", file=sys.stderr)
 
             threading.Thread(target=drive, daemon=True).start()
+        # A terminal gets the log as the TUI shows it (nothing in it can act on the terminal); a
+        # file or pipe gets the bytes as the model wrote them.
+        tty = sys.stdout.isatty()
         with _Interrupt() as interrupt:
             for line in api.read_log(run.run_id, follow=args.follow, stop=interrupt.hit):
-                sys.stdout.write(line + "\n")
+                sys.stdout.write((api.terminal_log_line(line) if tty else line) + "\n")
                 sys.stdout.flush()
                 if interrupt.hit.is_set():
                     return EXIT_INTERRUPTED

@@ -12,13 +12,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from cosmos_tui.text import escape_controls, strip_csi
+
 # Searched, not matched at the start: tqdm's bar on stderr has no newline until a clip ends, so
 # the next loguru line can follow it on the same line of the merged log.
 LOGURU = re.compile(
     r"\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
 )
 TQDM = re.compile(r"(\d+)%\|.*?\| (\d+)/(\d+) \[")
-ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,13 @@ def adapter_for(model_type: str) -> ModelAdapter:
 
 
 def clean(line: str) -> str:
-    """A log line as shown and stored for reading: ANSI codes stripped, `\\r` updates folded."""
-    line = ANSI.sub("", line)
+    """A log line as shown and stored for reading: CSI codes (colours) stripped, `\\r` updates
+    folded, every other control character escaped (a model's log cannot act on the terminal)."""
+    line = strip_csi(line)
     if "\r" in line:
         parts = [p for p in line.split("\r") if p.strip()]
         line = parts[-1] if parts else ""
-    return line
+    return escape_controls(line)
 
 
 LOG_PREFIXES = ("compact", "full", "none")

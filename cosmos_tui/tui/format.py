@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from cosmos_tui.records import RunRecord
+from cosmos_tui.text import escape_controls
 
 STATUS_STYLE = {
     "queued": "dim",
@@ -60,5 +61,6 @@ def local_time(moment: datetime | None) -> str:
 
 
 def one_line(text: str, width: int = 60) -> str:
-    flat = " ".join(text.split())
+    """One row of user text: whitespace runs flattened, control characters escaped."""
+    flat = escape_controls(" ".join(text.split()))
     return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard
+from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.screens.gpu import plain_text
 
@@ -72,7 +73,7 @@ class DashboardScreen(Screen[None]):
         inputs.add_column("input folder")
         inputs.add_column("runs")
         for i in d.top_inputs:
-            inputs.add_row(Text(i.input_dir), str(i.runs))
+            inputs.add_row(Text(escape_controls(i.input_dir)), str(i.runs))
         failures = Table(box=None)
         failures.add_column("error class")
         failures.add_column("runs")

@@ -1,7 +1,8 @@
 """The log view: a live tail of a run's log that stays fast and small whatever the log's size.
 
-A reader thread follows the spool file (outputs/run_<id>/run.log), strips ANSI codes and folds
-`\\r` updates, and puts lines on a bounded queue; a 20 Hz timer drains it into one batched write.
+A reader thread follows the spool file (outputs/run_<id>/run.log), drops colour codes, escapes
+every other control character (see `cosmos_tui.text`), folds `\\r` updates, and puts lines on a
+bounded queue; a 20 Hz timer drains it into one batched write.
 Only the last lines are kept in memory; the whole log stays on disk. Scrolling up pauses the
 follow and counts the new lines; End or f resumes.
 """
@@ -30,6 +31,7 @@ from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, St
 from cosmos_tui.cosmos.base import clean
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
+from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import duration, status_text
 
 KEEP_LINES = 10_000  # lines held in memory and on screen
@@ -282,7 +284,8 @@ class LogScreen(Screen[None]):
         self.sub_title = f"{run.run_id} · {run.host} · {run.status}"
         error = self.query_one("#log-error", Static)
         if run.error_class:
-            error.update(Text(f"{run.error_class}: {run.error_message or ''}", style="bold red"))
+            reason = escape_controls(run.error_message or "")
+            error.update(Text(f"{run.error_class}: {reason}", style="bold red"))
             error.remove_class("hidden")
         else:
             error.add_class("hidden")

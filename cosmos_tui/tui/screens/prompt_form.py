@@ -17,6 +17,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
+from cosmos_tui.text import escape_controls
 
 
 def video_folders(inputs: Path) -> list[str]:
@@ -112,7 +113,7 @@ class NewPromptModal(ModalScreen[str | None]):
 
     def on_new_prompt_modal_controls(self, message: Controls) -> None:
         info = self.query_one("#folder-info", Static)
-        info.update(Text(message.text, style="green" if message.ok else "red"))
+        info.update(Text(escape_controls(message.text), style="green" if message.ok else "red"))
 
     @on(Button.Pressed, "#create")
     def action_save(self) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord
+from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
@@ -98,7 +99,7 @@ class PromptsScreen(Screen[None]):
     def on_prompts_screen_loaded(self, message: Loaded) -> None:
         self.prompts = message.prompts
         table = self.query_one(RecordTable)
-        longest = max((len(p.name) for p in message.prompts), default=0)
+        longest = max((len(escape_controls(p.name)) for p in message.prompts), default=0)
         table.widen("name", max(NAME_WIDTH, min(NAME_MAX, longest)))
         rows = [(p.prompt_id, {
             "mark": MARK if p.prompt_id in self.marked else " ",
@@ -124,7 +125,7 @@ class PromptsScreen(Screen[None]):
         )
 
     def on_prompts_screen_failed(self, message: Failed) -> None:
-        self.query_one("#prompts-status", Static).update(Text(message.error, style="red"))
+        self.query_one("#prompts-status", Static).update(Text(escape_controls(message.error), style="red"))
 
     def current_id(self) -> str | None:
         return selected_key(self.query_one(RecordTable))
@@ -248,11 +249,11 @@ class PromptDetailScreen(Screen[None]):
         p = self.prompt
         yield Header()
         with VerticalScroll(id="detail"):
-            yield Static(Text(f"{p.prompt_id}  {p.name}", style="bold"), classes="title")
-            yield Static(Text(p.text), id="prompt-text", classes="box")
-            yield Static(Text("negative: " + p.negative_prompt, style="dim"), classes="box")
+            yield Static(Text(f"{p.prompt_id}  {escape_controls(p.name)}", style="bold"), classes="title")
+            yield Static(Text(escape_controls(p.text)), id="prompt-text", classes="box")
+            yield Static(Text("negative: " + escape_controls(p.negative_prompt), style="dim"), classes="box")
             inputs = "\n".join(f"{k:>6}: {v}" for k, v in p.inputs.items())
-            yield Static(Text(f"inputs ({p.input_dir}):\n{inputs}"), classes="box")
+            yield Static(Text(escape_controls(f"inputs ({p.input_dir}):\n{inputs}")), classes="box")
             with Vertical(classes="box"):
                 yield Static("runs", classes="title")
                 yield RecordTable(DETAIL_COLUMNS, id="prompt-runs")

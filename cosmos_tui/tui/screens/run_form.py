@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
+from cosmos_tui.text import escape_controls
 
 FIELDS = (
     ("vis", "vis weight"),
@@ -104,7 +105,7 @@ class RunFormModal(ModalScreen[list[str] | None]):
         try:
             overrides, host = self.collect()
         except ValueError as exc:
-            self.query_one("#run-error", Static).update(Text(str(exc), style="red"))
+            self.query_one("#run-error", Static).update(Text(escape_controls(str(exc)), style="red"))
             return
         self.queue(overrides, host)
 
@@ -114,7 +115,7 @@ class RunFormModal(ModalScreen[list[str] | None]):
             run_ids = self.app.api.run_inference(self.prompt_ids, overrides, host)  # type: ignore[attr-defined]
         except CosmosError as exc:
             error = self.query_one("#run-error", Static)
-            self.app.call_from_thread(error.update, Text(str(exc), style="red"))
+            self.app.call_from_thread(error.update, Text(escape_controls(str(exc)), style="red"))
             return
         remembered = {**overrides["weights"], **{k: v for k, v in overrides.items() if k != "weights"}}
         remembered["host"] = host

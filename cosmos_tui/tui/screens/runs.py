@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
+from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
@@ -114,7 +115,8 @@ class RunsScreen(Screen[None]):
         for run in message.runs:
             rows.append((run.run_id, {
                 "id": run.run_id,
-                "prompt": Text(self.names.get(run.prompt_id or "", "-"), no_wrap=True, overflow="ellipsis"),
+                "prompt": Text(escape_controls(self.names.get(run.prompt_id or "", "-")), no_wrap=True,
+                               overflow="ellipsis"),
                 "model": run.model_type,
                 "host": label(run.host),
                 "status": status_text(run.status),
@@ -148,7 +150,8 @@ class RunsScreen(Screen[None]):
                     self.notify(f"{run.run_id} completed: {self.result_path(run)}", title="Run finished",
                                 timeout=15)
                 else:
-                    self.notify(f"{run.run_id} failed: {run.error_class}: {run.error_message}",
+                    reason = escape_controls(run.error_message or "")
+                    self.notify(f"{run.run_id} failed: {run.error_class}: {reason}",
                                 title="Run failed", severity="error", timeout=10)
                 self.app.bell()
             self.seen[run.run_id] = run.status

@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from cosmos_tui.text import escape_controls
+
 
 class ConfirmModal(ModalScreen[bool]):
     BINDINGS = [
@@ -25,7 +27,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm", classes="modal"):
-            yield Static(Text(self.question), id="question")
+            yield Static(Text(escape_controls(self.question)), id="question")
             with Horizontal(classes="buttons"):
                 yield Button(f"{self.yes_label} (y)", variant="error", id="yes")
                 yield Button(f"{self.no_label} (n)", variant="primary", id="no")
