@@ -81,7 +81,9 @@ def test_a_person_creates_runs_watches_and_quits(tmp_path: Path) -> None:
         tmux.keys("C-s")
         tmux.wait_for("queued rs_")
         tmux.keys("2")
-        shown = tmux.wait_for("rs_")
+        # The runs screen's own status line: "rs_" alone also matches the "queued rs_" toast
+        # still on the prompts screen, and an Enter sent then finds no row to open.
+        shown = tmux.wait_for("1 run(s)")
         assert "sim (simulated)" in shown
         tmux.keys("Enter")
         tmux.wait_for("load ")  # the stage timeline
