@@ -370,6 +370,9 @@ def _wipe_as_root(
     still: dict[str, str] = {}
     host = session.host
     for run_id, reason in failed.items():
+        if not RUN_NAME.fullmatch(run_id):  # only ever one run's own folder
+            still[run_id] = reason
+            continue
         run_dir = f"{runs_dir}/{run_id}"
         wipe = session.transport.run(sh_join(docker.wipe_argv(host.docker, host.image, run_dir)), timeout=600)
         again = session.transport.run(f"rm -rf -- {shlex.quote(run_dir)}", timeout=600)
