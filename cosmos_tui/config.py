@@ -36,6 +36,8 @@ from cosmos_tui.config_schema import (
 )
 from cosmos_tui.errors import ConfigError, UsageError
 from cosmos_tui.files import MB, NAME_MAX, PATH_MAX, path_problem, read_up_to, too_long
+from cosmos_tui.keymap import KeymapError
+from cosmos_tui.keymap import check as check_keys
 
 APP_NAME = "cosmos-tui"
 ENV_VAR = "COSMOS_TUI_CONFIG"
@@ -109,6 +111,7 @@ class Config:
     source: Path | None = None
     found_via: str = "built-in defaults"
     shadows: Path | None = None  # the user config file, when one exists but another file comes first
+    keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: action ID -> key(s), see keymap.py
 
     def host(self, name: str | None = None) -> HostConfig:
         """The named host, else the default host, else the only host; a clear error otherwise."""
@@ -289,7 +292,7 @@ class _Reader:
 def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: str) -> Config:
     """Validate a parsed TOML document and build a Config."""
     reader = _Reader(source, base)
-    top = reader.table(dict(data), TOP_KEYS, "", extra=("paths", "defaults", "hosts"))
+    top = reader.table(dict(data), TOP_KEYS, "", extra=("paths", "defaults", "hosts", "keys"))
     paths = Paths(**reader.table(data.get("paths", {}), PATHS_KEYS, "paths"))
     raw_defaults = data.get("defaults", {})
     defaults_values = reader.table(raw_defaults, DEFAULTS_KEYS, "defaults", extra=("weights",))
@@ -328,6 +331,13 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
     if default_host and default_host not in hosts:
         known = ", ".join(sorted(hosts)) or "none are configured"
         raise reader.fail(f'default_host = "{default_host}" names no [hosts.*] table; known: {known}.')
+    raw_keys = data.get("keys", {})
+    if not isinstance(raw_keys, dict):
+        raise reader.fail('keys must be a table ([keys]) of "<screen>.<action>" = "key" entries.')
+    try:
+        keys = check_keys(raw_keys)
+    except KeymapError as exc:
+        raise reader.fail(f"[keys] {exc}") from None
     return Config(
         paths=paths,
         defaults=defaults,
@@ -335,6 +345,7 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
         hosts=hosts,
         source=source,
         found_via=how,
+        keys=keys,
     )
 
 
@@ -379,6 +390,7 @@ def as_dict(config: Config) -> dict[str, Any]:
         "paths": {k.name: str(getattr(config.paths, k.name)) for k in PATHS_KEYS},
         "defaults": defaults,
         "hosts": hosts,
+        "keys": dict(config.keys),
     }
 
 
@@ -400,6 +412,8 @@ def to_toml(config: Config) -> str:
         lines += ["", f"[hosts.{name}]{note}", *_toml_pairs(host)]
         if env:
             lines += ["", f"[hosts.{name}.env]", *_toml_pairs(env)]
+    if data["keys"]:
+        lines += ["", "[keys]", *_toml_pairs(data["keys"])]
     return "\n".join(lines) + "\n"
 
 

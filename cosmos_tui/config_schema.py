@@ -148,6 +148,14 @@ HOST_KEYS = (
 
 TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)
 
+# [keys] is not a fixed set of keys: its entries are checked against the TUI's key table
+# (cosmos_tui/keymap.py) by keymap.check, which config.from_mapping calls.
+KEYS_HELP = (
+    'Rebind the TUI\'s keys: "<screen>.<action>" = "key" (the README lists every action ID); '
+    "an unknown action or two actions on one key is an error."
+)
+KEYS_EXAMPLE = {"runs.cancel": "x", "log.follow": "f,end"}
+
 SECTIONS: Mapping[str, tuple[Key, ...]] = {
     "paths": PATHS_KEYS,
     "defaults": DEFAULTS_KEYS,

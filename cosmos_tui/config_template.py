@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import platformdirs
 
 from cosmos_tui.config import APP_NAME, toml_value
-from cosmos_tui.config_schema import DEFAULTS_KEYS, HOST_KEYS, PATHS_KEYS, WEIGHT_KEYS, Key
+from cosmos_tui.config_schema import (
+    DEFAULTS_KEYS,
+    HOST_KEYS,
+    KEYS_EXAMPLE,
+    KEYS_HELP,
+    PATHS_KEYS,
+    WEIGHT_KEYS,
+    Key,
+)
 from cosmos_tui.errors import OperationError
 
 HEADER = """\
@@ -56,6 +65,8 @@ def starter_text() -> str:
     lines += _commented(WEIGHT_KEYS, {}, active=True)
     lines += ["", "# A real GPU host reached over SSH, running the model in Docker:", "# [hosts.gpu-box]"]
     lines += _commented(HOST_KEYS, EXAMPLE_HOST, active=False)
+    lines += ["", f"# {KEYS_HELP}", "# [keys]"]
+    lines += [f"# {json.dumps(name)} = {toml_value(key)}" for name, key in KEYS_EXAMPLE.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
+from cosmos_tui.keymap import ACTIONS, PLACES
+from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
 from cosmos_tui.tui.screens.gpu import GpuScreen
 from cosmos_tui.tui.screens.prompts import PromptsScreen
@@ -36,16 +38,7 @@ class CosmosApp(App[None]):
         "dashboard": DashboardScreen,
     }
     DEFAULT_MODE = "prompts"
-    BINDINGS = [
-        Binding("1", "switch_mode('prompts')", "Prompts"),
-        Binding("2", "switch_mode('runs')", "Runs"),
-        Binding("3", "switch_mode('gpu')", "GPUs"),
-        Binding("4", "switch_mode('dashboard')", "Dashboard"),
-        Binding("question_mark", "toggle_help", "Help"),
-        # Before the screens' own esc (back, clear filter), but only while the help panel shows.
-        Binding("escape", "close_help", "Close help", show=False, priority=True),
-        Binding("q", "quit_app", "Quit"),
-    ]
+    BINDINGS = bindings("app")  # keys: cosmos_tui/keymap.py; the config's [keys] rebinds them
 
     @dataclass
     class Summary(Message):
@@ -62,6 +55,7 @@ class CosmosApp(App[None]):
         host = config.host_label(config.default_host) if config.default_host else "no host configured"
         self.host_text = f"host: {host}"
         self.sub_title = self.host_text
+        self.set_keymap(dict(config.keys))
 
     def on_mount(self) -> None:
         if self.open_log:
@@ -137,15 +131,15 @@ class CosmosApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Prompts", "Show the prompts screen", lambda: self.switch_mode("prompts"))
-        yield SystemCommand("Runs", "Show the runs screen", lambda: self.switch_mode("runs"))
-        yield SystemCommand("GPUs", "Show GPU load, memory, temperature and power per host",
-                            lambda: self.switch_mode("gpu"))
-        yield SystemCommand("Dashboard", "Runs per day, success rates, durations, top inputs",
-                            lambda: self.switch_mode("dashboard"))
+        for a in ACTIONS:
+            if a.place == "app" and a.action.startswith("switch_mode"):
+                yield SystemCommand(a.label, f"{a.what} (key {keys_text(self, a.id)})",
+                                    partial(self.call_next, self.run_action, a.action))
         for binding in screen.active_bindings.values():
             b = binding.binding
-            if b.description and b.show and binding.node is screen:
-                yield SystemCommand(f"{screen.__class__.__name__.removesuffix('Screen')}: {b.description}",
-                                    f"key {b.key_display or b.key}",
-                                    lambda action=b.action: self.call_next(screen.run_action, action))
+            entry = action_for(b)
+            if entry is not None and b.show and binding.node is screen:
+                where = PLACES[entry.place].where
+                yield SystemCommand(f"{where[0].upper()}{where[1:]}: {entry.label}",
+                                    f"{entry.what} (key {self.get_key_display(b)})",
+                                    partial(self.call_next, screen.run_action, b.action))

@@ -10,7 +10,6 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -20,13 +19,14 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import duration
+from cosmos_tui.tui.keymap import bindings, key
 from cosmos_tui.tui.screens.gpu import plain_text
 
 DAYS = 30
 
 
 class DashboardScreen(Screen[None]):
-    BINDINGS = [Binding("g", "reload", "Refresh")]
+    BINDINGS = bindings("dashboard")
     plain = ""
 
     @dataclass
@@ -79,7 +79,9 @@ class DashboardScreen(Screen[None]):
         failures.add_column("runs")
         for f in d.failures:
             failures.add_row(f.error_class, Text(str(f.count), style="red"))
-        empty = Text("no runs yet: create a prompt (n on the prompts screen) and run it (r)", style="dim")
+        new, run = key(self, "prompts.new"), key(self, "prompts.run")
+        empty = Text(f"no runs yet: create a prompt ({new} on the prompts screen) and run it ({run})",
+                     style="dim")
         # Headings as lines of their own: a table's title wraps to the table's (narrow) width.
         sections = ((f"runs per day (last {DAYS} days, UTC)", per_day), ("by model type", models),
                     ("most used inputs", inputs), ("failures by error class", failures))

@@ -16,13 +16,13 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.records import HostStatus
+from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
@@ -75,10 +75,7 @@ def gpu_layout(width: int, longest_name: int) -> tuple[int, int]:
 
 
 class GpuScreen(Screen[None]):
-    BINDINGS = [
-        Binding("c", "cancel_container", "Cancel run"),
-        Binding("g", "poll_now", "Refresh"),
-    ]
+    BINDINGS = bindings("gpu")
 
     @dataclass
     class Polled(Message):

@@ -22,7 +22,6 @@ from rich.style import Style
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
@@ -33,6 +32,7 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import duration, status_text
+from cosmos_tui.tui.keymap import bindings, hint, key, keys_text
 
 KEEP_LINES = 10_000  # lines held in memory and on screen
 QUEUE_LINES = 50_000  # reader -> UI backlog before the reader waits
@@ -197,16 +197,7 @@ class FollowLog(Log):
 
 
 class LogScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("f,end", "follow", "Follow"),
-        Binding("slash", "search", "Search"),
-        Binding("n", "next_match", "Next match", show=False),
-        Binding("N", "previous_match", "Previous match", show=False),
-        Binding("w", "wrap", "Wrap"),
-        Binding("t", "prefix", "Prefix"),
-        Binding("s", "save", "Save copy"),
-    ]
+    BINDINGS = bindings("log")
 
     @dataclass
     class RunUpdated(Message):
@@ -236,8 +227,9 @@ class LogScreen(Screen[None]):
         yield Static("", id="log-error", classes="error hidden")
         yield Static("", id="log-stages")
         yield ProgressBar(total=100, show_eta=False, id="log-progress")
-        yield Input(placeholder="search (enter; then n / N for next / previous, esc closes)", id="log-search",
-                    classes="hidden", disabled=True)
+        keys = (key(self, "log.next_match"), key(self, "log.previous_match"), key(self, "log.back"))
+        yield Input(placeholder="search (enter; then {} / {} for next / previous, {} closes)".format(*keys),
+                    id="log-search", classes="hidden", disabled=True)
         yield FollowLog(id="log", max_lines=KEEP_LINES, auto_scroll=True)
         yield RichLog(id="log-wrapped", max_lines=WRAP_ROWS, wrap=True, classes="hidden")
         yield Static("", id="log-found", classes="status-line hidden")
@@ -347,7 +339,7 @@ class LogScreen(Screen[None]):
         if not self.following:
             self.new_lines += len(batch)
             badge = self.query_one("#log-badge", Static)
-            badge.update(Text(f" {self.new_lines:,} new lines · End or f to follow "))
+            badge.update(Text(f" {self.new_lines:,} new lines · {keys_text(self, 'log.follow')} to follow "))
             badge.remove_class("hidden")
 
     def on_follow_log_scrolled_back(self) -> None:
@@ -435,12 +427,13 @@ class LogScreen(Screen[None]):
             found.add_class("hidden")
             return
         if not self.matches:
-            found.update(Text(f"“{self.needle}”: no match in the lines shown · / searches again",
-                              style="yellow"))
+            found.update(Text(f"“{self.needle}”: no match in the lines shown · "
+                              f"{key(self, 'log.search')} searches again", style="yellow"))
         else:
             number = self.line_number(self.matches[self.match_index])
             found.update(Text(f"“{self.needle}”: match {self.match_index + 1} of {len(self.matches)}, "
-                              f"line {number:,} · n next · N previous · / new search"))
+                              f"line {number:,} · {hint(self, 'log.next_match', 'log.previous_match')} · "
+                              f"{key(self, 'log.search')} new search"))
         found.remove_class("hidden")
 
     def _point_log_at_match(self) -> None:

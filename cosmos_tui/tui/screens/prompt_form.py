@@ -9,7 +9,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
@@ -18,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.keymap import bindings
 
 
 def video_folders(inputs: Path) -> list[str]:
@@ -30,10 +30,7 @@ def video_folders(inputs: Path) -> list[str]:
 
 
 class NewPromptModal(ModalScreen[str | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Create"),
-    ]
+    BINDINGS = bindings("new_prompt")
 
     @dataclass
     class Folders(Message):

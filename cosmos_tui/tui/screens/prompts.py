@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -17,6 +16,7 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import local_time, one_line, status_text
+from cosmos_tui.tui.keymap import bindings, hint, key
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
@@ -44,15 +44,7 @@ DETAIL_COLUMNS = (
 
 
 class PromptsScreen(Screen[None]):
-    BINDINGS = [
-        Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear filter", show=False),
-        Binding("n", "new_prompt", "New"),
-        Binding("enter", "open", "Open"),
-        Binding("r", "run", "Run"),
-        Binding("space", "mark", "Mark"),
-        Binding("d", "delete", "Delete"),
-    ]
+    BINDINGS = bindings("prompts")
 
     @dataclass
     class Loaded(Message):
@@ -72,8 +64,8 @@ class PromptsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder="filter prompts (full-text; esc clears)", id="filter", classes="hidden",
-                    disabled=True)
+        yield Input(placeholder=f"filter prompts (full-text; {key(self, 'prompts.clear_filter')} clears)",
+                    id="filter", classes="hidden", disabled=True)
         yield RecordTable(COLUMNS, id="prompts", zebra_stripes=True)
         yield Static("", id="prompts-status", classes="status-line")
         yield Footer()
@@ -121,7 +113,8 @@ class PromptsScreen(Screen[None]):
         if self.marked:
             shown += f", {len(self.marked)} marked"
         self.query_one("#prompts-status", Static).update(
-            Text(shown + " · n new · r run · enter open · / filter · ? help")
+            Text(f"{shown} · "
+                 + hint(self, "prompts.new", "prompts.run", "prompts.open", "prompts.filter", "app.help"))
         )
 
     def on_prompts_screen_failed(self, message: Failed) -> None:
@@ -230,11 +223,7 @@ class PromptsScreen(Screen[None]):
 
 
 class PromptDetailScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
-        Binding("r", "run", "Run"),
-        Binding("enter", "open_run", "Open run log"),
-    ]
+    BINDINGS = bindings("prompt")
 
     @dataclass
     class RunsLoaded(Message):

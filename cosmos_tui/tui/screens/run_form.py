@@ -8,13 +8,13 @@ from typing import Any
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.keymap import bindings
 
 FIELDS = (
     ("vis", "vis weight"),
@@ -28,10 +28,7 @@ FIELDS = (
 
 
 class RunFormModal(ModalScreen[list[str] | None]):
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "start", "Run"),
-    ]
+    BINDINGS = bindings("run_form")
 
     def __init__(self, prompt_ids: list[str]) -> None:
         super().__init__()

@@ -11,7 +11,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -20,6 +19,7 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
+from cosmos_tui.tui.keymap import bindings, hint
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
@@ -42,13 +42,7 @@ COLUMNS = (
 
 
 class RunsScreen(Screen[None]):
-    BINDINGS = [
-        Binding("enter", "open_log", "Log"),
-        Binding("s", "cycle_filter", "Filter status"),
-        Binding("c", "cancel_run", "Cancel"),
-        Binding("R", "rerun", "Re-run"),
-        Binding("o", "open_output", "Open output"),
-    ]
+    BINDINGS = bindings("runs")
 
     @dataclass
     class Loaded(Message):
@@ -134,8 +128,9 @@ class RunsScreen(Screen[None]):
         self.announce(message.runs)
         shown = self.status_filter or "all"
         self.query_one("#runs-status", Static).update(
-            Text(f"{len(message.runs)} run(s), showing {shown} · s filter · enter log · c cancel · "
-                 "R re-run · o open output")
+            Text(f"{len(message.runs)} run(s), showing {shown} · "
+                 + hint(self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun",
+                        "runs.open_output"))
         )
 
     def announce(self, runs: list[RunRecord]) -> None:

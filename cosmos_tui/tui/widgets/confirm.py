@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.keymap import bindings, key
 
 
 class ConfirmModal(ModalScreen[bool]):
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
+    BINDINGS = bindings("confirm")
 
     def __init__(self, question: str, yes_label: str = "Yes", no_label: str = "No") -> None:
         super().__init__()
@@ -29,8 +26,8 @@ class ConfirmModal(ModalScreen[bool]):
         with Vertical(id="confirm", classes="modal"):
             yield Static(Text(escape_controls(self.question)), id="question")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes_label} (y)", variant="error", id="yes")
-                yield Button(f"{self.no_label} (n)", variant="primary", id="no")
+                yield Button(f"{self.yes_label} ({key(self, 'confirm.yes')})", variant="error", id="yes")
+                yield Button(f"{self.no_label} ({key(self, 'confirm.no')})", variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -7,9 +7,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rich.console import RenderableType
-from textual.binding import Binding
 from textual.events import Resize
 from textual.widgets import DataTable
+
+from cosmos_tui.tui.keymap import bindings
 
 Rows = list[tuple[str, Mapping[str, RenderableType]]]  # (key, cell per column key)
 CELL_PADDING = 2  # DataTable's cell_padding of 1 on each side
@@ -54,10 +55,7 @@ class RecordTable(DataTable):
     """A DataTable of records: ``show`` replaces the rows and keeps the cursor on the same record
     (or moves it to ``select``); the columns are refitted when the terminal is resized."""
 
-    BINDINGS = [
-        Binding("home", "scroll_top", "First row", show=False),
-        Binding("end", "scroll_bottom", "Last row", show=False),
-    ]
+    BINDINGS = bindings("table")
 
     def __init__(self, columns: Sequence[Column], **kwargs: object) -> None:
         kwargs.setdefault("cursor_type", "row")
