@@ -4,6 +4,8 @@ while the app is open. Everything blocking runs in thread workers."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -13,10 +15,12 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.keymap import ACTIONS, PLACES
+from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
 from cosmos_tui.tui.screens.gpu import GpuScreen
@@ -26,6 +30,8 @@ from cosmos_tui.tui.stylesheet import stylesheet_path
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
 
 SUMMARY_SECONDS = 2.0
+FAILURE_REPEAT_SECONDS = 15.0
+log = logging.getLogger(__name__)
 
 
 class CosmosApp(App[None]):
@@ -56,6 +62,7 @@ class CosmosApp(App[None]):
         self.host_text = f"host: {host}"
         self.sub_title = self.host_text
         self.set_keymap(dict(config.keys))
+        self.last_failure: tuple[str, float] = ("", 0.0)
 
     def on_mount(self) -> None:
         if self.open_log:
@@ -128,6 +135,30 @@ class CosmosApp(App[None]):
             ),
             answer,
         )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Any failed worker, the app's or a screen's (see tui/failures.py), becomes one notification:
+        a CosmosError says its sentence; anything else says where its traceback was logged."""
+        if event.state is not WorkerState.ERROR:
+            return
+        worker, error = event.worker, event.worker.error
+        name = worker.name or worker.group
+        if isinstance(error, CosmosError):
+            log.warning("background task %s failed: %s", name, error, exc_info=error)
+            self.say_failure(str(error))
+            return
+        log.error("background task %s failed unexpectedly", name, exc_info=error)
+        files = [h.baseFilename for h in logging.getLogger().handlers if isinstance(h, logging.FileHandler)]
+        where = f"the details are in {files[0]}" if files else "no log file is open to keep the details"
+        self.say_failure(f"a background task ({name}) failed unexpectedly ({type(error).__name__}); {where}.")
+
+    def say_failure(self, text: str) -> None:
+        # A worker on a timer may fail on every tick: say it once, not every second.
+        now = time.monotonic()
+        if self.last_failure[0] == text and now - self.last_failure[1] < FAILURE_REPEAT_SECONDS:
+            return
+        self.last_failure = (text, now)
+        self.notify(escape_controls(text), severity="error", markup=False, timeout=FAILURE_REPEAT_SECONDS)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key
 from cosmos_tui.tui.screens.gpu import plain_text
@@ -25,7 +26,7 @@ from cosmos_tui.tui.screens.gpu import plain_text
 DAYS = 30
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("dashboard")
     plain = ""
 

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.records import HostStatus
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
@@ -74,7 +75,7 @@ def gpu_layout(width: int, longest_name: int) -> tuple[int, int]:
     return max(0, min(SPARK_MAX, spark if spark >= SPARK_MIN else 0)), min(name, longest_name)
 
 
-class GpuScreen(Screen[None]):
+class GpuScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("gpu")
 
     @dataclass

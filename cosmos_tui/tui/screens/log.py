@@ -31,6 +31,7 @@ from cosmos_tui.cosmos.base import clean
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key, keys_text
 
@@ -196,7 +197,7 @@ class FollowLog(Log):
         super()._on_mouse_scroll_up(event)
 
 
-class LogScreen(Screen[None]):
+class LogScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("log")
 
     @dataclass

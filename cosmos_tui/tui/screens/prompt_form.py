@@ -17,6 +17,7 @@ from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.keymap import bindings
 
 
@@ -29,7 +30,7 @@ def video_folders(inputs: Path) -> list[str]:
     return found
 
 
-class NewPromptModal(ModalScreen[str | None]):
+class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
     BINDINGS = bindings("new_prompt")
 
     @dataclass

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
@@ -43,7 +44,7 @@ DETAIL_COLUMNS = (
 )
 
 
-class PromptsScreen(Screen[None]):
+class PromptsScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("prompts")
 
     @dataclass
@@ -217,12 +218,12 @@ class PromptsScreen(Screen[None]):
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.marked.discard(prompt_id)
+        self.app.call_from_thread(self.marked.discard, prompt_id)  # the event loop iterates it
         self.app.call_from_thread(self.notify, f"deleted {prompt_id}")
         self.refresh_prompts()
 
 
-class PromptDetailScreen(Screen[None]):
+class PromptDetailScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("prompt")
 
     @dataclass

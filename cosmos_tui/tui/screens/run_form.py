@@ -14,6 +14,7 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.keymap import bindings
 
 FIELDS = (
@@ -27,7 +28,7 @@ FIELDS = (
 )
 
 
-class RunFormModal(ModalScreen[list[str] | None]):
+class RunFormModal(ReportsWorkerFailures, ModalScreen[list[str] | None]):
     BINDINGS = bindings("run_form")
 
     def __init__(self, prompt_ids: list[str]) -> None:
@@ -111,13 +112,19 @@ class RunFormModal(ModalScreen[list[str] | None]):
         try:
             run_ids = self.app.api.run_inference(self.prompt_ids, overrides, host)  # type: ignore[attr-defined]
         except CosmosError as exc:
-            error = self.query_one("#run-error", Static)
-            self.app.call_from_thread(error.update, Text(escape_controls(str(exc)), style="red"))
+            self.app.call_from_thread(self.refused, str(exc))
             return
         remembered = {**overrides["weights"], **{k: v for k, v in overrides.items() if k != "weights"}}
         remembered["host"] = host
+        self.app.call_from_thread(self.queued, run_ids, remembered)
+
+    # On the event loop, never from the worker's thread: these touch widgets and the app.
+    def refused(self, error: str) -> None:
+        self.query_one("#run-error", Static).update(Text(escape_controls(error), style="red"))
+
+    def queued(self, run_ids: list[str], remembered: dict[str, Any]) -> None:
         self.app.last_run_values = remembered  # type: ignore[attr-defined]
-        self.app.call_from_thread(self.dismiss, run_ids)
+        self.dismiss(run_ids)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Static
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord
 from cosmos_tui.text import escape_controls
+from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.keymap import bindings, hint
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
@@ -41,7 +42,7 @@ COLUMNS = (
 )
 
 
-class RunsScreen(Screen[None]):
+class RunsScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("runs")
 
     @dataclass
