@@ -34,6 +34,7 @@ from cosmos_tui.records import (
     HostStatus,
     PromptRecord,
     RunRecord,
+    RunStatus,
 )
 from cosmos_tui.store import Store
 from cosmos_tui.store import dashboard as dashboard_queries
@@ -312,7 +313,7 @@ class CosmosAPI:
                     prompt=prompt.prompt_id,
                     model_type=model_type,
                     host=host_config.name,
-                    status="queued",
+                    status=RunStatus.QUEUED,
                     config=options,
                     created_at=self._now(),
                 )
@@ -401,7 +402,7 @@ class CosmosAPI:
                 prompt=run.prompt_id,
                 model_type=run.model_type,
                 host=run.host,
-                status="queued",
+                status=RunStatus.QUEUED,
                 config=options,
                 created_at=self._now(),
             )

@@ -16,6 +16,7 @@ from textual.screen import Screen
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
+from cosmos_tui.records import RunStatus
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
 from cosmos_tui.tui.screens.gpu import GpuScreen
 from cosmos_tui.tui.screens.prompts import PromptsScreen
@@ -87,11 +88,10 @@ class CosmosApp(App[None]):
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def update_summary(self) -> None:
         try:
-            active = len(self.api.list_runs(status=["claimed", "uploading", "starting", "running",
-                                                    "collecting"], limit=1000))
-            queued = len(self.api.list_runs(status="queued", limit=1000))
+            active = len(self.api.list_runs(status=RunStatus.BUSY, limit=1000))
+            queued = len(self.api.list_runs(status=RunStatus.QUEUED, limit=1000))
             today = self.api.now().date()
-            failed = sum(1 for r in self.api.list_runs(status="failed", limit=200)
+            failed = sum(1 for r in self.api.list_runs(status=RunStatus.FAILED, limit=200)
                          if r.created_at.date() == today)
         except CosmosError:
             return
