@@ -58,12 +58,12 @@ def _read_prompts_file(path: Path) -> str:
     """The prompts file's text: at most MAX_PROMPTS_FILE bytes (`/dev/zero` must not fill memory),
     UTF-8. A pipe (`--prompts-file <(grep ...)`) is fine; a folder or a device is not."""
     problem = path_problem(path)
-    if problem and not problem.startswith("is a FIFO"):
+    if problem and problem.kind != "fifo":
         raise UsageError(f"the prompts file {path} {problem}; give a text file of prompt IDs.")
     try:
         data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
     except OSError as exc:
-        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from exc
     if len(data) > MAX_PROMPTS_FILE:
         raise UsageError(
             f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list prompt "
@@ -75,7 +75,7 @@ def _read_prompts_file(path: Path) -> str:
         raise UsageError(
             f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
             "save it as UTF-8."
-        ) from None
+        ) from exc
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:

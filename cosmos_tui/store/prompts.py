@@ -9,7 +9,7 @@ from typing import Any
 from peewee import SQL, SqliteDatabase, fn
 
 from cosmos_tui.command import hint
-from cosmos_tui.errors import OperationError, UsageError
+from cosmos_tui.errors import NotFoundError, OperationError, UsageError
 from cosmos_tui.records import PromptRecord, RunStatus
 from cosmos_tui.store.mapping import PROMPT
 from cosmos_tui.store.models import Prompt, Run, RunStage
@@ -48,7 +48,7 @@ def get(prompt_id: str) -> PromptRecord:
     query = _with_run_summary(Prompt.select()).where(Prompt.id == prompt_id)
     rows = _records(query)
     if not rows:
-        raise UsageError(f"no prompt has the ID {prompt_id}.")
+        raise NotFoundError(f"no prompt has the ID {prompt_id}.")
     return rows[0]
 
 

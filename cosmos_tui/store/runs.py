@@ -9,7 +9,7 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from cosmos_tui.errors import UsageError
+from cosmos_tui.errors import NotFoundError
 from cosmos_tui.records import RunRecord, StageTiming
 from cosmos_tui.store.mapping import RUN, STAGE
 from cosmos_tui.store.models import Run, RunStage
@@ -38,7 +38,7 @@ def stages(run_id: str) -> list[StageTiming]:
 def get(run_id: str, outputs: Path) -> RunRecord:
     row = Run.get_or_none(Run.id == run_id)
     if row is None:
-        raise UsageError(f"no run has the ID {run_id}.")
+        raise NotFoundError(f"no run has the ID {run_id}.")
     return _record(row, outputs, stages(run_id))
 
 

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cosmos_tui.errors import CosmosError
+from cosmos_tui.errors import CosmosError, NotFoundError
 from cosmos_tui.records import RunRecord, RunStatus
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
@@ -101,7 +101,7 @@ class RunsScreen(Screen[None]):
             for prompt_id in {r.prompt_id for r in runs if r.prompt_id} - names.keys():
                 try:
                     names[prompt_id] = api.get_prompt(prompt_id).name
-                except CosmosError:
+                except NotFoundError:
                     names[prompt_id] = prompt_id  # deleted meanwhile
         except CosmosError:
             return
