@@ -34,6 +34,7 @@ from cosmos_tui.records import (
     HostStatus,
     PromptRecord,
     RunRecord,
+    RunStatus,
 )
 from cosmos_tui.store import Store
 from cosmos_tui.store import dashboard as dashboard_queries
@@ -131,27 +132,36 @@ class CosmosAPI:
     ) -> PromptRecord:
         """Validate and store a prompt; the text is kept verbatim."""
         if not text or not text.strip():
-            raise UsageError("the prompt text is empty; describe the video you want.")
+            raise UsageError("the prompt text is empty; describe the video you want.", field="text")
         if len(text) > MAX_PROMPT_CHARS:
             raise UsageError(
                 f"the prompt text has {len(text):,} characters, over the limit of "
-                f"{MAX_PROMPT_CHARS:,}; shorten it (the model reads only the first 512 tokens)."
+                f"{MAX_PROMPT_CHARS:,}; shorten it (the model reads only the first 512 tokens).",
+                field="text",
             )
         if name is not None:
             name = name.strip()
             if not name:
-                raise UsageError("the prompt name is empty; give a name or leave --name out.")
+                raise UsageError("the prompt name is empty; give a name or leave --name out.", field="name")
             if len(name) > MAX_NAME_CHARS:
-                raise UsageError(f"the prompt name is over {MAX_NAME_CHARS} characters; shorten it.")
+                raise UsageError(
+                    f"the prompt name is over {MAX_NAME_CHARS} characters; shorten it.", field="name"
+                )
             if has_controls(name):
                 raise UsageError(
                     "the prompt name holds a control character (an escape, a newline, a tab...); "
-                    "use printable characters only."
+                    "use printable characters only.",
+                    field="name",
                 )
         if negative_prompt is not None and len(negative_prompt) > MAX_PROMPT_CHARS:
-            raise UsageError(f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.")
+            raise UsageError(
+                f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.",
+                field="negative_prompt",
+            )
         if model_type not in MODEL_TYPES:
-            raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
+            raise UsageError(
+                f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.', field="model_type"
+            )
         if parameters:
             from cosmos_tui.run_options import check_parameters
 
@@ -312,7 +322,7 @@ class CosmosAPI:
                     prompt=prompt.prompt_id,
                     model_type=model_type,
                     host=host_config.name,
-                    status="queued",
+                    status=RunStatus.QUEUED,
                     config=options,
                     created_at=self._now(),
                 )
@@ -401,7 +411,7 @@ class CosmosAPI:
                 prompt=run.prompt_id,
                 model_type=run.model_type,
                 host=run.host,
-                status="queued",
+                status=RunStatus.QUEUED,
                 config=options,
                 created_at=self._now(),
             )

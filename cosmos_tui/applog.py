@@ -13,6 +13,8 @@ from pathlib import Path
 
 import platformdirs
 
+from cosmos_tui.records import RunStatus
+
 APP_NAME = "cosmos-tui"
 LOG_FILE = "cosmos-tui.log"
 MAX_BYTES = 5 * 1024 * 1024
@@ -55,7 +57,7 @@ def log_run_outcome(
 ) -> None:
     """Record how a run ended (a failure as a warning, with its reason)."""
     runs = logging.getLogger(RUNS_LOGGER)
-    if status == "failed":
+    if status == RunStatus.FAILED:
         runs.warning("run %s on %s failed (%s): %s", run_id, host, error_class or "unknown", message or "")
     else:
         runs.info("run %s on %s %s", run_id, host, status)

@@ -21,6 +21,7 @@ from cosmos_tui.errors import (
     EXIT_USAGE,
     CosmosError,
     UsageError,
+    cause_chain,
 )
 from cosmos_tui.text import escape_controls
 
@@ -77,7 +78,7 @@ def _read_stdin_text() -> str:
     except UnicodeDecodeError as exc:
         raise UsageError(
             f"standard input is not UTF-8 text (byte {exc.start + 1} is not valid); save the text as UTF-8."
-        ) from None
+        ) from exc
     # `echo text |` and editors end the text with one newline that is not part of the prompt.
     return text.removesuffix("\r\n") if text.endswith("\r\n") else text.removesuffix("\n")
 
@@ -478,12 +479,12 @@ def _check_arguments(args: argparse.Namespace) -> None:
             if isinstance(item, str) and name not in _RAW_PATH_ARGS:
                 try:
                     item.encode("utf-8")
-                except UnicodeEncodeError:
+                except UnicodeEncodeError as exc:
                     shown = name.replace("_", "-")
                     raise UsageError(
                         f"the {shown} argument is not valid UTF-8 text; retype it or fix the terminal's "
                         "encoding."
-                    ) from None
+                    ) from exc
 
 
 
@@ -506,7 +507,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except CosmosError as exc:
         # Bad input is the user's to fix; anything else (a host down, a refused delete) is a warning.
-        log.log(logging.INFO if exc.exit_code == EXIT_USAGE else logging.WARNING, "command failed: %s", exc)
+        # The log keeps the causes behind the sentence (a Paramiko or SQLite error, ...).
+        level = logging.INFO if exc.exit_code == EXIT_USAGE else logging.WARNING
+        log.log(level, "command failed: %s", cause_chain(exc))
         print(f"cosmos-tui: error: {escape_controls(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from cosmos_tui.records import PromptRecord, RunRecord
+from cosmos_tui.records import PromptRecord, RunRecord, RunStatus
 from cosmos_tui.text import escape_controls
 
-STATUS_STYLES = {
-    "completed": "green",
-    "failed": "red",
-    "cancelled": "yellow",
-    "running": "cyan",
-    "queued": "dim",
+STATUS_STYLES: dict[str, str] = {
+    RunStatus.QUEUED: "dim",
+    **dict.fromkeys(RunStatus.BUSY, "cyan"),
+    RunStatus.COMPLETED: "green",
+    RunStatus.FAILED: "red",
+    RunStatus.CANCELLED: "yellow",
 }
 
 

@@ -24,6 +24,7 @@ from cosmos_tui.errors import (
     UsageError,
 )
 from cosmos_tui.files import MB, path_problem, read_up_to
+from cosmos_tui.records import RunStatus
 from cosmos_tui.text import escape_controls
 
 if TYPE_CHECKING:
@@ -57,12 +58,12 @@ def _read_prompts_file(path: Path) -> str:
     """The prompts file's text: at most MAX_PROMPTS_FILE bytes (`/dev/zero` must not fill memory),
     UTF-8. A pipe (`--prompts-file <(grep ...)`) is fine; a folder or a device is not."""
     problem = path_problem(path)
-    if problem and not problem.startswith("is a FIFO"):
+    if problem and problem.kind != "fifo":
         raise UsageError(f"the prompts file {path} {problem}; give a text file of prompt IDs.")
     try:
         data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
     except OSError as exc:
-        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from exc
     if len(data) > MAX_PROMPTS_FILE:
         raise UsageError(
             f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list prompt "
@@ -74,7 +75,7 @@ def _read_prompts_file(path: Path) -> str:
         raise UsageError(
             f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
             "save it as UTF-8."
-        ) from None
+        ) from exc
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -141,16 +142,16 @@ def _summary(run: RunRecord) -> str:
 def _report(run: RunRecord) -> list[str]:
     """How a run ended, where its results are and, when it failed, why and where its log is."""
     lines = [_summary(run)]
-    if run.status == "completed":
+    if run.status == RunStatus.COMPLETED:
         lines += [f"  {path}" for path in run.outputs if Path(path).name not in ("run.log", "spec.json")]
-    if run.status != "completed" and run.log_path and Path(run.log_path).exists():
+    if run.status != RunStatus.COMPLETED and run.log_path and Path(run.log_path).exists():
         lines.append(f"  log: {run.log_path}")
     return lines
 
 
 def _detached_report(run: RunRecord, host_label: str) -> str:
     """One sentence per run left to the host (or still waiting for a slot) by --detach."""
-    if run.status == "queued":
+    if run.status == RunStatus.QUEUED:
         return (
             f"{run.run_id} queued: {host_label} has no free slot now; it starts when a cosmos-tui "
             f"executes runs: `{hint('worker')}`, `{hint('run wait ' + run.run_id)}`, or the TUI."
@@ -223,11 +224,11 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         if interrupted:
             return EXIT_INTERRUPTED
         if args.detach:
-            fine = ("queued", "claimed", "uploading", "starting", "running", "collecting", "completed")
+            fine = (*RunStatus.ACTIVE, RunStatus.COMPLETED)  # left going, or already done
             return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
         if any(r.error_class == "ssh" for r in runs):
             return EXIT_HOST
-        return EXIT_OK if all(r.status == "completed" for r in runs) else EXIT_FAILED
+        return EXIT_OK if all(r.status == RunStatus.COMPLETED for r in runs) else EXIT_FAILED
 
 
 class _Display:
@@ -253,7 +254,7 @@ class _Display:
                 console=Console(stderr=True),
                 transient=False,
             )
-            self.tasks = {r: self.progress.add_task(r, total=100, stage="queued") for r in run_ids}
+            self.tasks = {r: self.progress.add_task(r, total=100, stage=RunStatus.QUEUED) for r in run_ids}
             self.progress.start()
 
     def update(self) -> None:
@@ -261,17 +262,18 @@ class _Display:
             run = self.api.get_run(run_id)
             self._note(run)
             if self.progress is not None:
-                stage = run.status if run.is_terminal or run.status != "running" else (run.stage or "")
+                stage = (run.stage or "") if run.status == RunStatus.RUNNING else run.status
                 self.progress.update(
                     self.tasks[run_id],
-                    completed=100 if run.status == "completed" else run.progress,
+                    completed=100 if run.status == RunStatus.COMPLETED else run.progress,
                     stage=stage,
                 )
                 continue
             key = (run.status, run.stage)
             if self.last.get(run_id) != key and not self.quiet:
                 self.last[run_id] = key
-                detail = f" {run.stage} {run.progress:.0f}%" if run.status == "running" and run.stage else ""
+                running = run.status == RunStatus.RUNNING and run.stage
+                detail = f" {run.stage} {run.progress:.0f}%" if running else ""
                 print(f"{run_id} {run.status}{detail}", file=sys.stderr, flush=True)
 
     def _note(self, run: RunRecord) -> None:
@@ -342,10 +344,10 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
             api.engine().wait([run.run_id], timeout=60)  # lets a stop done here finish its cleanup
         for line in _report(run):
             print(line)
-        if run.status == "completed":
+        if run.status == RunStatus.COMPLETED:
             print(f"cosmos-tui: {run.run_id} had already finished on its host; its results are kept.",
                   file=sys.stderr)
-    return EXIT_OK if run.status == "cancelled" else EXIT_FAILED
+    return EXIT_OK if run.status == RunStatus.CANCELLED else EXIT_FAILED
 
 
 def cmd_run_wait(args: argparse.Namespace) -> int:
@@ -374,7 +376,7 @@ def cmd_run_wait(args: argparse.Namespace) -> int:
     else:
         for line in _report(run):
             out.line(line)
-    return EXIT_OK if run.status == "completed" else EXIT_FAILED
+    return EXIT_OK if run.status == RunStatus.COMPLETED else EXIT_FAILED
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -496,7 +498,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         while not interrupt.hit.wait(POLL):
             if args.until_idle:
                 busy = engine.executing() or api.list_runs(
-                    status=["queued", "claimed", "uploading", "starting", "running", "collecting"], limit=1
+                    status=RunStatus.ACTIVE, limit=1
                 )
                 if busy:
                     idle_since = None

@@ -125,11 +125,11 @@ class Config:
             )
         try:
             return self.hosts[wanted]
-        except KeyError:
+        except KeyError as exc:
             known = ", ".join(sorted(self.hosts)) or "none are configured"
             raise ConfigError(
                 f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.'
-            ) from None
+            ) from exc
 
     def host_label(self, name: str) -> str:
         """A host's name as shown to users: simulated hosts say so."""
@@ -148,7 +148,7 @@ def _named_file(path: Path, how: str) -> Path:
     """The config file the user named; a clear error when it cannot be one."""
     problem = path_problem(path)
     if problem:
-        hint = "" if problem.endswith("does not exist") else "; give a TOML file"
+        hint = "" if problem.kind == "missing" else "; give a TOML file"
         raise ConfigError(f"config file {path} ({how}) {problem}{hint}.")
     return path
 
@@ -181,11 +181,11 @@ def current_folder() -> Path:
     """The current folder; a clear error when it was deleted under the running shell."""
     try:
         return Path.cwd()
-    except FileNotFoundError:
+    except FileNotFoundError as exc:
         raise UsageError(
             "the current folder no longer exists (it was deleted or moved); cd to an existing folder "
             "and run the command again."
-        ) from None
+        ) from exc
 
 
 def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
@@ -196,7 +196,7 @@ def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
     try:
         raw = read_up_to(path, MAX_CONFIG_BYTES + 1)
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}.") from None
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}.") from exc
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
             f"{path} is over {MAX_CONFIG_BYTES // MB} MB, far more than a configuration needs; "
@@ -204,14 +204,14 @@ def load(cli_path: str | os.PathLike[str] | None = None) -> Config:
         )
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the file is not UTF-8 text.") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the file is not UTF-8 text.") from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there.") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: values are nested too deeply to read; flatten them.") from None
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the syntax there.") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{path}: values are nested too deeply to read; flatten them.") from exc
     config = from_mapping(data, base=path.resolve().parent, source=path.resolve(), how=how)
     user = user_config_file()
     if how != "user config" and how != FOUND_VIA_FALLBACK and _present(user):
@@ -277,9 +277,9 @@ class _Reader:
             raise self.fail(f"{dotted or 'a path'} = {_show(value)} holds a NUL character; remove it.")
         try:
             path = Path(value).expanduser()
-        except RuntimeError:  # "~user" with no such user, or no home folder at all
+        except RuntimeError as exc:  # "~user" with no such user, or no home folder at all
             where = dotted or "a path"
-            raise self.fail(f"{where} = {_show(value)}: the ~ in it names no home folder.") from None
+            raise self.fail(f"{where} = {_show(value)}: the ~ in it names no home folder.") from exc
         path = path if path.is_absolute() else (self.base / path).resolve()
         if dotted and too_long(path):
             raise self.fail(

@@ -80,5 +80,5 @@ def write_starter(path: Path, force: bool = False) -> Path:
         tmp.write_text(starter_text(), encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
-        raise OperationError(f"cannot write {path}: {exc.strerror}.") from None
+        raise OperationError(f"cannot write {path}: {exc.strerror}.") from exc
     return path

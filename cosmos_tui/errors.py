@@ -1,7 +1,9 @@
 """Errors a user can meet, each carrying one clear sentence and the CLI exit code it maps to.
 
 Every layer raises these (or subclasses); the CLI and the TUI show ``str(error)`` and never a
-traceback. The message says what happened and what to do about it.
+traceback. The message says what happened and what to do about it. Callers decide by class and
+attributes (``field``, ``AuthError``), never by the words of the message; the technical cause stays
+chained (``raise ... from exc``) for the application log (:func:`cause_chain`).
 """
 
 from __future__ import annotations
@@ -27,9 +29,18 @@ class CosmosError(Exception):
 
 
 class UsageError(CosmosError):
-    """Bad input from the user: a bad argument, a missing file, an invalid value."""
+    """Bad input from the user: a bad argument, a missing file, an invalid value.
+
+    ``field`` names the input at fault when there is one, as the CosmosAPI parameter is called
+    (``"text"``, ``"video_dir"``, ``"name"``, ``"negative_prompt"``), so a form can show the
+    sentence under that field.
+    """
 
     exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class ConfigError(UsageError):
@@ -37,7 +48,7 @@ class ConfigError(UsageError):
 
 
 class NotFoundError(UsageError):
-    """No record has the ID (or ID prefix) the user gave."""
+    """What the user named does not exist: no record has the ID (or prefix), no such folder."""
 
 
 class AmbiguousIdError(UsageError):
@@ -60,3 +71,18 @@ class HostError(CosmosError):
     """A host is unreachable or refused authentication."""
 
     exit_code = EXIT_HOST
+
+
+class AuthError(HostError):
+    """The host answered but would not let us in (no key it accepts, or our key file cannot be
+    used). Retrying does not help until the config or the keys change."""
+
+
+def cause_chain(exc: BaseException) -> str:
+    """``exc`` and the errors behind it, on one line, for the application log."""
+    parts: list[str] = []
+    current: BaseException | None = exc
+    while current is not None and len(parts) < 10:
+        parts.append(f"{type(current).__name__}: {current}")
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    return " <- ".join(parts)

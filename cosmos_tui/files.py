@@ -11,6 +11,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import Literal
 
 MB = 1024 * 1024
 PATH_MAX = 4096  # Linux: a longer path fails every system call with ENAMETOOLONG
@@ -23,34 +24,54 @@ def too_long(path: Path) -> bool:
     return len(encoded) >= PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/"))
 
 
-def _kind(mode: int) -> str:
+ProblemKind = Literal[
+    "missing", "broken_link", "loop", "too_long", "not_a_folder", "unreadable", "folder", "fifo",
+    "socket", "device", "special",
+]
+
+
+class PathProblem(str):
+    """Why a path cannot be read as a regular file: the words that follow the path for people,
+    ``kind`` for code (decide by the kind, never by the words)."""
+
+    kind: ProblemKind
+
+    def __new__(cls, kind: ProblemKind, words: str) -> PathProblem:
+        problem = super().__new__(cls, words)
+        problem.kind = kind
+        return problem
+
+
+def _special(mode: int) -> PathProblem:
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return PathProblem("fifo", "is a FIFO (named pipe), not a regular file")
     if stat.S_ISSOCK(mode):
-        return "a socket"
+        return PathProblem("socket", "is a socket, not a regular file")
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a regular file"
+        return PathProblem("device", "is a device, not a regular file")
+    return PathProblem("special", "is not a regular file")
 
 
-def path_problem(path: Path) -> str | None:
-    """Why ``path`` cannot be read as a regular file, as words that follow the path; None if it can."""
+def path_problem(path: Path) -> PathProblem | None:
+    """Why ``path`` cannot be read as a regular file; None if it can."""
     try:
         mode = path.stat().st_mode
     except FileNotFoundError:
-        return "is a broken symbolic link" if _is_link(path) else "does not exist"
+        if _is_link(path):
+            return PathProblem("broken_link", "is a broken symbolic link")
+        return PathProblem("missing", "does not exist")
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return "is a symbolic link loop"
+            return PathProblem("loop", "is a symbolic link loop")
         if exc.errno == errno.ENAMETOOLONG:
-            return "is a path longer than the system allows"
+            return PathProblem("too_long", "is a path longer than the system allows")
         if exc.errno == errno.ENOTDIR:
-            return "does not exist (a part of the path is a file, not a folder)"
-        return f"cannot be read ({exc.strerror})"
+            return PathProblem("not_a_folder", "does not exist (a part of the path is a file, not a folder)")
+        return PathProblem("unreadable", f"cannot be read ({exc.strerror})")
     if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
+        return PathProblem("folder", "is a folder, not a file")
     if not stat.S_ISREG(mode):
-        return f"is {_kind(mode)}, not a regular file"
+        return _special(mode)
     return None
 
 

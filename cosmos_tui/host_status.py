@@ -7,7 +7,7 @@ import shlex
 
 from cosmos_tui.config import Config
 from cosmos_tui.engine.hosts import RUNS_DIR, HostSession
-from cosmos_tui.errors import CosmosError
+from cosmos_tui.errors import CosmosError, cause_chain
 from cosmos_tui.records import ContainerStatus, HostStatus
 from cosmos_tui.remote import docker, gpus, process
 from cosmos_tui.remote.transport import sh_join
@@ -50,7 +50,7 @@ def probe(session: HostSession, config: Config) -> HostStatus:
     except CosmosError as exc:
         if _last_problem.get(host.name) != str(exc):
             _last_problem[host.name] = str(exc)
-            log.warning("host %s is unreachable: %s", host.name, exc)
+            log.warning("host %s is unreachable: %s", host.name, cause_chain(exc))
         return HostStatus(host.name, label, False, str(exc))
 
 

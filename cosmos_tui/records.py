@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
+from enum import Enum, StrEnum, nonmember
 from typing import Any
 
 MODEL_TYPES = ("transfer", "upscale", "enhance", "predict", "reason")
-STATUSES = (
-    "queued",
-    "claimed",
-    "uploading",
-    "starting",
-    "running",
-    "collecting",
-    "completed",
-    "failed",
-    "cancelled",
-)
-TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
-ACTIVE_STATUSES = frozenset(STATUSES) - TERMINAL_STATUSES
+
+
+class RunStatus(StrEnum):
+    """Where a run is in its lifecycle. The values are what the database and ``--json`` hold.
+
+    Ask the named sets, never a literal list: ``BUSY`` holds a slot on its host, ``ACTIVE`` is not
+    over yet (queued or busy), ``TERMINAL`` is over for good.
+    """
+
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    UPLOADING = "uploading"
+    STARTING = "starting"
+    RUNNING = "running"
+    COLLECTING = "collecting"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    # Inside the class body the names above are still their plain string values.
+    BUSY = nonmember((CLAIMED, UPLOADING, STARTING, RUNNING, COLLECTING))
+    ACTIVE = nonmember((QUEUED, CLAIMED, UPLOADING, STARTING, RUNNING, COLLECTING))
+    TERMINAL = nonmember((COMPLETED, FAILED, CANCELLED))
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in RunStatus.TERMINAL
+
+
+STATUSES = tuple(RunStatus)  # every status, in lifecycle order
 ERROR_CLASSES = (
     "oom",
     "guardrail",
@@ -46,6 +64,29 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+INTERNAL = {"json": False}  # field metadata: kept out of --json (engine bookkeeping)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    to_json = getattr(value, "to_json", None)
+    return to_json() if callable(to_json) else value
+
+
+def record_json(record: Any) -> dict[str, Any]:
+    """A record's ``--json`` object: its fields in declaration order, times as ISO 8601 UTC."""
+    return {
+        f.name: _json_value(getattr(record, f.name)) for f in fields(record) if f.metadata.get("json", True)
+    }
+
+
 @dataclass(frozen=True)
 class PromptRecord:
     prompt_id: str
@@ -59,7 +100,7 @@ class PromptRecord:
     parent_id: str | None
     created_at: datetime
     run_count: int = 0
-    last_status: str | None = None
+    last_status: RunStatus | None = None
 
     @property
     def controls(self) -> list[str]:
@@ -67,20 +108,7 @@ class PromptRecord:
         return [name for name in ("depth", "seg", "edge") if name in self.inputs]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "prompt_id": self.prompt_id,
-            "name": self.name,
-            "text": self.text,
-            "negative_prompt": self.negative_prompt,
-            "model_type": self.model_type,
-            "input_dir": self.input_dir,
-            "inputs": dict(self.inputs),
-            "parameters": dict(self.parameters),
-            "parent_id": self.parent_id,
-            "created_at": iso(self.created_at),
-            "run_count": self.run_count,
-            "last_status": self.last_status,
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)
@@ -92,71 +120,43 @@ class StageTiming:
     seconds: float | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "stage": self.stage,
-            "seq": self.seq,
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "seconds": self.seconds,
-        }
+        return record_json(self)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RunRecord:
+    # Declared in the order of the --json object (README "JSON output"); keyword-only.
     run_id: str
     prompt_id: str | None
     model_type: str
     host: str
-    status: str
-    config: dict[str, Any]
+    status: RunStatus
+    error_class: str | None = None
+    error_message: str | None = None
+    exit_code: int | None = None
+    outputs: list[str] = field(default_factory=list)
+    log_path: str | None = None
+    stage: str | None = None
+    progress: float = 0.0
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
-    exit_code: int | None = None
-    error_class: str | None = None
-    error_message: str | None = None
-    handle: str | None = None
-    remote_dir: str | None = None
-    log_position: str | None = None
-    stage: str | None = None
-    progress: float = 0.0
-    outputs: list[str] = field(default_factory=list)
-    parent_id: str | None = None
-    last_log_at: datetime | None = None
     duration_seconds: float | None = None
     eta_seconds: float | None = None
-    log_path: str | None = None
+    parent_id: str | None = None
+    remote_dir: str | None = None
+    handle: str | None = None
+    config: dict[str, Any]
     stages: list[StageTiming] = field(default_factory=list)
+    log_position: str | None = field(default=None, metadata=INTERNAL)
+    last_log_at: datetime | None = field(default=None, metadata=INTERNAL)
 
     @property
     def is_terminal(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return self.status in RunStatus.TERMINAL
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "prompt_id": self.prompt_id,
-            "model_type": self.model_type,
-            "host": self.host,
-            "status": self.status,
-            "error_class": self.error_class,
-            "error_message": self.error_message,
-            "exit_code": self.exit_code,
-            "outputs": list(self.outputs),
-            "log_path": self.log_path,
-            "stage": self.stage,
-            "progress": self.progress,
-            "created_at": iso(self.created_at),
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "duration_seconds": self.duration_seconds,
-            "eta_seconds": self.eta_seconds,
-            "parent_id": self.parent_id,
-            "remote_dir": self.remote_dir,
-            "handle": self.handle,
-            "config": dict(self.config),
-            "stages": [s.to_json() for s in self.stages],
-        }
+        return record_json(self)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cosmos_tui.api import CosmosAPI, name_from_text
-from cosmos_tui.errors import OperationError, UsageError
+from cosmos_tui.errors import NotFoundError, OperationError, UsageError
 from tests.conftest import DEMO
 from tests.helpers import add_run
 
@@ -110,6 +110,38 @@ def test_unreadable_or_invalid_video_is_refused(api: CosmosAPI, tmp_path: Path, 
     with pytest.raises(UsageError, match=expected):
         api.create_prompt("x", folder)
     assert api.count_prompts() == 0
+
+
+@pytest.mark.parametrize(
+    ("given", "field"),
+    [
+        ({"text": ""}, "text"),
+        ({"text": "x" * 10_001}, "text"),
+        ({"name": "  "}, "name"),
+        ({"name": "n" * 201}, "name"),
+        ({"name": "a\x1b[2Jb"}, "name"),
+        ({"negative_prompt": "n" * 10_001}, "negative_prompt"),
+        ({"model_type": "paint"}, "model_type"),
+        ({"video_dir": "nowhere"}, "video_dir"),
+        ({"video_dir": DEMO / "color.mp4"}, "video_dir"),
+        ({"video_dir": DEMO.parent}, "video_dir"),  # no color.mp4 there
+    ],
+)
+def test_every_prompt_refusal_names_the_field_at_fault(api: CosmosAPI, given: dict, field: str) -> None:
+    arguments = {"text": "fine", "video_dir": DEMO, **given}
+    with pytest.raises(UsageError) as refused:
+        api.create_prompt(arguments.pop("text"), arguments.pop("video_dir"), **arguments)
+    assert refused.value.field == field
+    assert api.count_prompts() == 0
+
+
+def test_unknown_ids_and_folders_are_not_found_errors(api: CosmosAPI) -> None:
+    with pytest.raises(NotFoundError, match="video folder nowhere not found"):
+        api.create_prompt("x", "nowhere")
+    with pytest.raises(NotFoundError):
+        api.get_run("rs_000000000000")
+    with pytest.raises(NotFoundError):
+        api.get_prompt("ps_000000000000")
 
 
 def test_delete_refuses_while_runs_exist_and_changes_nothing(api: CosmosAPI) -> None:

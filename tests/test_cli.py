@@ -427,6 +427,8 @@ def test_the_log_file_records_failures_and_every_final_state_at_default_verbosit
     assert any("WARNING" in line and f"run {runs[oom]} on sim failed (oom): " in line for line in lines)
     assert any("WARNING" in line and "host down is unreachable: " in line for line in lines)
     assert any("WARNING" in line and "command failed: " in line for line in lines)
+    # The user saw one sentence; the log keeps what was behind it.
+    assert any("command failed: HostError: " in ln and "<- ConnectionRefusedError" in ln for ln in lines)
     assert not any("created prompt" in line for line in lines)  # the rest of INFO still needs -v
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Log, RichLog, Static, TextArea
 
-from cosmos_tui.api import CosmosAPI
+from cosmos_tui.api import MAX_NAME_CHARS, MAX_PROMPT_CHARS, CosmosAPI
 from cosmos_tui.config import load
 from cosmos_tui.tui.app import CosmosApp
 from cosmos_tui.tui.screens.log import LogScreen
@@ -74,6 +74,35 @@ async def test_new_prompt_form_shows_errors_on_the_field_then_creates(local_api:
         await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)
         [prompt] = local_api.list_prompts()
         assert prompt.text == 'It\'s "quoted" $(x) [bold]not markup[/]'
+
+
+async def test_new_prompt_form_shows_each_refusal_under_the_field_it_names(local_api: CosmosAPI) -> None:
+    # The form used to pick the field by words in the message: a too-long negative prompt (no
+    # "prompt text", no "name" in it) landed under the video folder.
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#text", TextArea).text = "A lighthouse in fog"
+        form.query_one("#folder", Input).value = str(DEMO)
+        info = form.query_one("#folder-info", Static)
+        await wait_until(pilot, lambda: "controls: depth, seg" in str(info.render()))
+        form.query_one("#negative", Input).value = "n" * (MAX_PROMPT_CHARS + 1)
+        await pilot.press("ctrl+s")
+        negative = form.query_one("#negative-error", Static)
+        await wait_until(pilot, lambda: "negative prompt is over" in str(negative.render()))
+        assert "controls: depth, seg" in str(info.render())
+        assert str(form.query_one("#name-error", Static).render()) == ""
+        assert str(form.query_one("#text-error", Static).render()) == ""
+
+        form.query_one("#negative", Input).value = ""
+        form.query_one("#name", Input).value = "x" * (MAX_NAME_CHARS + 1)
+        await pilot.press("ctrl+s")
+        name = form.query_one("#name-error", Static)
+        await wait_until(pilot, lambda: "prompt name is over" in str(name.render()))
+        assert str(negative.render()) == ""
+        assert local_api.list_prompts() == []
 
 
 async def test_detail_shows_full_text_verbatim_and_esc_goes_back(local_api: CosmosAPI) -> None:

@@ -22,6 +22,7 @@ from peewee import SqliteDatabase
 from cosmos_tui.config import Config
 from cosmos_tui.engine.executor import RunExecutor, host_missing_message
 from cosmos_tui.engine.hosts import HostPool, sha256_file
+from cosmos_tui.records import RunStatus
 from cosmos_tui.store import lifecycle
 
 log = logging.getLogger(__name__)
@@ -262,7 +263,7 @@ class Engine:
         """Block until every run is terminal (or ``done`` says so); False on timeout."""
         ids = list(run_ids)
         deadline = None if timeout is None else time.monotonic() + timeout
-        check = done or (lambda rid: lifecycle.row(rid).status not in (*lifecycle.BUSY, "queued"))
+        check = done or (lambda rid: lifecycle.row(rid).status not in RunStatus.ACTIVE)
         while True:
             if all(check(rid) for rid in ids):
                 if done is None:

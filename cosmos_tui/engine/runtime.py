@@ -214,7 +214,7 @@ class DockerRuntime:
     def state(self, run_id: str, handle: str) -> State:
         result = self.session.transport.run(sh_join(docker.inspect_argv(self.docker, run_id)), timeout=60)
         if not result.ok:
-            if "No such" in result.error_text or "no such" in result.error_text:
+            if docker.no_such_container(result.error_text):
                 return State("gone")
             raise DockerError(result.error_text)
         parsed = docker.parse_inspect(result.text)

@@ -152,3 +152,10 @@ def parse_inspect(text: str) -> tuple[str, int, bool, str | None] | None:
         return parts[0], int(parts[1]), parts[2] == "true"
     except ValueError:
         return None
+
+
+def no_such_container(error_text: str) -> bool:
+    """Whether docker's error output says the container does not exist. The CLI exits 1 for
+    every failure, so its words are the only sign: "Error: No such object: cosmos-rs_..." (inspect),
+    "Error response from daemon: No such container: ..." (others), lower case from podman."""
+    return "no such" in error_text.lower()

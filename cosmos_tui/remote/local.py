@@ -58,8 +58,8 @@ class LocalTransport(Transport):
                 timeout=timeout,
                 stdin=None if stdin is not None else subprocess.DEVNULL,
             )
-        except subprocess.TimeoutExpired:
-            raise HostError(f"a command on {self.name} took longer than {timeout:.0f} s.") from None
+        except subprocess.TimeoutExpired as exc:
+            raise HostError(f"a command on {self.name} took longer than {timeout:.0f} s.") from exc
         return CommandResult(done.returncode, done.stdout, done.stderr)
 
     def open_stream(self, command: str, merge_stderr: bool = True) -> Stream:

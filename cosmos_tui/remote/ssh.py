@@ -10,6 +10,7 @@ config's, else ~/.ssh/known_hosts): an unknown or changed key is refused with it
 from __future__ import annotations
 
 import base64
+import errno
 import getpass
 import hashlib
 import logging
@@ -27,7 +28,7 @@ import paramiko
 
 from cosmos_tui.command import hint
 from cosmos_tui.config import HostConfig
-from cosmos_tui.errors import HostError
+from cosmos_tui.errors import AuthError, HostError
 from cosmos_tui.remote.transport import CommandResult, Progress, Stream, Transport, sh_join
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,12 @@ PREFERRED_CIPHERS = (
 
 def _scp_host(hostname: str) -> str:
     return f"[{hostname}]" if ":" in hostname else hostname
+
+
+def _out_of_space(exc: OSError) -> bool:
+    """A full disk on the host. Local writes say so by errno; Paramiko's SFTP errors carry only the
+    server's words ("No space left on device")."""
+    return exc.errno == errno.ENOSPC or "no space" in str(exc).lower()
 
 
 class LinkLost(HostError):
@@ -137,7 +144,7 @@ def _load_known_hosts(path: Path) -> paramiko.HostKeys:
         try:
             keys.load(str(path))
         except (OSError, paramiko.SSHException) as exc:
-            raise HostError(f"cannot read known_hosts file {path} ({exc}); fix or remove it.") from None
+            raise HostError(f"cannot read known_hosts file {path} ({exc}); fix or remove it.") from exc
     return keys
 
 
@@ -159,27 +166,27 @@ def _open_socket(target: Target, host_name: str) -> socket.socket | paramiko.Cha
             raise HostError(
                 f"the jump host {jump.alias} could not reach {target.hostname}:{target.port} ({exc}); "
                 "check ProxyJump in ~/.ssh/config."
-            ) from None
+            ) from exc
     try:
         sock = socket.create_connection((target.hostname, target.port), timeout=CONNECT_TIMEOUT)
         # Small request/answer packets must not wait for Nagle + delayed ACK (~40 ms each way).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return sock
-    except socket.gaierror:
+    except socket.gaierror as exc:
         raise HostError(
             f"cannot resolve the host name {target.hostname} for host {host_name}; check hostname in "
             "the config or ~/.ssh/config."
-        ) from None
-    except TimeoutError:
+        ) from exc
+    except TimeoutError as exc:
         raise HostError(
             f"host {host_name} ({target.hostname}:{target.port}) did not answer within "
             f"{CONNECT_TIMEOUT:.0f} s; check that it is up and the port is right."
-        ) from None
+        ) from exc
     except OSError as exc:
         raise HostError(
             f"cannot connect to host {host_name} ({target.hostname}:{target.port}): "
             f"{exc.strerror or exc}; check that sshd runs there and the port is right."
-        ) from None
+        ) from exc
 
 
 def connect(target: Target, host_name: str | None = None, *, verify: bool = True) -> paramiko.Transport:
@@ -205,7 +212,7 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
         raise HostError(
             f"SSH handshake with host {host_name} ({target.hostname}:{target.port}) failed ({exc}); "
             "check that it is an SSH server."
-        ) from None
+        ) from exc
     try:
         server_key = transport.get_remote_server_key()
         if verify:
@@ -217,7 +224,7 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
     except (paramiko.SSHException, OSError, EOFError) as exc:
         # The link died between the handshake and here (a frozen or dropped host).
         transport.close()
-        raise HostError(f"the connection to host {host_name} dropped while connecting ({exc}).") from None
+        raise HostError(f"the connection to host {host_name} dropped while connecting ({exc}).") from exc
     return transport
 
 
@@ -250,15 +257,15 @@ def _check_host_key(
 def _load_key(path: str) -> paramiko.PKey | None:
     try:
         return paramiko.PKey.from_path(path)
-    except paramiko.PasswordRequiredException:
-        raise HostError(
+    except paramiko.PasswordRequiredException as exc:
+        raise AuthError(
             f"the key {path} is protected by a passphrase; load it into ssh-agent (`ssh-add {path}`) "
             "and try again."
-        ) from None
-    except FileNotFoundError:
-        raise HostError(f"the key file {path} does not exist; fix key_file in the config.") from None
+        ) from exc
+    except FileNotFoundError as exc:
+        raise AuthError(f"the key file {path} does not exist; fix key_file in the config.") from exc
     except (OSError, paramiko.SSHException, ValueError) as exc:
-        raise HostError(f"cannot use the key file {path} ({exc}); check key_file in the config.") from None
+        raise AuthError(f"cannot use the key file {path} ({exc}); check key_file in the config.") from exc
 
 
 def _authenticate(transport: paramiko.Transport, target: Target, host_name: str) -> None:
@@ -293,12 +300,12 @@ def _authenticate(transport: paramiko.Transport, target: Target, host_name: str)
             transport.close()
             raise HostError(
                 f"SSH authentication with host {host_name} broke off ({exc}); try again."
-            ) from None
+            ) from exc
         if transport.is_authenticated():
             return
     transport.close()
     what = ", ".join(tried) if tried else "no keys (none configured, no agent, no ~/.ssh/id_*)"
-    raise HostError(
+    raise AuthError(
         f"authentication to host {host_name} as {target.user} failed (tried {what}); check user and "
         "key_file in the config, or load the right key into ssh-agent."
     )
@@ -374,7 +381,7 @@ class SSHStream(Stream):
         except TimeoutError:
             return None
         except (OSError, paramiko.SSHException, EOFError) as exc:
-            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from None
+            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from exc
         if data:
             return data
         # EOF: a finished command sends its exit status; a dead link sends nothing.
@@ -490,12 +497,13 @@ class SSHTransport(Transport):
                     raise
                 except (paramiko.SSHException, OSError, EOFError) as exc:  # never past this loop
                     last = HostError(f"connecting to host {self.name} failed ({exc}).")
+                    last.__cause__ = exc
                     log.info("connecting to %s failed, will retry: %s", self.name, exc)
                     if self.reconnects == 0:
-                        raise last from None
+                        raise last from exc
+                except AuthError:
+                    raise  # a refusal: retrying cannot help
                 except HostError as exc:
-                    if "authentication" in exc.message:
-                        raise
                     last = exc
                     log.info("connecting to %s failed, will retry: %s", self.name, exc)
                     if self.reconnects == 0:
@@ -574,10 +582,10 @@ class SSHTransport(Transport):
             if shell is None:
                 shell = ShellSession(transport)
             result = shell.run(command, timeout)
-        except TimeoutError:
-            raise HostError(f"a command on host {self.name} took longer than {timeout:.0f} s.") from None
+        except TimeoutError as exc:
+            raise HostError(f"a command on host {self.name} took longer than {timeout:.0f} s.") from exc
         except (OSError, paramiko.SSHException, EOFError) as exc:
-            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from None
+            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from exc
         with self._shells_lock:
             self._shells.append(shell)
         return result
@@ -615,7 +623,7 @@ class SSHTransport(Transport):
                 channel.status_event.wait(0.05)
             return CommandResult(channel.recv_exit_status(), bytes(out), bytes(err))
         except (OSError, paramiko.SSHException, EOFError) as exc:
-            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from None
+            raise LinkLost(f"the connection to host {self.name} dropped ({exc}).") from exc
         finally:
             channel.close()
 
@@ -637,7 +645,7 @@ class SSHTransport(Transport):
             except paramiko.SSHException as exc:
                 raise HostError(
                     f"host {self.name} refused SFTP ({exc}); enable the sftp subsystem in its sshd_config."
-                ) from None
+                ) from exc
         assert self._sftp is not None
         return self._sftp
 
@@ -657,14 +665,14 @@ class SSHTransport(Transport):
             sftp.posix_rename(temp, remote)
         except OSError as exc:
             self.run(f"rm -f {sh_join([temp])}", timeout=30)
-            if getattr(exc, "errno", None) == 28 or "No space" in str(exc):
+            if _out_of_space(exc):
                 raise HostError(
                     f"host {self.name} is out of disk space while receiving {local.name}; free space "
                     "in its remote_dir."
-                ) from None
-            raise HostError(f"uploading {local.name} to host {self.name} failed ({exc}).") from None
+                ) from exc
+            raise HostError(f"uploading {local.name} to host {self.name} failed ({exc}).") from exc
         except (paramiko.SSHException, EOFError) as exc:
-            raise LinkLost(f"the connection to host {self.name} dropped during an upload ({exc}).") from None
+            raise LinkLost(f"the connection to host {self.name} dropped during an upload ({exc}).") from exc
 
     def _scp_put(self, local: Path, temp: str, size: int, progress: Progress | None) -> None:
         """Send a big file with OpenSSH's scp (the SFTP protocol since OpenSSH 9), same host key
@@ -759,7 +767,7 @@ class SSHTransport(Transport):
             temp.replace(local)
         except OSError as exc:
             temp.unlink(missing_ok=True)
-            raise HostError(f"downloading {remote} from host {self.name} failed ({exc}).") from None
+            raise HostError(f"downloading {remote} from host {self.name} failed ({exc}).") from exc
         except (paramiko.SSHException, EOFError) as exc:
             temp.unlink(missing_ok=True)
-            raise LinkLost(f"the connection to host {self.name} dropped during a download ({exc}).") from None
+            raise LinkLost(f"the connection to host {self.name} dropped during a download ({exc}).") from exc

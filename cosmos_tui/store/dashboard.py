@@ -6,10 +6,8 @@ from datetime import datetime
 
 from peewee import SQL, fn
 
-from cosmos_tui.records import DayCount, ErrorCount, InputUsage, ModelStats
+from cosmos_tui.records import DayCount, ErrorCount, InputUsage, ModelStats, RunStatus
 from cosmos_tui.store.models import Prompt, Run
-
-FINISHED = ("completed", "failed", "cancelled")
 
 
 def runs_per_day(since: datetime) -> list[DayCount]:
@@ -18,9 +16,9 @@ def runs_per_day(since: datetime) -> list[DayCount]:
         Run.select(
             day.alias("day"),
             fn.COUNT(SQL("*")).alias("total"),
-            fn.SUM(Run.status == "completed").alias("completed"),
-            fn.SUM(Run.status == "failed").alias("failed"),
-            fn.SUM(Run.status == "cancelled").alias("cancelled"),
+            fn.SUM(Run.status == RunStatus.COMPLETED).alias("completed"),
+            fn.SUM(Run.status == RunStatus.FAILED).alias("failed"),
+            fn.SUM(Run.status == RunStatus.CANCELLED).alias("cancelled"),
         )
         .where(Run.created_at >= since)
         .group_by(day)
@@ -38,7 +36,7 @@ def _median(model_type: str, since: datetime, count: int) -> float | None:
         for row in Run.select(Run.duration_seconds)
         .where(
             (Run.model_type == model_type)
-            & (Run.status == "completed")
+            & (Run.status == RunStatus.COMPLETED)
             & (Run.created_at >= since)
             & Run.duration_seconds.is_null(False)
         )
@@ -55,11 +53,11 @@ def by_model(since: datetime) -> list[ModelStats]:
         Run.select(
             Run.model_type,
             fn.COUNT(SQL("*")),
-            fn.SUM(Run.status == "completed"),
-            fn.AVG(Run.duration_seconds).filter(Run.status == "completed"),
-            fn.COUNT(Run.duration_seconds).filter(Run.status == "completed"),
+            fn.SUM(Run.status == RunStatus.COMPLETED),
+            fn.AVG(Run.duration_seconds).filter(Run.status == RunStatus.COMPLETED),
+            fn.COUNT(Run.duration_seconds).filter(Run.status == RunStatus.COMPLETED),
         )
-        .where((Run.status.in_(FINISHED)) & (Run.created_at >= since))
+        .where((Run.status.in_(RunStatus.TERMINAL)) & (Run.created_at >= since))
         .group_by(Run.model_type)
         .order_by(Run.model_type)
         .tuples()
@@ -106,7 +104,7 @@ def failures(since: datetime) -> list[ErrorCount]:
     count = fn.COUNT(SQL("*"))
     query = (
         Run.select(klass, count)
-        .where((Run.status == "failed") & (Run.created_at >= since))
+        .where((Run.status == RunStatus.FAILED) & (Run.created_at >= since))
         .group_by(klass)
         .order_by(count.desc(), klass)
         .tuples()

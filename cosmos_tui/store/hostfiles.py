@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from cosmos_tui.records import TERMINAL_STATUSES
+from cosmos_tui.records import RunStatus
 from cosmos_tui.store.models import Run
 
 CHUNK = 500  # well under SQLite's limit on bound variables
@@ -28,7 +28,7 @@ def finished_at(run_ids: Iterable[str]) -> dict[str, datetime | None]:
             .tuples()
         )
         for run_id, status, finished, updated, created in rows:
-            if status in TERMINAL_STATUSES:
+            if status in RunStatus.TERMINAL:
                 found[run_id] = finished or updated or created
     return found
 
@@ -47,6 +47,6 @@ def unfinished_configs() -> list[tuple[str, str, dict[str, Any]]]:
     return [
         (run_id, model_type, dict(config or {}))
         for run_id, model_type, config in Run.select(Run.id, Run.model_type, Run.config)
-        .where(Run.status.not_in(list(TERMINAL_STATUSES)))
+        .where(Run.status.not_in(RunStatus.TERMINAL))
         .tuples()
     ]

@@ -13,29 +13,29 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from cosmos_tui.records import ACTIVE_STATUSES
+from cosmos_tui.records import RunStatus
 from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
-BUSY = ("claimed", "uploading", "starting", "running", "collecting")
+BUSY = RunStatus.BUSY  # the executor's name for it
 
 
 def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime) -> str | None:
     """Claim the oldest queued run on ``host`` if the host has a free slot; return its ID."""
     with db.atomic():
-        busy = Run.select().where((Run.host == host) & Run.status.in_(BUSY)).count()
+        busy = Run.select().where((Run.host == host) & Run.status.in_(RunStatus.BUSY)).count()
         if busy >= max_concurrent:
             return None
         row = (
             Run.select(Run.id)
-            .where((Run.host == host) & (Run.status == "queued"))
+            .where((Run.host == host) & (Run.status == RunStatus.QUEUED))
             .order_by(Run.created_at, Run.id)
             .first()
         )
         if row is None:
             return None
         claimed = (
-            Run.update(status="claimed", claimed_by=owner, updated_at=now)
-            .where((Run.id == row.id) & (Run.status == "queued"))
+            Run.update(status=RunStatus.CLAIMED, claimed_by=owner, updated_at=now)
+            .where((Run.id == row.id) & (Run.status == RunStatus.QUEUED))
             .execute()
         )
         return row.id if claimed == 1 else None
@@ -44,7 +44,8 @@ def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, n
 def adopt(db: SqliteDatabase, run_id: str, previous_owner: str | None, owner: str, now: datetime) -> bool:
     """Take over a mid-flight run whose owner is gone; False if someone else got there first."""
     with db.atomic():
-        query = Run.update(claimed_by=owner, updated_at=now).where((Run.id == run_id) & Run.status.in_(BUSY))
+        query = Run.update(claimed_by=owner, updated_at=now)
+        query = query.where((Run.id == run_id) & Run.status.in_(RunStatus.BUSY))
         if previous_owner is None:
             query = query.where(Run.claimed_by.is_null())
         else:
@@ -85,7 +86,7 @@ def prompt_name(prompt_id: str | None) -> str | None:
 
 def mid_flight() -> list[tuple[str, str, str | None]]:
     """(run ID, host, owner) of every run between claimed and collecting."""
-    return list(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(BUSY)).tuples())
+    return list(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(RunStatus.BUSY)).tuples())
 
 
 def record_stage(
@@ -109,7 +110,7 @@ def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[st
     """Median seconds per stage occurrence over the last completed runs on this host and model."""
     recent = (
         Run.select(Run.id)
-        .where((Run.host == host) & (Run.model_type == model_type) & (Run.status == "completed"))
+        .where((Run.host == host) & (Run.model_type == model_type) & (Run.status == RunStatus.COMPLETED))
         .order_by(Run.finished_at.desc())
         .limit(runs)
     )
@@ -128,8 +129,8 @@ def cancel_if_waiting(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
     return transition(
         db,
         run_id,
-        ("queued",),
-        status="cancelled",
+        (RunStatus.QUEUED,),
+        status=RunStatus.CANCELLED,
         finished_at=now,
         error_class="cancelled",
         error_message="cancelled before it started.",
@@ -138,7 +139,7 @@ def cancel_if_waiting(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
 
 
 def request_cancel(db: SqliteDatabase, run_id: str, now: datetime) -> bool:
-    return transition(db, run_id, ACTIVE_STATUSES, cancel_requested=1, updated_at=now)
+    return transition(db, run_id, RunStatus.ACTIVE, cancel_requested=1, updated_at=now)
 
 
 def cached_hash(path: str, size: int, mtime_ns: int) -> str | None:

@@ -9,29 +9,16 @@ from typing import Any
 from peewee import SQL, SqliteDatabase, fn
 
 from cosmos_tui.command import hint
-from cosmos_tui.errors import OperationError, UsageError
-from cosmos_tui.records import ACTIVE_STATUSES, PromptRecord
-from cosmos_tui.store.db import to_aware
+from cosmos_tui.errors import NotFoundError, OperationError, UsageError
+from cosmos_tui.records import PromptRecord, RunStatus
+from cosmos_tui.store.mapping import PROMPT
 from cosmos_tui.store.models import Prompt, Run, RunStage
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _record(row: Prompt, run_count: int = 0, last_status: str | None = None) -> PromptRecord:
-    return PromptRecord(
-        prompt_id=row.id,
-        name=row.name,
-        text=row.text,
-        negative_prompt=row.negative_prompt,
-        model_type=row.model_type,
-        input_dir=row.input_dir,
-        inputs=dict(row.inputs or {}),
-        parameters=dict(row.parameters or {}),
-        parent_id=row.parent_id,
-        created_at=to_aware(row.created_at),
-        run_count=run_count,
-        last_status=last_status,
-    )
+    return PROMPT(row, run_count=run_count, last_status=last_status)
 
 
 def insert(db: SqliteDatabase, *, created_at: datetime, **fields: Any) -> PromptRecord:
@@ -61,7 +48,7 @@ def get(prompt_id: str) -> PromptRecord:
     query = _with_run_summary(Prompt.select()).where(Prompt.id == prompt_id)
     rows = _records(query)
     if not rows:
-        raise UsageError(f"no prompt has the ID {prompt_id}.")
+        raise NotFoundError(f"no prompt has the ID {prompt_id}.")
     return rows[0]
 
 
@@ -113,7 +100,7 @@ def delete(db: SqliteDatabase, prompt_id: str, force: bool) -> list[str]:
     """
     with db.atomic():
         runs = list(Run.select(Run.id, Run.status).where(Run.prompt == prompt_id).tuples())
-        active = [run_id for run_id, status in runs if status in ACTIVE_STATUSES]
+        active = [run_id for run_id, status in runs if status in RunStatus.ACTIVE]
         if active:
             raise OperationError(
                 f"prompt {prompt_id} has {len(active)} run(s) still in progress "

@@ -9,9 +9,9 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from cosmos_tui.errors import UsageError
+from cosmos_tui.errors import NotFoundError
 from cosmos_tui.records import RunRecord, StageTiming
-from cosmos_tui.store.db import to_aware
+from cosmos_tui.store.mapping import RUN, STAGE
 from cosmos_tui.store.models import Run, RunStage
 
 
@@ -21,32 +21,7 @@ def run_dir(outputs: Path, run_id: str) -> Path:
 
 
 def _record(row: Run, outputs: Path, stages: list[StageTiming] | None = None) -> RunRecord:
-    return RunRecord(
-        run_id=row.id,
-        prompt_id=row.prompt_id,
-        model_type=row.model_type,
-        host=row.host,
-        status=row.status,
-        config=dict(row.config or {}),
-        created_at=to_aware(row.created_at),
-        started_at=to_aware(row.started_at),
-        finished_at=to_aware(row.finished_at),
-        exit_code=row.exit_code,
-        error_class=row.error_class,
-        error_message=row.error_message,
-        handle=row.handle,
-        remote_dir=row.remote_dir,
-        log_position=row.log_position,
-        stage=row.stage,
-        progress=row.progress,
-        outputs=list(row.outputs or []),
-        parent_id=row.parent_id,
-        last_log_at=to_aware(row.last_log_at),
-        duration_seconds=row.duration_seconds,
-        eta_seconds=row.eta_seconds,
-        log_path=str(run_dir(outputs, row.id) / "run.log"),
-        stages=stages or [],
-    )
+    return RUN(row, log_path=str(run_dir(outputs, row.id) / "run.log"), stages=stages or [])
 
 
 def insert(db: SqliteDatabase, outputs: Path, *, created_at: datetime, **fields: Any) -> RunRecord:
@@ -57,22 +32,13 @@ def insert(db: SqliteDatabase, outputs: Path, *, created_at: datetime, **fields:
 
 def stages(run_id: str) -> list[StageTiming]:
     query = RunStage.select().where(RunStage.run == run_id).order_by(RunStage.seq, RunStage.id)
-    return [
-        StageTiming(
-            stage=row.stage,
-            seq=row.seq,
-            started_at=to_aware(row.started_at),
-            finished_at=to_aware(row.finished_at),
-            seconds=row.seconds,
-        )
-        for row in query
-    ]
+    return [STAGE(row) for row in query]
 
 
 def get(run_id: str, outputs: Path) -> RunRecord:
     row = Run.get_or_none(Run.id == run_id)
     if row is None:
-        raise UsageError(f"no run has the ID {run_id}.")
+        raise NotFoundError(f"no run has the ID {run_id}.")
     return _record(row, outputs, stages(run_id))
 
 

@@ -122,7 +122,7 @@ class Store:
             raise StoreError(
                 f"cannot create the folder for the database {self.path} ({exc.strerror}); "
                 "fix [paths].database or its permissions."
-            ) from None
+            ) from exc
         problem = open_problem(self.path) if _is_dir(self.path) or too_long(self.path) else None
         if problem:
             raise StoreError(problem)
@@ -164,7 +164,7 @@ class Store:
             yield
         except peewee.DatabaseError as exc:
             log.warning("database error on %s: %s", self.path, exc)
-            raise StoreError(describe_db_error(self.path, exc)) from None
+            raise StoreError(describe_db_error(self.path, exc)) from exc
 
     def close(self) -> None:
         if not self.db.is_closed():

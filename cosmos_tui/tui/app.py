@@ -20,6 +20,7 @@ from textual.worker import Worker, WorkerState
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.keymap import ACTIONS, PLACES
+from cosmos_tui.records import RunStatus
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
@@ -88,11 +89,10 @@ class CosmosApp(App[None]):
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def update_summary(self) -> None:
         try:
-            active = len(self.api.list_runs(status=["claimed", "uploading", "starting", "running",
-                                                    "collecting"], limit=1000))
-            queued = len(self.api.list_runs(status="queued", limit=1000))
+            active = len(self.api.list_runs(status=RunStatus.BUSY, limit=1000))
+            queued = len(self.api.list_runs(status=RunStatus.QUEUED, limit=1000))
             today = self.api.now().date()
-            failed = sum(1 for r in self.api.list_runs(status="failed", limit=200)
+            failed = sum(1 for r in self.api.list_runs(status=RunStatus.FAILED, limit=200)
                          if r.created_at.date() == today)
         except CosmosError:
             return

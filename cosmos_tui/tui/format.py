@@ -6,19 +6,19 @@ from datetime import datetime
 
 from rich.text import Text
 
-from cosmos_tui.records import RunRecord
+from cosmos_tui.records import RunRecord, RunStatus
 from cosmos_tui.text import escape_controls
 
-STATUS_STYLE = {
-    "queued": "dim",
-    "claimed": "cyan",
-    "uploading": "cyan",
-    "starting": "cyan",
-    "running": "bold cyan",
-    "collecting": "cyan",
-    "completed": "green",
-    "failed": "bold red",
-    "cancelled": "yellow",
+STATUS_STYLE: dict[str, str] = {
+    RunStatus.QUEUED: "dim",
+    RunStatus.CLAIMED: "cyan",
+    RunStatus.UPLOADING: "cyan",
+    RunStatus.STARTING: "cyan",
+    RunStatus.RUNNING: "bold cyan",
+    RunStatus.COLLECTING: "cyan",
+    RunStatus.COMPLETED: "green",
+    RunStatus.FAILED: "bold red",
+    RunStatus.CANCELLED: "yellow",
 }
 
 

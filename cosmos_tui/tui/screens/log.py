@@ -29,7 +29,7 @@ from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, St
 
 from cosmos_tui.cosmos.base import clean
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import RunRecord
+from cosmos_tui.records import RunRecord, RunStatus
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration, status_text
@@ -291,7 +291,8 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
         else:
             stages.append_text(status_text(run.status))
         self.query_one("#log-stages", Static).update(stages)
-        self.query_one(ProgressBar).update(progress=100.0 if run.status == "completed" else run.progress)
+        done = run.status == RunStatus.COMPLETED
+        self.query_one(ProgressBar).update(progress=100.0 if done else run.progress)
         if run.is_terminal:
             self.status_timer.pause()
 

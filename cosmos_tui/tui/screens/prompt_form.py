@@ -44,8 +44,16 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
 
     @dataclass
     class Refused(Message):
-        field: str
+        field: str | None  # a CosmosAPI.create_prompt parameter; None: not about one field
         error: str
+
+    # Where a refusal shows, by the field the error names.
+    ERROR_PLACES = {
+        "text": "#text-error",
+        "video_dir": "#folder-info",
+        "negative_prompt": "#negative-error",
+        "name": "#name-error",
+    }
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="new-prompt", classes="modal"):
@@ -58,6 +66,8 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
             yield Static("", id="folder-info", classes="hint")
             yield Label("Negative prompt (empty: the configured default)")
             yield Input(id="negative")
+            # Takes a row only while it has something to say (the form fits 120x40 unscrolled).
+            yield Static("", id="negative-error", classes="error hidden")
             yield Label("Name (empty: made from the text)")
             yield Input(id="name")
             yield Static("", id="name-error", classes="error")
@@ -117,6 +127,7 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
     def action_save(self) -> None:
         for error in self.query(".error"):
             error.update("")  # type: ignore[attr-defined]
+        self.query_one("#negative-error").add_class("hidden")
         self.create(
             self.query_one("#text", TextArea).text,
             self.query_one("#folder", Input).value.strip(),
@@ -128,20 +139,23 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
     def create(self, text: str, folder: str, negative: str | None, name: str | None) -> None:
         api = self.app.api  # type: ignore[attr-defined]
         if not folder:
-            self.post_message(self.Refused("folder", "give the folder that holds color.mp4."))
+            self.post_message(self.Refused("video_dir", "give the folder that holds color.mp4."))
             return
         try:
             prompt = api.create_prompt(text, folder, name=name, negative_prompt=negative)
         except CosmosError as exc:
-            message = str(exc)
-            field = "text" if "prompt text" in message else "name" if "name" in message else "folder"
-            self.post_message(self.Refused(field, message))
+            self.post_message(self.Refused(getattr(exc, "field", None), str(exc)))
             return
         self.app.call_from_thread(self.dismiss, prompt.prompt_id)
 
     def on_new_prompt_modal_refused(self, message: Refused) -> None:
-        target = {"text": "#text-error", "name": "#name-error", "folder": "#folder-info"}[message.field]
-        self.query_one(target, Static).update(Text(message.error, style="red"))
+        target = self.ERROR_PLACES.get(message.field or "")
+        if target is None:  # not about a field (the database is busy, ...)
+            self.notify(escape_controls(message.error), severity="error", markup=False)
+            return
+        place = self.query_one(target, Static)
+        place.update(Text(escape_controls(message.error), style="red"))
+        place.remove_class("hidden")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import RunRecord
+from cosmos_tui.errors import CosmosError, NotFoundError
+from cosmos_tui.records import RunRecord, RunStatus
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
@@ -24,8 +24,10 @@ from cosmos_tui.tui.keymap import bindings, hint
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
-FILTERS = (None, "running", "queued", "failed", "completed", "cancelled")
-ACTIVE = ["claimed", "uploading", "starting", "running", "collecting"]
+# "running" shows every run holding a slot on its host (claimed ... collecting).
+FILTERS = (
+    None, RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.FAILED, RunStatus.COMPLETED, RunStatus.CANCELLED,
+)
 REFRESH_SECONDS = 1.0
 # IDs and statuses are never cut or dropped; the prompt's name gets what is left; on a narrow
 # terminal model, host, stage and elapsed go first, in that order.
@@ -80,13 +82,13 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         self.refresh_runs()
 
     @property
-    def status_filter(self) -> str | None:
+    def status_filter(self) -> RunStatus | None:
         return FILTERS[self.filter_index]
 
     @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
     def refresh_runs(self) -> None:
         wanted = self.status_filter
-        statuses = ACTIVE if wanted == "running" else ([wanted] if wanted else None)
+        statuses = RunStatus.BUSY if wanted == RunStatus.RUNNING else ([wanted] if wanted else None)
         api = self.app.api  # type: ignore[attr-defined]
         names = dict(self.names)
         try:
@@ -94,7 +96,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
             for prompt_id in {r.prompt_id for r in runs if r.prompt_id} - names.keys():
                 try:
                     names[prompt_id] = api.get_prompt(prompt_id).name
-                except CosmosError:
+                except NotFoundError:
                     names[prompt_id] = prompt_id  # deleted meanwhile
         except CosmosError:
             return
@@ -115,7 +117,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
                 "model": run.model_type,
                 "host": label(run.host),
                 "status": status_text(run.status),
-                "progress": bar(100.0 if run.status == "completed" else run.progress),
+                "progress": bar(100.0 if run.status == RunStatus.COMPLETED else run.progress),
                 "stage": Text(run.stage or "-"),
                 "elapsed": duration(elapsed(run, now)),
                 "eta": duration(eta(run, now)),
@@ -141,8 +143,8 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
             # A run may start and end between two refreshes: judge it by when it finished.
             fresh = before is None and run.finished_at is not None and run.finished_at > self.opened_at
             changed = before is not None and before != run.status
-            if (changed or fresh) and run.status in ("completed", "failed"):
-                if run.status == "completed":
+            if (changed or fresh) and run.status in (RunStatus.COMPLETED, RunStatus.FAILED):
+                if run.status == RunStatus.COMPLETED:
                     self.notify(f"{run.run_id} completed: {self.result_path(run)}", title="Run finished",
                                 timeout=15)
                 else:
