@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.waiting import poll
+
 INSTALL_HINT = (
     "install it with: apt-get install -y openssh-server docker.io busybox-static dash tmux "
     "(./scripts/test does this when run as root)"
@@ -43,11 +45,8 @@ def free_port() -> int:
 
 
 def wait_for(check, timeout: float, what: str, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
+    if poll(check, timeout):
+        return
     tail = ""
     if log is not None and log.exists():
         tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
