@@ -20,14 +20,12 @@ from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard
 from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.format import duration
-from cosmos_tui.tui.screens.gpu import plain_text
 
 DAYS = 30
 
 
 class DashboardScreen(Screen[None]):
     BINDINGS = [Binding("g", "reload", "Refresh")]
-    plain = ""
 
     @dataclass
     class Loaded(Message):
@@ -90,4 +88,3 @@ class DashboardScreen(Screen[None]):
                 parts += [Text(heading, style="italic"), table, Text()]
             parts.pop()
         self.query_one("#dashboard", Static).update(Group(*parts))
-        self.plain = plain_text(parts)
