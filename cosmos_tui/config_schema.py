@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -147,13 +147,6 @@ HOST_KEYS = (
 )
 
 TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)
-
-SECTIONS: Mapping[str, tuple[Key, ...]] = {
-    "paths": PATHS_KEYS,
-    "defaults": DEFAULTS_KEYS,
-    "defaults.weights": WEIGHT_KEYS,
-}
-
 
 def describe_kind(key: Key) -> str:
     """What the key accepts, in words, for error messages."""

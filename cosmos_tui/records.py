@@ -20,17 +20,6 @@ STATUSES = (
 )
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 ACTIVE_STATUSES = frozenset(STATUSES) - TERMINAL_STATUSES
-ERROR_CLASSES = (
-    "oom",
-    "guardrail",
-    "missing_checkpoint",
-    "invalid_input",
-    "hang",
-    "ssh",
-    "docker",
-    "cancelled",
-    "unknown",
-)
 CONTROL_FILES = {
     "video": ("color.mp4",),
     "depth": ("depth.mp4",),
