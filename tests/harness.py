@@ -158,24 +158,6 @@ class Sshd:
             return True
         return False
 
-    def ssh_argv(self, command: str) -> list[str]:
-        """An OpenSSH client command line for this server (for harness self-tests)."""
-        return [
-            "ssh",
-            "-p",
-            str(self.port),
-            "-i",
-            str(self.client_key),
-            "-o",
-            f"UserKnownHostsFile={self.known_hosts}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "BatchMode=yes",
-            f"{self.user}@127.0.0.1",
-            command,
-        ]
-
     def session_pids(self) -> list[int]:
         """PIDs of the per-connection sshd processes (children of the listener)."""
         if self.proc is None:

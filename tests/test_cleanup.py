@@ -25,7 +25,6 @@ from tests.harness import Harness, local_host_table
 from tests.helpers import add_run
 
 BIN = Path(sys.executable).parent / "cosmos-tui"
-OLD = time.time() - 2 * 3600  # older than the one-hour grace of inputs
 UNNEEDED = "a" * 64 + ".mp4"
 REFERENCED = "b" * 64 + ".mp4"
 
