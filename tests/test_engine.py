@@ -466,7 +466,7 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
             worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180},
                                       daemon=True)
             worker.start()  # keeps trying while the disk stays full
-            wait_until(lambda: "is full" in (api.get_run(run_id).error_message or ""), 90, 0.1,
+            wait_until(lambda: "is full" in (api.get_run(run_id).error_message or ""), 90, interval=0.1,
                        message="the full disk to be reported")
             run = api.get_run(run_id)
             assert run.status == "running"

@@ -145,10 +145,10 @@ def test_a_full_disk_is_told_on_the_terminal_ctrl_c_ends_and_the_finished_run_co
         said: list[str] = []
         reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
         reader.start()
-        wait_until(lambda: any("is full" in line for line in said), 90, "the full disk to be told")
+        wait_until(lambda: any("is full" in line for line in said), 90, message="the full disk to be told")
         with CosmosAPI(load(config)) as api:
             [run] = api.list_runs()
-        wait_until(host_file(tmp_path, run.run_id, "exit_code").exists, 90, "the model to end")
+        wait_until(host_file(tmp_path, run.run_id, "exit_code").exists, 90, message="the model to end")
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)  # within stop_grace + 15 s, whatever the run thread is doing
         assert proc.returncode == 130, "".join(said)

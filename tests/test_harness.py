@@ -96,7 +96,7 @@ def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(
         _, status, _ = run(ssh, f"{docker} inspect -f '{{{{.State.Status}}}}' {name}")
         return status.strip() == "exited"
 
-    wait_until(exited, 30, 0.2, message=f"container {name} to exit")
+    wait_until(exited, 30, interval=0.2, message=f"container {name} to exit")
     code, exit_code, _ = run(ssh, f"{docker} inspect -f '{{{{.State.ExitCode}}}}' {name}")
     assert exit_code.strip() == "0"
 

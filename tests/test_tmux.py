@@ -46,9 +46,10 @@ class Tmux:
             shown = self.screen()
             return shown if text in shown else ""
 
-        return wait_until(
-            showing, timeout, 0.2, message=lambda: f"{text!r} to appear; the screen shows:\n{self.screen()}"
-        )
+        def failure() -> str:
+            return f"{text!r} to appear; the screen shows:\n{self.screen()}"
+
+        return wait_until(showing, timeout, interval=0.2, message=failure)
 
 
 def test_a_person_creates_runs_watches_and_quits(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def _failure(message: Message, timeout: float) -> AssertionError:
 def wait_until(
     predicate: Callable[[], T],
     timeout: float = 60.0,
+    *,
     interval: float = 0.05,
     message: Message = "the condition",
 ) -> T:
@@ -51,6 +52,7 @@ async def pilot_wait_until(
     pilot: Pausing,
     predicate: Callable[[], T],
     timeout: float = 30.0,
+    *,
     interval: float = 0.05,
     message: Message = "the condition",
 ) -> T:
