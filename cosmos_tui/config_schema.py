@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -155,12 +155,6 @@ KEYS_HELP = (
     "an unknown action or two actions on one key is an error."
 )
 KEYS_EXAMPLE = {"runs.cancel": "x", "log.follow": "f,end"}
-
-SECTIONS: Mapping[str, tuple[Key, ...]] = {
-    "paths": PATHS_KEYS,
-    "defaults": DEFAULTS_KEYS,
-    "defaults.weights": WEIGHT_KEYS,
-}
 
 
 def describe_kind(key: Key) -> str:

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import secrets
 import threading
 
 PROMPT = "ps"
 RUN = "rs"
 HEX_DIGITS = 12
-ID_RE = re.compile(r"(ps|rs)_[0-9a-f]{1,12}")  # whole values: use fullmatch
 
 _lock = threading.Lock()
 _rng: random.Random | None = None

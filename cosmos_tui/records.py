@@ -38,17 +38,6 @@ class RunStatus(StrEnum):
 
 
 STATUSES = tuple(RunStatus)  # every status, in lifecycle order
-ERROR_CLASSES = (
-    "oom",
-    "guardrail",
-    "missing_checkpoint",
-    "invalid_input",
-    "hang",
-    "ssh",
-    "docker",
-    "cancelled",
-    "unknown",
-)
 CONTROL_FILES = {
     "video": ("color.mp4",),
     "depth": ("depth.mp4",),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -72,26 +71,6 @@ def api(config_file: Path):
     ids.seed(7)
     with CosmosAPI(load(config_file), clock=StepClock()) as instance:
         yield instance
-
-
-@pytest.fixture
-def demo_dir() -> Path:
-    return DEMO
-
-
-def cli_env(tmp_path: Path, config: Path | None = None) -> dict[str, str]:
-    """The environment for a `cosmos-tui` subprocess, isolated like the tests themselves."""
-    import os
-
-    env = dict(os.environ)
-    env.pop("COSMOS_TUI_CONFIG", None)
-    if config is not None:
-        env["COSMOS_TUI_CONFIG"] = str(config)
-    env["COLUMNS"] = "200"
-    return env
-
-
-PYTHON = sys.executable
 
 
 # -- real daemons ------------------------------------------------------------------------------------

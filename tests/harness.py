@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.waiting import poll
+
 INSTALL_HINT = (
     "install it with: apt-get install -y openssh-server docker.io busybox-static dash tmux "
     "(./scripts/test does this when run as root)"
@@ -43,11 +45,8 @@ def free_port() -> int:
 
 
 def wait_for(check, timeout: float, what: str, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
+    if poll(check, timeout):
+        return
     tail = ""
     if log is not None and log.exists():
         tail = "\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
@@ -158,24 +157,6 @@ class Sshd:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 0.2):
             return True
         return False
-
-    def ssh_argv(self, command: str) -> list[str]:
-        """An OpenSSH client command line for this server (for harness self-tests)."""
-        return [
-            "ssh",
-            "-p",
-            str(self.port),
-            "-i",
-            str(self.client_key),
-            "-o",
-            f"UserKnownHostsFile={self.known_hosts}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-            "-o",
-            "BatchMode=yes",
-            f"{self.user}@127.0.0.1",
-            command,
-        ]
 
     def session_pids(self) -> list[int]:
         """PIDs of the per-connection sshd processes (children of the listener)."""

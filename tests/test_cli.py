@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import DEMO
+from tests.waiting import poll
 
 pytestmark = pytest.mark.integration
 
@@ -187,14 +187,15 @@ def test_interrupt_exits_130(config_file: Path) -> None:
         text=True,
         env=env,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # until it blocks reading the prompt text from stdin
+
+    def reading_stdin() -> bool:
         try:
-            if "pipe_read" in Path(f"/proc/{proc.pid}/wchan").read_text():
-                break
+            return "pipe_read" in Path(f"/proc/{proc.pid}/wchan").read_text()
         except OSError:
-            pass
-        time.sleep(0.02)
+            return False
+
+    # Until it blocks reading the prompt text; where the kernel hides wchan, after the timeout.
+    poll(reading_stdin, timeout=30, interval=0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130

@@ -14,19 +14,13 @@ from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
 from tests.conftest import DEMO
 from tests.test_engine import cli, make_config
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 
 def exit_file(tmp_path: Path, run_id: str) -> Path:
     return tmp_path / "remote-local" / ".cosmos-tui" / "runs" / run_id / "exit_code"
-
-
-def wait_for(check, timeout: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_a_detached_run_never_waits_for_a_slot_held_by_a_finished_run(tmp_path: Path) -> None:
@@ -37,7 +31,7 @@ def test_a_detached_run_never_waits_for_a_slot_held_by_a_finished_run(tmp_path: 
     assert started.returncode == 0, started.stderr
     [a] = json.loads(started.stdout)
     ended = exit_file(tmp_path, a["run_id"])
-    wait_for(ended.exists, what="the first run to end on its host")
+    wait_until(ended.exists, message="the first run to end on its host")
     time.sleep(2)  # collected well after it ended
 
     t0 = time.monotonic()
@@ -78,7 +72,7 @@ def test_cancelling_a_run_whose_model_exited_zero_records_it_completed(tmp_path:
     config = make_config(tmp_path, None, host="local", speed="0.005")
     prompt = cli(config, "prompt", "add", "done already", str(DEMO)).stdout.strip()
     [a] = json.loads(cli(config, "--run", prompt, "--detach", "--json").stdout)
-    wait_for(exit_file(tmp_path, a["run_id"]).exists, what="the run to end on its host")
+    wait_until(exit_file(tmp_path, a["run_id"]).exists, message="the run to end on its host")
     cancelled = cli(config, "run", "cancel", a["run_id"])
     shown = json.loads(cli(config, "run", "show", a["run_id"], "--json").stdout)
     assert (shown["status"], shown["exit_code"]) == ("completed", 0), shown["error_message"]

@@ -19,8 +19,10 @@ import pytest
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
+from cosmos_tui.records import RunRecord
 from tests.conftest import DEMO
 from tests.harness import Harness, local_host_table
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -154,11 +156,8 @@ def test_cancel_mid_run_removes_the_container_and_keeps_the_partial_log(
     [run_id] = api.run_inference([prompt.prompt_id])
     done = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 120}, daemon=True)
     done.start()
-    deadline = time.monotonic() + 60
-    while (
-        api.get_run(run_id).stage not in ("load", "preprocess", "guardrail") and time.monotonic() < deadline
-    ):
-        time.sleep(0.05)
+    wait_until(lambda: api.get_run(run_id).stage in ("load", "preprocess", "guardrail"),
+               message="the run to load its model")
     api.cancel_run(run_id)
     done.join(90)
     run = api.get_run(run_id)
@@ -185,8 +184,7 @@ def test_cut_ssh_links_lose_and_duplicate_no_log_line(api_for, harness: Harness)
     worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180}, daemon=True)
     worker.start()
     name = f"cosmos-{run_id}"
-    while name not in harness.dockerd.our_containers():
-        time.sleep(0.02)
+    wait_until(lambda: name in harness.dockerd.our_containers(), interval=0.02, message=f"container {name}")
     # An independent observer of the container's whole log, over no SSH at all.
     observer = subprocess.Popen(
         ["docker", "-H", harness.dockerd.host, "logs", "-f", name],
@@ -226,13 +224,12 @@ def test_a_killed_executor_is_replaced_and_the_run_completes(
         [BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     with CosmosAPI(load(config)) as api:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        def started() -> list[RunRecord]:
             runs = api.list_runs()
-            if runs and runs[0].status == "running" and runs[0].stage not in (None, "starting"):
-                break
-            time.sleep(0.05)
-        run_id = runs[0].run_id
+            going = runs and runs[0].status == "running" and runs[0].stage not in (None, "starting")
+            return runs if going else []
+
+        run_id = wait_until(started, message="the run to start its model")[0].run_id
         first.send_signal(signal.SIGKILL)
         first.wait(10)
         assert api.get_run(run_id).status == "running"
@@ -377,9 +374,7 @@ def test_interrupting_a_headless_run_cancels_it_and_exits_130(tmp_path: Path) ->
     proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     with CosmosAPI(load(config)) as api:
-        deadline = time.monotonic() + 60
-        while not any(r.status == "running" for r in api.list_runs()) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: any(r.status == "running" for r in api.list_runs()), message="a running run")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
@@ -392,13 +387,9 @@ def test_reattach_collects_an_exited_run_and_fails_a_vanished_one(tmp_path: Path
     prompt_id = cli(config, "prompt", "add", "left alone", str(DEMO)).stdout.strip()
     [exited] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)
     name = f"cosmos-{exited['run_id']}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        state = harness.dockerd.docker("inspect", "-f", "{{.State.Status}}", name).stdout.decode().strip()
-        if state == "exited":
-            break
-        time.sleep(0.2)
-    assert state == "exited"
+    inspect = ("inspect", "-f", "{{.State.Status}}", name)
+    wait_until(lambda: harness.dockerd.docker(*inspect).stdout.strip() == b"exited", interval=0.2,
+               message=f"container {name} to exit")
     ended = harness.dockerd.docker("inspect", "-f", "{{.State.FinishedAt}}", name).stdout.decode().strip()
     time.sleep(2)  # collected well after it ended
     done = json.loads(cli(config, "run", "wait", exited["run_id"], "--json").stdout)
@@ -437,10 +428,8 @@ def test_a_host_that_goes_away_for_long_keeps_its_run_which_completes_later(
             worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 20},
                                       daemon=True)
             worker.start()
-            deadline = time.monotonic() + 60
             early = (None, "starting", "uploading")
-            while api.get_run(run_id).stage in early and time.monotonic() < deadline:
-                time.sleep(0.05)
+            wait_until(lambda: api.get_run(run_id).stage not in early, message="the model to start")
             private.stop()  # the host vanishes: listener and sessions
             worker.join(30)
             run = api.get_run(run_id)
@@ -477,10 +466,8 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
             worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180},
                                       daemon=True)
             worker.start()  # keeps trying while the disk stays full
-            deadline = time.monotonic() + 90
-            while "is full" not in (api.get_run(run_id).error_message or ""):
-                assert time.monotonic() < deadline, "the full disk was never reported"
-                time.sleep(0.1)
+            wait_until(lambda: "is full" in (api.get_run(run_id).error_message or ""), 90, interval=0.1,
+                       message="the full disk to be reported")
             run = api.get_run(run_id)
             assert run.status == "running"
             subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
@@ -528,10 +515,8 @@ def test_a_frozen_ssh_link_never_fails_a_run_the_model_finishes(tmp_path: Path, 
         proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         with CosmosAPI(load(config)) as api:
-            deadline = time.monotonic() + 60
-            while not any(r.stage not in (None, "starting", "uploading") for r in api.list_runs()):
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
+            wait_until(lambda: any(r.stage not in (None, "starting", "uploading") for r in api.list_runs()),
+                       message="the model to start")
         frozen = _tree(private.proc.pid)
         for pid in frozen:
             with contextlib.suppress(ProcessLookupError):

@@ -10,7 +10,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,13 @@ from cosmos_tui.remote.local import LocalTransport
 from tests.conftest import DEMO
 from tests.harness import local_host_table
 from tests.test_engine import BIN, cli, make_config
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 
 def host_file(tmp_path: Path, run_id: str, name: str, remote: str = "remote-local") -> Path:
     return tmp_path / remote / ".cosmos-tui" / "runs" / run_id / name
-
-
-def wait_for(check, timeout: float = 60, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_a_host_gone_from_the_config_keeps_its_run_which_is_collected_once_it_is_back(
@@ -43,7 +36,7 @@ def test_a_host_gone_from_the_config_keeps_its_run_which_is_collected_once_it_is
     original = config.read_text()
     prompt = cli(config, "prompt", "add", "renamed host", str(DEMO)).stdout.strip()
     [run] = json.loads(cli(config, "--run", prompt, "--detach", "--json").stdout)
-    wait_for(host_file(tmp_path, run["run_id"], "exit_code").exists, what="the model to end")
+    wait_until(host_file(tmp_path, run["run_id"], "exit_code").exists, message="the model to end")
     config.write_text(original.replace("hosts.local", "hosts.renamed").replace(
         'default_host = "local"', 'default_host = "renamed"'
     ))
@@ -152,10 +145,10 @@ def test_a_full_disk_is_told_on_the_terminal_ctrl_c_ends_and_the_finished_run_co
         said: list[str] = []
         reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
         reader.start()
-        wait_for(lambda: any("is full" in line for line in said), 90, "the full disk to be told")
+        wait_until(lambda: any("is full" in line for line in said), 90, message="the full disk to be told")
         with CosmosAPI(load(config)) as api:
             [run] = api.list_runs()
-        wait_for(host_file(tmp_path, run.run_id, "exit_code").exists, 90, "the model to end")
+        wait_until(host_file(tmp_path, run.run_id, "exit_code").exists, 90, message="the model to end")
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=60)  # within stop_grace + 15 s, whatever the run thread is doing
         assert proc.returncode == 130, "".join(said)

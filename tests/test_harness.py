@@ -13,6 +13,7 @@ import pytest
 from cosmos_tui.sim.image import image_tag
 from tests.conftest import DEMO
 from tests.harness import Harness, pid_alive
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -90,12 +91,12 @@ def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(
     assert len(out.strip()) == 64  # the container id
     assert name in harness.dockerd.our_containers()
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def exited() -> bool:
         _, status, _ = run(ssh, f"{docker} inspect -f '{{{{.State.Status}}}}' {name}")
-        if status.strip() == "exited":
-            break
-        time.sleep(0.2)
+        return status.strip() == "exited"
+
+    wait_until(exited, 30, interval=0.2, message=f"container {name} to exit")
     code, exit_code, _ = run(ssh, f"{docker} inspect -f '{{{{.State.ExitCode}}}}' {name}")
     assert exit_code.strip() == "0"
 

@@ -16,6 +16,7 @@ from cosmos_tui.config import from_mapping
 from cosmos_tui.errors import HostError
 from cosmos_tui.remote import ssh
 from tests.harness import Harness
+from tests.waiting import poll
 
 pytestmark = pytest.mark.integration
 
@@ -104,8 +105,7 @@ def test_watchdog_drops_a_silent_link_within_15_seconds(harness: Harness) -> Non
         for pid in ours:
             os.kill(pid, signal.SIGSTOP)  # the link goes silent: no reset, no answers
         t0 = time.monotonic()
-        while transport._transport.is_active() and time.monotonic() - t0 < 20:
-            time.sleep(0.1)
+        poll(lambda: not transport._transport.is_active(), timeout=20, interval=0.1)
         noticed = time.monotonic() - t0
         for pid in ours:
             with contextlib.suppress(ProcessLookupError):  # gone already (reaped after the kill)

@@ -14,6 +14,7 @@ import pytest
 
 from tests.conftest import DEMO
 from tests.harness import local_host_table
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +42,14 @@ class Tmux:
         return self("capture-pane", "-p", "-t", self.name)
 
     def wait_for(self, text: str, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def showing() -> str:
             shown = self.screen()
-            if text in shown:
-                return shown
-            time.sleep(0.2)
-        raise AssertionError(f"{text!r} never appeared; the screen shows:\n{self.screen()}")
+            return shown if text in shown else ""
+
+        def failure() -> str:
+            return f"{text!r} to appear; the screen shows:\n{self.screen()}"
+
+        return wait_until(showing, timeout, interval=0.2, message=failure)
 
 
 def test_a_person_creates_runs_watches_and_quits(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ sshd + dockerd harness)."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from cosmos_tui.tui.screens.log import LogScreen
 from tests.conftest import DEMO
 from tests.harness import local_host_table
 from tests.helpers import add_run
+from tests.waiting import pilot_wait_until as wait_until
 
 SIZE = (120, 40)
 
@@ -30,14 +30,6 @@ def local_api(tmp_path: Path):
     (tmp_path / "config.toml").write_text(body)
     with CosmosAPI(load(tmp_path / "config.toml")) as api:
         yield api
-
-
-async def wait_until(pilot, condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await pilot.pause(0.05)
 
 
 def table_ids(app: CosmosApp, selector: str) -> list[str]:
@@ -268,8 +260,8 @@ async def test_gpu_screen_shows_the_simulated_gpus_and_an_unreachable_host(tmp_p
         app = CosmosApp(api, start_engine=False)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.press("3")
-            await wait_until(pilot, lambda: "NVIDIA H100" in app.screen.plain)
-            text = app.screen.plain
+            await wait_until(pilot, lambda: "NVIDIA H100" in static_text(app, "#gpu-hosts"))
+            text = static_text(app, "#gpu-hosts")
             assert "sim (simulated)" in text and "unreachable" in text and "retry in" in text
 
 
@@ -281,8 +273,8 @@ async def test_dashboard_shows_the_figures(local_api: CosmosAPI) -> None:
     app = CosmosApp(local_api, start_engine=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("4")
-        await wait_until(pilot, lambda: "guardrail" in app.screen.plain)
-        text = app.screen.plain
+        await wait_until(pilot, lambda: "guardrail" in static_text(app, "#dashboard"))
+        text = static_text(app, "#dashboard")
         assert "50%" in text and "2:00" in text and str(DEMO) in text
 
 
@@ -406,6 +398,18 @@ def screen_text(app: CosmosApp) -> str:
     return console.export_text(styles=False)
 
 
+def static_text(app: CosmosApp, selector: str) -> str:
+    """All a Static shows (the part scrolled out of view too), as plain text at the widget's width."""
+    import io
+
+    from rich.console import Console
+
+    widget = app.screen.query_one(selector, Static)
+    console = Console(width=widget.size.width or 200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text(styles=False)
+
+
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_runs_table_never_cuts_ids_or_statuses_and_names_the_prompt(local_api: CosmosAPI, size) -> None:
     prompt = local_api.create_prompt("A lighthouse in fog", DEMO, name="lighthouse-at-dusk")
@@ -509,7 +513,7 @@ async def test_gpu_sparklines_keep_their_width_and_the_numbers_show(tmp_path: Pa
         app = CosmosApp(api, start_engine=False)
         async with app.run_test(size=size) as pilot:
             await pilot.press("3")
-            await wait_until(pilot, lambda: "97%" in app.screen.plain)
+            await wait_until(pilot, lambda: "97%" in static_text(app, "#gpu-hosts"))
             screen = app.screen
             assert isinstance(screen, GpuScreen)
 
@@ -658,6 +662,6 @@ async def test_dashboard_headings_stay_whole_and_the_filter_leaves_the_header(lo
         box = app.screen.query_one("#filter", Input)
         assert not box.region.overlaps(header.region)
         await pilot.press("escape", "4")
-        await wait_until(pilot, lambda: "guardrail" in app.screen.plain)
+        await wait_until(pilot, lambda: "guardrail" in static_text(app, "#dashboard"))
         await pilot.pause()
         assert "failures by error class" in screen_text(app)

@@ -130,18 +130,20 @@ class TransferAdapter:
 
     def read_line(self, line: str) -> LogEvent | None:
         match = LOGURU.search(line)
+        stage = None
         if match:
             message = match.group(4)
-            for start, stage in STAGE_STARTS:
-                if message.startswith(start):
-                    return LogEvent(stage=stage)
-            return None
-        if "it/s]" in line or "s/it]" in line:
-            bars = TQDM.findall(line)
+            stage = next((stage for start, stage in STAGE_STARTS if message.startswith(start)), None)
+        # The clip bar has no newline until a clip ends: the next loguru line follows it on its line.
+        bar = line[: match.start()] if match else line
+        done = total = None
+        if "it/s]" in bar or "s/it]" in bar:
+            bars = TQDM.findall(bar)
             if bars:
-                _, done, total = bars[-1]
-                return LogEvent(clips_done=int(done), clips_total=int(total))
-        return None
+                done, total = int(bars[-1][1]), int(bars[-1][2])
+        if stage is None and total is None:
+            return None
+        return LogEvent(stage=stage, clips_done=done, clips_total=total)
 
     def classify(self, lines: list[str], exit_code: int | None) -> Failure:
         text = "\n".join(lines)

@@ -8,7 +8,6 @@ size recorded with the position, so a crash between writing and recording never 
 from __future__ import annotations
 
 import json
-import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -280,7 +279,3 @@ class ProcessRuntime:
 
 def runtime_for(session: HostSession) -> Runtime:
     return DockerRuntime(session) if session.host.runtime == "docker" else ProcessRuntime(session)
-
-
-def quote(text: str) -> str:
-    return shlex.quote(text)

@@ -73,10 +73,6 @@ def stop_argv(docker: str, run_id: str, grace: int) -> list[str]:
     return [*prefix(docker), "stop", "-t", str(grace), container_name(run_id)]
 
 
-def kill_argv(docker: str, run_id: str) -> list[str]:
-    return [*prefix(docker), "kill", container_name(run_id)]
-
-
 def rm_argv(docker: str, run_id: str) -> list[str]:
     return [*prefix(docker), "rm", "-f", container_name(run_id)]
 
@@ -146,10 +142,6 @@ def parse_inspect(text: str) -> tuple[str, int, bool, str | None] | None:
     finished = parts[3] if len(parts) == 4 and not parts[3].startswith("0001-") else None
     try:
         return parts[0], int(parts[1]), parts[2] == "true", finished
-    except ValueError:
-        return None
-    try:
-        return parts[0], int(parts[1]), parts[2] == "true"
     except ValueError:
         return None
 

@@ -539,12 +539,6 @@ class SSHTransport(Transport):
                 )
                 transport.close()
 
-    def drop(self) -> None:
-        """Close the current connection (the next call reconnects)."""
-        transport = self._transport
-        if transport is not None:
-            transport.close()
-
     def close(self) -> None:
         self._closed = True
         self._stop.set()

@@ -12,7 +12,6 @@ from pathlib import Path
 
 FILES = Path(__file__).resolve().parent / "files"
 INSTALL_DIR = ".cosmos-sim"  # inside a host's remote_dir
-SPEED_ENV = "COSMOS_SIM_SPEED"
 
 
 def sim_files() -> list[Path]:

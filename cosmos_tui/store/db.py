@@ -25,10 +25,5 @@ def open_database(path: Path | str) -> SqliteDatabase:
     return SqliteDatabase(str(path), pragmas=PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False)
 
 
-def utcnow() -> datetime:
-    """The current time as naive UTC, the form stored in the database."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def to_aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None else None

@@ -21,14 +21,12 @@ from cosmos_tui.text import escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key
-from cosmos_tui.tui.screens.gpu import plain_text
 
 DAYS = 30
 
 
 class DashboardScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = bindings("dashboard")
-    plain = ""
 
     @dataclass
     class Loaded(Message):
@@ -93,4 +91,3 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
                 parts += [Text(heading, style="italic"), table, Text()]
             parts.pop()
         self.query_one("#dashboard", Static).update(Group(*parts))
-        self.plain = plain_text(parts)

@@ -5,7 +5,6 @@ never overlap and stop while the screen is hidden."""
 
 from __future__ import annotations
 
-import io
 import threading
 import time
 from collections import defaultdict, deque
@@ -45,16 +44,6 @@ RUN_COLUMNS = (
 )
 
 
-def plain_text(parts: list[object], width: int = 200) -> str:
-    """What the panel says, as plain text at the width it is shown (for tests and screen readers)."""
-    from rich.console import Console
-
-    console = Console(width=max(20, width), record=True, file=io.StringIO())
-    for part in parts:
-        console.print(part)
-    return console.export_text()
-
-
 def sparkline(values: list[float], top: float, width: int) -> str:
     """The last ``width`` samples as blocks, right-aligned in exactly ``width`` cells."""
     values = values[-width:] if width > 0 else []
@@ -89,7 +78,6 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
         self.next_retry: dict[str, float] = {}
         self.sampled: dict[str, float] = {}
         self.polling = threading.Lock()
-        self.plain = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -200,7 +188,6 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
                 )
             parts.append(table if status.gpus else Text("  no GPUs reported", style="dim"))
         self.query_one("#gpu-hosts", Static).update(Group(*parts) if parts else Text("no hosts"))
-        self.plain = plain_text(parts, width)
 
     def action_cancel_container(self) -> None:
         run_id = selected_key(self.query_one("#containers", RecordTable))

@@ -218,9 +218,12 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.call_from_thread(self.marked.discard, prompt_id)  # the event loop iterates it
-        self.app.call_from_thread(self.notify, f"deleted {prompt_id}")
+        self.app.call_from_thread(self._deleted, prompt_id)
         self.refresh_prompts()
+
+    def _deleted(self, prompt_id: str) -> None:
+        self.marked.discard(prompt_id)  # on the event loop, which iterates the set
+        self.notify(f"deleted {prompt_id}")
 
 
 class PromptDetailScreen(ReportsWorkerFailures, Screen[None]):

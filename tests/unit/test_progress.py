@@ -59,3 +59,26 @@ def test_host_times_parse_to_naive_utc() -> None:
     assert parse_epoch("1795316698.754859573").isoformat() == "2026-11-22T03:04:58.754860"
     assert parse_epoch("1795316698.%N").isoformat() == "2026-11-22T03:04:58"  # busybox date
     assert parse_epoch("") is None
+
+
+def test_a_two_clip_run_counts_both_clips_from_its_first_bar() -> None:
+    """Fed the events of a real two-clip log, each stage taking its default time: when clip 2's
+    diffusion begins the figure says 57 %, not the 99 % of a tracker that believed in one clip."""
+    from tests.unit.test_transfer_adapter import events
+
+    seconds = {s.key: s.default_seconds for s in STAGES}
+    tracker = Tracker(STAGES, {})
+    now = 0.0
+    diffusions = 0
+    for event in events("transfer_two_clips.log"):
+        if tracker.feed(event, now):
+            diffusions += event.stage == "diffusion"
+            if diffusions == 2:
+                break
+            now += seconds[event.stage]
+    assert tracker.clips == 2
+    per_clip = seconds["encode"] + seconds["diffusion"] + seconds["decode"]
+    before_clips = now - per_clip - seconds["encode"]
+    assert before_clips == 100  # load .. augment
+    done, total = now, DEFAULT_TOTAL + per_clip
+    assert abs(tracker.progress(now) - 100 * done / total) < 0.5, (done, total)
