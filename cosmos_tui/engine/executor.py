@@ -105,43 +105,50 @@ class RunExecutor:
 
     def execute(self) -> None:
         try:
-            row = lifecycle.row(self.run_id)
-            self.host = row.host
-            try:
-                self.session = self.context.host_session(row.host)
-            except ConfigError:
-                # Renamed or removed in the config: the run is not over; wait for the host.
-                self.release(host_missing_message(row.host))
+            self.advance()
+        except Exception as exc:  # every way a run can go wrong is judged in one place
+            self.on_error(exc)
+
+    def advance(self) -> None:
+        """Take the run from wherever its record stands to its end (or step back from it)."""
+        row = lifecycle.row(self.run_id)
+        self.host = row.host
+        try:
+            self.session = self.context.host_session(row.host)
+        except ConfigError:
+            # Renamed or removed in the config: the run is not over; wait for the host.
+            self.release(host_missing_message(row.host))
+            return
+        self.runtime = runtime_for(self.session)
+        self.adapter = adapter_for(row.model_type)
+        self.config = dict(row.config or {})
+        self.files = RunFiles(self.session.run_rel(self.run_id))
+        status = row.status
+        if status in ("claimed", "uploading"):
+            if self.cancelled_before_start():
                 return
-            self.runtime = runtime_for(self.session)
-            self.adapter = adapter_for(row.model_type)
-            self.config = dict(row.config or {})
-            self.files = RunFiles(self.session.run_rel(self.run_id))
-            status = row.status
-            if status in ("claimed", "uploading"):
-                if self.cancel_requested():
-                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
-                    return
-                self.upload()
-                status = "starting"
-            if status == "starting":
-                if self.cancel_requested():
-                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
-                    return
-                self.start()
-                status = "running"
-            if self.detach and self.still_running():
-                # Started (or found still going): leave it on its host for any later cosmos-tui.
-                self.set(claimed_by=None)
+            self.upload()
+            status = "starting"
+        if status == "starting":
+            if self.cancelled_before_start():
                 return
-            if status == "running":
-                self.stream()
-            self.collect()
-        except _Gone:
+            self.start()
+            status = "running"
+        if self.detach and self.still_running():
+            # Started (or found still going): leave it on its host for any later cosmos-tui.
+            self.set(claimed_by=None)
+            return
+        if status == "running":
+            self.stream()
+        self.collect()
+
+    def on_error(self, exc: Exception) -> None:
+        """What an error means for the run: failed, released (it goes on on its host), or nothing."""
+        if isinstance(exc, _Gone):
             log.info("run %s was finished elsewhere", self.run_id)
-        except _InputMissing as exc:
+        elif isinstance(exc, _InputMissing):
             self.fail("invalid_input", str(exc))
-        except HostError as exc:
+        elif isinstance(exc, HostError):
             if self.model_started():
                 # The model goes on without us: never call it failed because the link is down.
                 # Release it; this or another cosmos-tui re-attaches when the host answers again.
@@ -149,27 +156,26 @@ class RunExecutor:
                     f"lost contact with host {self.host} ({exc}); the run goes on there and is "
                     "collected once the host answers again."
                 )
-                return
-            self.fail("ssh", str(exc))
-        except DockerError as exc:
+            else:
+                self.fail("ssh", str(exc))
+        elif isinstance(exc, DockerError):
             self.fail(
                 "docker",
                 f"docker on host {self.session.name} failed: {exc}; check the docker "
                 "command and image in the config.",
             )
-        except CosmosError as exc:
+        elif isinstance(exc, CosmosError):
             self.fail("unknown", str(exc))
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                self.local_disk_full()
-                return
+        elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            self.local_disk_full()
+        elif isinstance(exc, OSError):
             message = local_error_message(exc, self.context.outputs)
             if self.model_started():
                 self.release(message)
             else:
                 self.fail("unknown", message)
-        except Exception as exc:  # a bug, or an error type nobody expected from a library
-            log.exception("run %s met an unexpected error inside cosmos-tui", self.run_id)
+        else:  # a bug, or an error type nobody expected from a library
+            log.error("run %s met an unexpected error inside cosmos-tui", self.run_id, exc_info=exc)
             kind = type(exc).__name__
             message = f"cosmos-tui met an unexpected error while executing the run ({kind}: {exc})"
             if self.model_started():
@@ -177,6 +183,12 @@ class RunExecutor:
                 self.release(message + "; it is retried when a cosmos-tui next re-attaches to it.")
             else:
                 self.fail("unknown", message + ".")
+
+    def cancelled_before_start(self) -> bool:
+        if not self.cancel_requested():
+            return False
+        self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
+        return True
 
     def clear_note(self) -> None:
         """Forget the sentence a release left (lost contact, full disk): we are back on it."""
