@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from cosmos_tui.api import CosmosAPI  # noqa: E402
 from cosmos_tui.config import load  # noqa: E402
-from cosmos_tui.engine import executor, runtime  # noqa: E402
+from cosmos_tui.engine import log_follow, runtime  # noqa: E402
 from cosmos_tui.sim import FILES  # noqa: E402
 from tests.harness import Harness, local_host_table  # noqa: E402
 
@@ -143,7 +143,7 @@ def streaming(api: CosmosAPI, host: str, flood: int) -> None:
     latencies: list[float] = []
     stamps: dict[int, list[str]] = {}
     original_feed = runtime.DockerLines.feed
-    original_write = executor.Spool.write
+    original_write = log_follow.Spool.write
 
     def feed(self, data):
         lines = original_feed(self, data)
@@ -163,7 +163,7 @@ def streaming(api: CosmosAPI, host: str, flood: int) -> None:
                     latencies.append(now - when - _utc_offset())
 
     runtime.DockerLines.feed = feed
-    executor.Spool.write = write
+    log_follow.Spool.write = write
     try:
         prompt = api.create_prompt(f"flood [sim:flood={flood}]", DEMO)
         [run_id] = api.run_inference([prompt.prompt_id], host=host)
@@ -172,7 +172,7 @@ def streaming(api: CosmosAPI, host: str, flood: int) -> None:
         wall = time.perf_counter() - t0
     finally:
         runtime.DockerLines.feed = original_feed
-        executor.Spool.write = original_write
+        log_follow.Spool.write = original_write
     run = api.get_run(run_id)
     with Path(run.log_path).open("rb") as handle:
         lines = sum(1 for _ in handle)
@@ -200,7 +200,7 @@ def catch_up(api: CosmosAPI, harness: Harness, lines: int = 300_000) -> None:
         .replace("@LINES@", str(lines)),
     )
     spool_dir = Path(tempfile.mkdtemp())
-    spool = executor.Spool(spool_dir / "run.log", 0)
+    spool = log_follow.Spool(spool_dir / "run.log", 0)
     position = runtime.Position()
     t0 = time.perf_counter()
     stream, decoder = rt.follow("rs_benchcatchup", name, position)

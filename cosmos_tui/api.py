@@ -376,26 +376,7 @@ class CosmosAPI:
         if detach:
             engine.start_detached(wanted, hosts, timeout)
             return True
-        # Orphaned runs on these hosts hold their slots until collected: adopt them too.
-        engine.reconcile(hosts=hosts)
-        stop = threading.Event()
-
-        def work() -> None:
-            while not stop.is_set():
-                claimed = False
-                for host in hosts:
-                    claimed = engine.claim_and_submit(host) is not None or claimed
-                if not claimed:
-                    stop.wait(0.25)
-                    engine.reconcile(hosts=hosts)
-
-        worker = threading.Thread(target=work, name="execute", daemon=True)
-        worker.start()
-        try:
-            return engine.wait(wanted, timeout)
-        finally:
-            stop.set()
-            worker.join(timeout=5)
+        return engine.execute(wanted, hosts, timeout)
 
     def rerun(self, given: str) -> str:
         """Queue a new run with the same prompt, host, model and settings as an earlier one."""

@@ -532,3 +532,28 @@ def test_a_frozen_ssh_link_never_fails_a_run_the_model_finishes(tmp_path: Path, 
         assert f"cosmos-{run['run_id']}" not in harness.dockerd.our_containers()
     finally:
         private.stop()
+
+
+def test_a_claim_that_fails_once_does_not_leave_execute_waiting(tmp_path: Path, monkeypatch) -> None:
+    """A locked database while claiming used to end the claiming thread of ``execute`` for good:
+    the run stayed queued and ``run wait`` waited for ever. Now the error is logged and retried."""
+    import peewee
+
+    from cosmos_tui.store import lifecycle
+
+    claim_next = lifecycle.claim_next
+    calls = []
+
+    def locked_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise peewee.OperationalError("database is locked")
+        return claim_next(*args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "claim_next", locked_once)
+    with CosmosAPI(load(make_config(tmp_path, None, host="local"))) as api:
+        prompt = api.create_prompt("A lighthouse in fog", DEMO)
+        [run_id] = api.run_inference([prompt.prompt_id])
+        assert api.execute([run_id], timeout=60)
+        assert api.get_run(run_id).status == "completed"
+    assert len(calls) > 1

@@ -31,7 +31,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cosmos_tui.engine.hosts import INPUTS_DIR, RUNS_DIR, HostSession, sha256_file, stale_uploads_command
 from cosmos_tui.errors import OperationError
@@ -39,9 +38,6 @@ from cosmos_tui.records import CleanReport
 from cosmos_tui.remote import docker, process
 from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import hostfiles
-
-if TYPE_CHECKING:
-    from cosmos_tui.engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -390,7 +386,7 @@ _last_auto: weakref.WeakKeyDictionary[HostSession, float] = weakref.WeakKeyDicti
 _auto_lock = threading.Lock()
 
 
-def after_collect(engine: Engine, session: HostSession, run_id: str) -> None:
+def after_collect(session: HostSession, run_id: str, now: datetime, hasher: Callable[[Path], str]) -> None:
     """Mark a collected run's folder, then apply the host's keep_runs_days (at most every
     AUTO_EVERY seconds per host). Never raises: cleaning must not fail a run."""
     try:
@@ -408,7 +404,7 @@ def after_collect(engine: Engine, session: HostSession, run_id: str) -> None:
             if last is not None and time.monotonic() - last < AUTO_EVERY:
                 return
             _last_auto[session] = time.monotonic()
-        report = clean_host(session, now=engine.now(), older_than_days=days, hasher=engine.hash_file)
+        report = clean_host(session, now=now, older_than_days=days, hasher=hasher)
         for error in report.errors:
             log.warning("cleaning host %s: %s", session.name, error)
     except Exception as exc:

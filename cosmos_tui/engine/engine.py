@@ -1,5 +1,5 @@
 """The engine: workers that claim queued runs and execute them, start-up reconciliation of runs
-left mid-flight by a dead process, cancel requests, and log listeners.
+left mid-flight by a dead process, and cancel requests.
 
 A worker claims with one conditional UPDATE inside a write transaction that also counts the
 host's busy runs, so two processes never execute the same run and a host never runs more than
@@ -21,14 +21,14 @@ from peewee import SqliteDatabase
 
 from cosmos_tui.config import Config
 from cosmos_tui.engine.executor import RunExecutor, host_missing_message
-from cosmos_tui.engine.hosts import HostPool, sha256_file
+from cosmos_tui.engine.hosts import HostPool, HostSession, sha256_file
 from cosmos_tui.records import RunStatus
 from cosmos_tui.store import lifecycle
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[str, list[bytes]], None]
-IDLE_POLL = 0.5
+IDLE_POLL = 0.5  # seconds a background worker waits when nothing is queued
+EXECUTE_POLL = 0.25  # the same while ``execute`` waits for its runs (it also adopts orphans)
 
 
 def _process_start(pid: int) -> str:
@@ -77,7 +77,6 @@ class Engine:
         self.owner = owner_id()
         self.hosts = HostPool(config)
         self._cancel: dict[str, threading.Event] = {}
-        self._listeners: dict[str, list[Listener]] = {}
         self._finished = threading.Condition()
         self._threads: dict[str, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -101,6 +100,9 @@ class Engine:
 
     # -- plumbing for executors ------------------------------------------------------------------
 
+    def host_session(self, name: str) -> HostSession:
+        return self.hosts.get(name)
+
     def run_dir(self, run_id: str) -> Path:
         return self.outputs / f"run_{run_id}"
 
@@ -118,26 +120,6 @@ class Engine:
     def cancel_event(self, run_id: str) -> threading.Event:
         with self._lock:
             return self._cancel.setdefault(run_id, threading.Event())
-
-    def subscribe(self, run_id: str, listener: Listener) -> Callable[[], None]:
-        with self._lock:
-            self._listeners.setdefault(run_id, []).append(listener)
-
-        def unsubscribe() -> None:
-            with self._lock:
-                if listener in self._listeners.get(run_id, []):
-                    self._listeners[run_id].remove(listener)
-
-        return unsubscribe
-
-    def publish(self, run_id: str, lines: list[bytes]) -> None:
-        with self._lock:
-            listeners = list(self._listeners.get(run_id, ()))
-        for listener in listeners:
-            try:
-                listener(run_id, lines)
-            except Exception:
-                log.exception("a log listener failed")
 
     @property
     def stopping(self) -> bool:
@@ -242,20 +224,53 @@ class Engine:
         names = list(hosts) if hosts is not None else list(self.config.hosts)
         for name in names:
             thread = threading.Thread(
-                target=self._work, args=(name, detach), name=f"worker-{name}", daemon=True
+                target=self._work, args=([name], self._stop), kwargs={"detach": detach},
+                name=f"worker-{name}", daemon=True,
             )
             self._workers.append(thread)
             thread.start()
 
-    def _work(self, host: str, detach: bool) -> None:
-        while not self._stop.is_set():
-            try:
-                claimed = self.claim_and_submit(host, detach=detach)
-            except Exception:
-                log.exception("claiming on %s failed", host)
-                claimed = None
-            if claimed is None:
-                self._stop.wait(IDLE_POLL)
+    def execute(self, run_ids: Iterable[str], hosts: Iterable[str], timeout: float | None = None) -> bool:
+        """Execute these runs here until they end; False on timeout.
+
+        Queued runs on their hosts are claimed as slots free up, and runs those hosts' slots are
+        held by (left by a process that is gone) are adopted, now and while waiting.
+        """
+        names = list(hosts)
+        self.reconcile(hosts=names)
+        done = threading.Event()
+        worker = threading.Thread(
+            target=self._work, args=(names, done), kwargs={"adopt": True, "poll": EXECUTE_POLL},
+            name="execute", daemon=True,
+        )
+        worker.start()
+        try:
+            return self.wait(run_ids, timeout)
+        finally:
+            done.set()
+            worker.join(timeout=5)
+
+    def _work(
+        self, hosts: list[str], until: threading.Event, *, detach: bool = False, adopt: bool = False,
+        poll: float = IDLE_POLL,
+    ) -> None:
+        """Claim queued runs on these hosts until ``until`` is set or the engine stops; when none
+        was claimed, wait ``poll`` seconds (then, with ``adopt``, re-attach to orphaned runs)."""
+        while not (until.is_set() or self._stop.is_set()):
+            claimed = False
+            for host in hosts:
+                try:
+                    claimed = self.claim_and_submit(host, detach=detach) is not None or claimed
+                except Exception:
+                    log.exception("claiming on %s failed", host)
+            if claimed:
+                continue
+            until.wait(poll)
+            if adopt and not until.is_set():
+                try:
+                    self.reconcile(hosts=hosts)
+                except Exception:
+                    log.exception("re-attaching to runs on %s failed", ", ".join(hosts))
 
     def wait(
         self, run_ids: Iterable[str], timeout: float | None = None, done: Callable[[str], bool] | None = None

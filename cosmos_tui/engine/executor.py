@@ -13,31 +13,27 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import peewee
+from peewee import SqliteDatabase
 
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, run_json
+from cosmos_tui.engine.hosts import HostSession
+from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
 from cosmos_tui.errors import ConfigError, CosmosError, HostError
 from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import lifecycle
 
-if TYPE_CHECKING:
-    from cosmos_tui.engine.engine import Engine
-
 log = logging.getLogger(__name__)
 
-FLUSH_EVERY = 0.05  # seconds between spool flushes (and listener batches)
-PERSIST_EVERY = 0.5  # seconds between progress/position writes to the database
-CANCEL_CHECK_EVERY = 1.0
 TAIL_LINES = 400  # log lines kept in memory for classifying a failure
 
 
@@ -49,45 +45,44 @@ class Outcome:
     error_message: str | None
 
 
-class Spool:
-    """outputs/run_<id>/run.log: appended in batches, truncated back to a recorded size on resume."""
+class RunContext(Protocol):
+    """What an executor needs from the process that runs it (the ``Engine`` is one)."""
 
-    def __init__(self, path: Path, size: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        with path.open("ab"):
-            pass
-        if path.stat().st_size != size:
-            with path.open("r+b") as handle:
-                handle.truncate(size)
-        self.handle = path.open("ab")
+    db: SqliteDatabase
+    outputs: Path
 
-    def write(self, lines: list[bytes]) -> None:
-        self.handle.writelines(lines)
+    @property
+    def stopping(self) -> bool:
+        """The process is shutting down: leave unfinished runs for the next one."""
 
-    def flush(self) -> None:
-        self.handle.flush()
+    def now(self) -> datetime: ...
+    def wall(self, monotonic: float) -> datetime: ...
+    def monotonic(self, wall: datetime) -> float: ...
+    def host_session(self, name: str) -> HostSession:
+        """The host's session; ConfigError when the config has no such host."""
 
-    def close(self) -> None:
-        self.handle.close()
+    def run_dir(self, run_id: str) -> Path: ...
+    def hash_file(self, path: Path) -> str: ...
+    def cancel_event(self, run_id: str) -> threading.Event: ...
+    def notify_finished(self, run_id: str) -> None: ...
 
 
 class RunExecutor:
-    def __init__(self, engine: Engine, run_id: str, detach: bool = False) -> None:
-        self.engine = engine
+    def __init__(self, context: RunContext, run_id: str, detach: bool = False) -> None:
+        self.context = context
         self.run_id = run_id
         self.detach = detach
-        self.db = engine.db
-        self.cancel = engine.cancel_event(run_id)
+        self.db = context.db
+        self.cancel = context.cancel_event(run_id)
         self.tail: list[bytes] = []
-        self.run_dir = engine.run_dir(run_id)
+        self.run_dir = context.run_dir(run_id)
         self.hung = False
         self.host = "?"
 
     # -- helpers ---------------------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self.engine.now()
+        return self.context.now()
 
     def set(self, **fields: Any) -> None:
         lifecycle.update(self.db, self.run_id, updated_at=self.now(), **fields)
@@ -110,43 +105,50 @@ class RunExecutor:
 
     def execute(self) -> None:
         try:
-            row = lifecycle.row(self.run_id)
-            self.host = row.host
-            try:
-                self.session = self.engine.hosts.get(row.host)
-            except ConfigError:
-                # Renamed or removed in the config: the run is not over; wait for the host.
-                self.release(host_missing_message(row.host))
+            self.advance()
+        except Exception as exc:  # every way a run can go wrong is judged in one place
+            self.on_error(exc)
+
+    def advance(self) -> None:
+        """Take the run from wherever its record stands to its end (or step back from it)."""
+        row = lifecycle.row(self.run_id)
+        self.host = row.host
+        try:
+            self.session = self.context.host_session(row.host)
+        except ConfigError:
+            # Renamed or removed in the config: the run is not over; wait for the host.
+            self.release(host_missing_message(row.host))
+            return
+        self.runtime = runtime_for(self.session)
+        self.adapter = adapter_for(row.model_type)
+        self.config = dict(row.config or {})
+        self.files = RunFiles(self.session.run_rel(self.run_id))
+        status = row.status
+        if status in ("claimed", "uploading"):
+            if self.cancelled_before_start():
                 return
-            self.runtime = runtime_for(self.session)
-            self.adapter = adapter_for(row.model_type)
-            self.config = dict(row.config or {})
-            self.files = RunFiles(self.session.run_rel(self.run_id))
-            status = row.status
-            if status in ("claimed", "uploading"):
-                if self.cancel_requested():
-                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
-                    return
-                self.upload()
-                status = "starting"
-            if status == "starting":
-                if self.cancel_requested():
-                    self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
-                    return
-                self.start()
-                status = "running"
-            if self.detach and self.still_running():
-                # Started (or found still going): leave it on its host for any later cosmos-tui.
-                self.set(claimed_by=None)
+            self.upload()
+            status = "starting"
+        if status == "starting":
+            if self.cancelled_before_start():
                 return
-            if status == "running":
-                self.stream()
-            self.collect()
-        except _Gone:
+            self.start()
+            status = "running"
+        if self.detach and self.still_running():
+            # Started (or found still going): leave it on its host for any later cosmos-tui.
+            self.set(claimed_by=None)
+            return
+        if status == "running":
+            self.stream()
+        self.collect()
+
+    def on_error(self, exc: Exception) -> None:
+        """What an error means for the run: failed, released (it goes on on its host), or nothing."""
+        if isinstance(exc, _Gone):
             log.info("run %s was finished elsewhere", self.run_id)
-        except _InputMissing as exc:
+        elif isinstance(exc, _InputMissing):
             self.fail("invalid_input", str(exc))
-        except HostError as exc:
+        elif isinstance(exc, HostError):
             if self.model_started():
                 # The model goes on without us: never call it failed because the link is down.
                 # Release it; this or another cosmos-tui re-attaches when the host answers again.
@@ -154,27 +156,26 @@ class RunExecutor:
                     f"lost contact with host {self.host} ({exc}); the run goes on there and is "
                     "collected once the host answers again."
                 )
-                return
-            self.fail("ssh", str(exc))
-        except DockerError as exc:
+            else:
+                self.fail("ssh", str(exc))
+        elif isinstance(exc, DockerError):
             self.fail(
                 "docker",
                 f"docker on host {self.session.name} failed: {exc}; check the docker "
                 "command and image in the config.",
             )
-        except CosmosError as exc:
+        elif isinstance(exc, CosmosError):
             self.fail("unknown", str(exc))
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                self.local_disk_full()
-                return
-            message = local_error_message(exc, self.engine.outputs)
+        elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            self.local_disk_full()
+        elif isinstance(exc, OSError):
+            message = local_error_message(exc, self.context.outputs)
             if self.model_started():
                 self.release(message)
             else:
                 self.fail("unknown", message)
-        except Exception as exc:  # a bug, or an error type nobody expected from a library
-            log.exception("run %s met an unexpected error inside cosmos-tui", self.run_id)
+        else:  # a bug, or an error type nobody expected from a library
+            log.error("run %s met an unexpected error inside cosmos-tui", self.run_id, exc_info=exc)
             kind = type(exc).__name__
             message = f"cosmos-tui met an unexpected error while executing the run ({kind}: {exc})"
             if self.model_started():
@@ -182,6 +183,12 @@ class RunExecutor:
                 self.release(message + "; it is retried when a cosmos-tui next re-attaches to it.")
             else:
                 self.fail("unknown", message + ".")
+
+    def cancelled_before_start(self) -> bool:
+        if not self.cancel_requested():
+            return False
+        self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
+        return True
 
     def clear_note(self) -> None:
         """Forget the sentence a release left (lost contact, full disk): we are back on it."""
@@ -224,14 +231,14 @@ class RunExecutor:
                     handle.read(1)
             except OSError as exc:
                 raise _InputMissing(path, exc.strerror or str(exc)) from None
-        self.files.inputs = self.session.prepare_run(self.run_id, local, self.engine.hash_file)
+        self.files.inputs = self.session.prepare_run(self.run_id, local, self.context.hash_file)
         spec = self.adapter.build_spec(self.config, self.files)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         spec_path = self.run_dir / "spec.json"
         spec_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         self.session.transport.upload(spec_path, self.session.abs(self.files.spec_rel))
         self.config["_files"] = self.files.inputs
-        self.config["_sha256"] = {str(path): self.engine.hash_file(path) for path in local}
+        self.config["_sha256"] = {str(path): self.context.hash_file(path) for path in local}
         self.move(
             ("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel), config=self.config
         )
@@ -248,101 +255,50 @@ class RunExecutor:
         log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
 
     def stream(self) -> None:
+        """Follow the model's log into run.log until the model is over (see ``LogFollower``)."""
         row = lifecycle.row(self.run_id)
-        handle = row.handle
-        position = Position.loads(row.log_position)
-        spool = Spool(self.run_dir / "run.log", position.size)
-        tracker = Tracker(self.adapter.stages, lifecycle.learned_stage_seconds(row.host, row.model_type))
-        self._replay(tracker)
-        last_data = time.monotonic()
-        hang_after = self.session.host_hang_seconds
-        flagged = row.error_class == "hang"
-        stopping: threading.Thread | None = None
-        last_flush = last_persist = last_cancel_check = time.monotonic()
-        pending: list[bytes] = []
+        self.handle = row.handle or ""
+        follower = LogFollower(
+            self.runtime,
+            self.run_id,
+            self.handle,
+            Position.loads(row.log_position),
+            self.run_dir / "run.log",
+            self,
+            hang_after=self.session.host_hang_seconds,
+            quiet=row.error_class == "hang",
+        )
+        self.tracker = Tracker(self.adapter.stages, lifecycle.learned_stage_seconds(row.host, row.model_type))
+        self._replay(self.tracker)  # after the follower cut run.log back to its position
         try:
-            while True:
-                stream, decoder = self.runtime.follow(self.run_id, handle, position)
-                self.clear_note()
-                ended = False
-                try:
-                    while True:
-                        try:
-                            data = stream.read(FLUSH_EVERY)
-                        except HostError as exc:
-                            log.info("log stream of %s interrupted: %s", self.run_id, exc)
-                            break
-                        now = time.monotonic()
-                        if data == b"":
-                            ended = True
-                            break
-                        if data:
-                            last_data = now
-                            lines = decoder.feed(data)
-                            if lines:
-                                pending.extend(lines)
-                                self._read(lines, tracker)
-                            if flagged:
-                                flagged = False
-                                self.set(error_class=None, error_message=None)
-                        if pending and (now - last_flush >= FLUSH_EVERY or len(pending) > 20000):
-                            spool.write(pending)
-                            spool.flush()
-                            self.engine.publish(self.run_id, pending)
-                            pending = []
-                            last_flush = now
-                        if now - last_persist >= PERSIST_EVERY and not pending:
-                            self._persist(tracker, position, last_data)
-                            last_persist = now
-                        if now - last_cancel_check >= CANCEL_CHECK_EVERY:
-                            last_cancel_check = now
-                            if stopping is None and self.cancel_requested():
-                                stopping = threading.Thread(
-                                    target=self._stop, args=(handle,), daemon=True, name=f"stop-{self.run_id}"
-                                )
-                                stopping.start()
-                            if stopping is None and now - last_data > 2 * hang_after:
-                                # Silent twice as long as the flag: stop it rather than hold the GPU.
-                                self.hung = True
-                                stopping = threading.Thread(
-                                    target=self._stop, args=(handle,), daemon=True, name=f"stop-{self.run_id}"
-                                )
-                                stopping.start()
-                            if not flagged and now - last_data > hang_after:
-                                flagged = True
-                                message = hang_message(hang_after / 60, self.run_id)
-                                self.set(error_class="hang", error_message=message)
-                finally:
-                    stream.close()
-                    if pending:
-                        spool.write(pending)
-                        spool.flush()
-                        self.engine.publish(self.run_id, pending)
-                        pending = []
-                    self._persist(tracker, position, last_data)
-                if ended:
-                    state = self.runtime.state(self.run_id, handle)
-                    if state.status == "running":
-                        continue  # the stream ended early (a dropped link, say): follow again
-                    rest = decoder.flush() if hasattr(decoder, "flush") else []
-                    if rest:
-                        spool.write(rest)
-                        spool.flush()
-                        self.engine.publish(self.run_id, rest)
-                        self._read(rest, tracker)
-                        self._persist(tracker, position, last_data)
-                    break
-                time.sleep(0.2)  # the link dropped: the next follow reconnects with backoff
+            follower.follow()
         finally:
-            tracker.finish(time.monotonic())
-            self._record_stages(tracker)
-            spool.close()
-            if stopping is not None:
-                stopping.join(timeout=120)
+            self.hung = follower.stopped_for == "hang"
+            self.tracker.finish(time.monotonic())
+            self._record_stages(self.tracker)
+            follower.close()
 
-    def _stop(self, handle: str) -> None:
+    # -- what the log follower reports to (LogSink) ----------------------------------------------
+
+    def log_following(self) -> None:
+        self.clear_note()
+
+    def log_lines(self, lines: list[bytes]) -> None:
+        self._read(lines, self.tracker)
+
+    def log_position(self, position: Position, last_data: float) -> None:
+        self._persist(self.tracker, position, last_data)
+
+    def log_quiet(self, quiet: bool) -> None:
+        if quiet:
+            message = hang_message(self.session.host_hang_seconds / 60, self.run_id)
+            self.set(error_class="hang", error_message=message)
+        else:
+            self.set(error_class=None, error_message=None)
+
+    def stop_model(self) -> None:
         try:
-            self.runtime.stop(self.run_id, handle, self.session.host_stop_grace)
+            self.runtime.stop(self.run_id, self.handle, self.session.host_stop_grace)
         except CosmosError as exc:
             log.warning("stopping %s failed: %s", self.run_id, exc)
 
@@ -357,8 +313,8 @@ class RunExecutor:
         for span in tracker.spans:
             if span.seq in recorded:
                 started, finished = recorded[span.seq]
-                span.started = self.engine.monotonic(started)
-                span.finished = self.engine.monotonic(finished) if finished else None
+                span.started = self.context.monotonic(started)
+                span.finished = self.context.monotonic(finished) if finished else None
         spans = tracker.spans
         if len(spans) > 1 and spans[-1].seq not in recorded and spans[-2].finished is not None:
             spans[-1].started = spans[-2].finished  # the current stage began when the last ended
@@ -385,8 +341,8 @@ class RunExecutor:
         return [clean(raw.decode("utf-8", errors="replace").rstrip("\n")) for raw in self.tail[-TAIL_LINES:]]
 
     def _record_span(self, tracker: Tracker, span: Any) -> None:
-        started = self.engine.wall(span.started)
-        finished = self.engine.wall(span.finished) if span.finished is not None else None
+        started = self.context.wall(span.started)
+        finished = self.context.wall(span.finished) if span.finished is not None else None
         lifecycle.record_stage(self.db, self.run_id, span.stage, span.seq, started, finished)
 
     def _record_stages(self, tracker: Tracker) -> None:
@@ -401,7 +357,7 @@ class RunExecutor:
             stage=current.stage if current else "starting",
             progress=round(tracker.progress(now), 1),
             eta_seconds=tracker.eta_seconds(now),
-            last_log_at=self.engine.wall(last_data),
+            last_log_at=self.context.wall(last_data),
         )
 
     def collect(self) -> None:
@@ -425,7 +381,7 @@ class RunExecutor:
                 self.runtime.cleanup(self.run_id, handle)
             except CosmosError as exc:
                 log.warning("cleanup of %s failed: %s", self.run_id, exc)
-        cleanup.after_collect(self.engine, self.session, self.run_id)  # never raises
+        cleanup.after_collect(self.session, self.run_id, self.now(), self.context.hash_file)  # never raises
 
     def _download_outputs(self) -> list[str]:
         out_dir = self.session.abs(self.files.out_rel)
@@ -530,7 +486,7 @@ class RunExecutor:
                 self.write_run_json()
             except OSError as exc:  # a full disk: the database has it all
                 log.warning("could not write run.json for %s: %s", self.run_id, exc)
-        self.engine.notify_finished(self.run_id)
+        self.context.notify_finished(self.run_id)
 
     def write_run_json(self) -> None:
         row = lifecycle.row(self.run_id)
@@ -542,7 +498,7 @@ class RunExecutor:
         Nothing is lost: the spool keeps what it had and the position recorded with it, and the
         next attempt (any cosmos-tui, once there is space) resumes the log from there.
         """
-        outputs = self.engine.outputs
+        outputs = self.context.outputs
         log.error("disk full under %s while collecting %s", outputs, self.run_id)
         self.release(
             f"the disk holding {outputs} is full; the run goes on on its host. Free some space: "
@@ -551,7 +507,7 @@ class RunExecutor:
 
     def fail(self, error_class: str, message: str) -> None:
         """Our own failure (not the model's): note it in the run log, keep what exists."""
-        if self.engine.stopping:
+        if self.context.stopping:
             log.info("leaving %s for the next cosmos-tui to re-attach (%s)", self.run_id, message)
             return
         try:
@@ -622,5 +578,3 @@ class _InputMissing(CosmosError):
         else:
             super().__init__(f"the input video {path} is missing; restore it or create the prompt again.")
 
-
-Listener = Callable[[str, list[bytes]], None]
