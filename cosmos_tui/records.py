@@ -14,7 +14,8 @@ class RunStatus(StrEnum):
     """Where a run is in its lifecycle. The values are what the database and ``--json`` hold.
 
     Ask the named sets, never a literal list: ``BUSY`` holds a slot on its host, ``ACTIVE`` is not
-    over yet (queued or busy), ``TERMINAL`` is over for good.
+    over yet (queued or busy), ``TERMINAL`` is over for good, ``LAUNCHED`` means the model was
+    started on its host (only its own outcome may end the run).
     """
 
     QUEUED = "queued"
@@ -31,6 +32,7 @@ class RunStatus(StrEnum):
     BUSY = nonmember((CLAIMED, UPLOADING, STARTING, RUNNING, COLLECTING))
     ACTIVE = nonmember((QUEUED, CLAIMED, UPLOADING, STARTING, RUNNING, COLLECTING))
     TERMINAL = nonmember((COMPLETED, FAILED, CANCELLED))
+    LAUNCHED = nonmember((RUNNING, COLLECTING))  # the model was started on its host
 
     @property
     def is_terminal(self) -> bool:

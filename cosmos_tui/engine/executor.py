@@ -29,6 +29,7 @@ from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
 from cosmos_tui.errors import ConfigError, CosmosError, HostError
+from cosmos_tui.records import RunStatus
 from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import lifecycle
 
@@ -39,7 +40,7 @@ TAIL_LINES = 400  # log lines kept in memory for classifying a failure
 
 @dataclass
 class Outcome:
-    status: str
+    status: RunStatus
     exit_code: int | None
     error_class: str | None
     error_message: str | None
@@ -124,21 +125,21 @@ class RunExecutor:
         self.config = dict(row.config or {})
         self.files = RunFiles(self.session.run_rel(self.run_id))
         status = row.status
-        if status in ("claimed", "uploading"):
+        if status in (RunStatus.CLAIMED, RunStatus.UPLOADING):
             if self.cancelled_before_start():
                 return
             self.upload()
-            status = "starting"
-        if status == "starting":
+            status = RunStatus.STARTING
+        if status == RunStatus.STARTING:
             if self.cancelled_before_start():
                 return
             self.start()
-            status = "running"
+            status = RunStatus.RUNNING
         if self.detach and self.still_running():
             # Started (or found still going): leave it on its host for any later cosmos-tui.
             self.set(claimed_by=None)
             return
-        if status == "running":
+        if status == RunStatus.RUNNING:
             self.stream()
         self.collect()
 
@@ -187,13 +188,13 @@ class RunExecutor:
     def cancelled_before_start(self) -> bool:
         if not self.cancel_requested():
             return False
-        self.finish(Outcome("cancelled", None, "cancelled", "cancelled before it started."))
+        self.finish(Outcome(RunStatus.CANCELLED, None, "cancelled", "cancelled before it started."))
         return True
 
     def clear_note(self) -> None:
         """Forget the sentence a release left (lost contact, full disk): we are back on it."""
         row = lifecycle.row(self.run_id)
-        if row.error_message and not row.error_class and row.status in ("running", "collecting"):
+        if row.error_message and not row.error_class and row.status in RunStatus.LAUNCHED:
             self.set(error_message=None)
 
     def model_started(self) -> bool:
@@ -202,7 +203,7 @@ class RunExecutor:
             row = lifecycle.row(self.run_id)
         except Exception:  # the database itself is the trouble: claim nothing
             return True
-        return row.status in ("running", "collecting") and bool(row.handle)
+        return row.status in RunStatus.LAUNCHED and bool(row.handle)
 
     def release(self, message: str) -> None:
         """Step back from a run that is not over: no owner, the reason in its record, nothing lost.
@@ -220,7 +221,12 @@ class RunExecutor:
         return self.runtime.state(self.run_id, handle).status == "running"
 
     def upload(self) -> None:
-        self.move(("claimed", "uploading"), "uploading", started_at=self.now(), stage="uploading")
+        self.move(
+            (RunStatus.CLAIMED, RunStatus.UPLOADING),
+            RunStatus.UPLOADING,
+            started_at=self.now(),
+            stage="uploading",
+        )
         self.session.ensure_simulator()
         local = [Path(p) for p in self.adapter.local_inputs(self.config)]
         for path in local:
@@ -240,7 +246,10 @@ class RunExecutor:
         self.config["_files"] = self.files.inputs
         self.config["_sha256"] = {str(path): self.context.hash_file(path) for path in local}
         self.move(
-            ("uploading",), "starting", remote_dir=self.session.abs(self.files.run_rel), config=self.config
+            (RunStatus.UPLOADING,),
+            RunStatus.STARTING,
+            remote_dir=self.session.abs(self.files.run_rel),
+            config=self.config,
         )
         self.write_run_json()
 
@@ -251,7 +260,7 @@ class RunExecutor:
             command = self.adapter.command(self.config, self.files)
             handle = self.runtime.start(self.run_id, command)
         now = self.now()
-        self.move(("starting",), "running", handle=handle, last_log_at=now, stage="starting")
+        self.move((RunStatus.STARTING,), RunStatus.RUNNING, handle=handle, last_log_at=now, stage="starting")
         log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
 
     def stream(self) -> None:
@@ -362,9 +371,9 @@ class RunExecutor:
 
     def collect(self) -> None:
         row = lifecycle.row(self.run_id)
-        if row.status == "running":
+        if row.status == RunStatus.RUNNING:
             # The stage stays where the model stopped: a failed run shows where it failed.
-            self.move(("running",), "collecting")
+            self.move((RunStatus.RUNNING,), RunStatus.COLLECTING)
         handle = row.handle or ""
         state = self.runtime.state(self.run_id, handle)
         deadline = time.monotonic() + 60
@@ -416,15 +425,17 @@ class RunExecutor:
         has_video = any(Path(p).name == "output.mp4" and Path(p).stat().st_size > 0 for p in outputs)
         if code == 0 and has_video and state.status == "exited":
             # The model finished its work: a cancel or a hang flag that came later changes nothing.
-            return Outcome("completed", 0, None, None)
+            return Outcome(RunStatus.COMPLETED, 0, None, None)
         if row.cancel_requested or self.cancel.is_set():
             if row.error_class == "hang":
-                return Outcome("cancelled", code, "hang", row.error_message)
-            return Outcome("cancelled", code, "cancelled", "cancelled by the user; the partial log is kept.")
+                return Outcome(RunStatus.CANCELLED, code, "hang", row.error_message)
+            return Outcome(
+                RunStatus.CANCELLED, code, "cancelled", "cancelled by the user; the partial log is kept."
+            )
         if self.hung:
             quiet = quiet_span(2 * self.session.host_hang_seconds / 60)
             return Outcome(
-                "failed",
+                RunStatus.FAILED,
                 code,
                 "hang",
                 f"no log output for {quiet}, so it was stopped "
@@ -433,14 +444,14 @@ class RunExecutor:
             )
         if state.status == "gone":
             return Outcome(
-                "failed",
+                RunStatus.FAILED,
                 None,
                 "docker" if self.session.host.runtime == "docker" else "unknown",
                 "the model's container or process vanished before it finished; its log up to then is kept.",
             )
         if state.oom_killed:
             return Outcome(
-                "failed",
+                RunStatus.FAILED,
                 code,
                 "oom",
                 "the container was killed for using too much memory; give it more RAM or use smaller inputs.",
@@ -448,10 +459,10 @@ class RunExecutor:
         failure = self.adapter.classify(self.tail_text(), code)
         if code == 0:
             return Outcome(
-                "failed", 0, "unknown",
+                RunStatus.FAILED, 0, "unknown",
                 "the model exited normally but wrote no output.mp4 (or an empty one); see the run log.",
             )
-        return Outcome("failed", code, failure.error_class, failure.message)
+        return Outcome(RunStatus.FAILED, code, failure.error_class, failure.message)
 
     def finish(
         self, outcome: Outcome, outputs: list[str] | None = None, ended_at: datetime | None = None
@@ -476,9 +487,9 @@ class RunExecutor:
         if outputs is not None:
             fields["outputs"] = outputs
         fields["eta_seconds"] = None
-        if outcome.status == "completed":
+        if outcome.status == RunStatus.COMPLETED:
             fields.update(progress=100.0, stage="done")
-        if not lifecycle.transition(self.db, self.run_id, lifecycle.BUSY, updated_at=now, **fields):
+        if not lifecycle.transition(self.db, self.run_id, RunStatus.BUSY, updated_at=now, **fields):
             return
         log_run_outcome(self.run_id, row.host, outcome.status, outcome.error_class, outcome.error_message)
         if self.run_dir.exists():
@@ -520,7 +531,7 @@ class RunExecutor:
         cancelled = self.cancel.is_set()
         self.finish(
             Outcome(
-                "cancelled" if cancelled else "failed",
+                RunStatus.CANCELLED if cancelled else RunStatus.FAILED,
                 None,
                 "cancelled" if cancelled else error_class,
                 message,

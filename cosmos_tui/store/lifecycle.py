@@ -16,8 +16,6 @@ from peewee import SqliteDatabase
 from cosmos_tui.records import RunStatus
 from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
-BUSY = RunStatus.BUSY  # the executor's name for it
-
 
 def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime) -> str | None:
     """Claim the oldest queued run on ``host`` if the host has a free slot; return its ID."""
