@@ -78,21 +78,17 @@ class CosmosApp(App[None]):
     def run_engine(self) -> None:
         """Execute queued runs while the app is open; re-attach to runs left by a dead process."""
         try:
-            engine = self.api.engine()
-            engine.reconcile()
-            engine.start_workers()
+            self.api.start_execution()
         except CosmosError as exc:
             self.call_from_thread(self.notify, f"cannot execute runs: {exc}", severity="error")
 
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def update_summary(self) -> None:
+        midnight = self.api.now().replace(hour=0, minute=0, second=0, microsecond=0)  # UTC
         try:
-            active = len(self.api.list_runs(status=["claimed", "uploading", "starting", "running",
-                                                    "collecting"], limit=1000))
-            queued = len(self.api.list_runs(status="queued", limit=1000))
-            today = self.api.now().date()
-            failed = sum(1 for r in self.api.list_runs(status="failed", limit=200)
-                         if r.created_at.date() == today)
+            active = self.api.count_runs(["claimed", "uploading", "starting", "running", "collecting"])
+            queued = self.api.count_runs("queued")
+            failed = self.api.count_runs("failed", since=midnight)
         except CosmosError:
             return
         self.post_message(self.Summary(f"{self.host_text} · {active} running · {queued} queued · "
@@ -116,7 +112,7 @@ class CosmosApp(App[None]):
         self.action_hide_help_panel()
 
     def action_quit_app(self) -> None:
-        executing = self.api._engine.executing() if self.api._engine is not None else []
+        executing = self.api.executing()
         if not executing:
             self.exit()
             return
