@@ -122,6 +122,11 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def split_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(v) / os.sysconf("SC_CLK_TCK") for v in fields[11:15]]
+
+
 def idle_cpu(folder: Path, runs: int, window: float = 5.0, windows: int = 5) -> None:
     """% of one core the app uses while nothing happens, per screen, with ``runs`` runs."""
     if shutil.which("tmux") is None:

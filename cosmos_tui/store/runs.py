@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from peewee import SqliteDatabase, fn
+from peewee import SQL, SqliteDatabase, fn
 
 from cosmos_tui.errors import UsageError
 from cosmos_tui.records import RunRecord, StageTiming
@@ -83,7 +83,8 @@ def change_seq() -> int:
 
 def count(statuses: Iterable[str] = (), since: datetime | None = None) -> int:
     """How many runs have one of these statuses (any, if none given), created at ``since`` or later."""
-    query = Run.select(fn.COUNT(Run.id))
+    # count(*), not count(id): the (status, created_at) index answers it without reading rows.
+    query = Run.select(fn.COUNT(SQL("*")))
     wanted = list(statuses)
     if wanted:
         query = query.where(Run.status.in_(wanted))
