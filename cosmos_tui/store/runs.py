@@ -108,7 +108,7 @@ def page_ids(statuses: Iterable[str] = (), limit: int = 50) -> list[str]:
     found: list[tuple[datetime, str]] = []
     for status in wanted:
         query = Run.select(Run.created_at, Run.id).where(Run.status == status).order_by(*newest).limit(limit)
-        found += query.tuples()
+        found.extend(query.tuples())  # not +=: peewee reads that as a UNION
     found.sort(reverse=True)
     return [run_id for _, run_id in found[:limit]]
 
