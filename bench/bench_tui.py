@@ -1,8 +1,12 @@
 """TUI benchmark.
 
-    .venv/bin/python bench/bench_tui.py [--lines N]
+    .venv/bin/python bench/bench_tui.py [--lines N] [--runs N] [--only cold|stream|idle]
 
 Prints:
+- idle cost per screen with N runs in the database (default 200,000): the `cosmos-tui` process's
+  CPU time (all its threads, and children it reaped) as % of one core over 5 s windows while
+  nothing happens, median of 5 windows, on the prompts, runs, GPU, dashboard and log screens
+  (target < 2 %);
 - cold start to first screen: `cosmos-tui` started in tmux until the prompts screen is drawn
   (target < 600 ms);
 - log view ingest while a writer appends to a running run's log as fast as it can: lines/s on
@@ -15,13 +19,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import random
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,6 +37,7 @@ sys.path.insert(0, str(REPO))
 
 from cosmos_tui.api import CosmosAPI  # noqa: E402
 from cosmos_tui.config import load  # noqa: E402
+from cosmos_tui.store import Store  # noqa: E402
 from cosmos_tui.tui.app import CosmosApp  # noqa: E402
 from cosmos_tui.tui.screens.log import LogScreen  # noqa: E402
 from tests.harness import local_host_table  # noqa: E402
@@ -73,6 +82,105 @@ def cold_start(folder: Path, rounds: int = 5) -> None:
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
     print(f"cold start to first screen: median {1000 * statistics.median(samples):.0f} ms, "
           f"min {1000 * min(samples):.0f} ms, max {1000 * max(samples):.0f} ms ({rounds} starts, via tmux)")
+
+
+def fill_runs(database: Path, runs: int, prompts: int = 2_000) -> None:
+    """``runs`` finished runs (one every 30 s up to now) over ``prompts`` prompts, written straight
+    into the real, migrated schema."""
+    Store(database).close()
+    rng = random.Random(1)
+    start = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=30 * runs)
+    prompt_ids = [f"ps_{rng.getrandbits(48):012x}" for _ in range(prompts)]
+    con = sqlite3.connect(database)
+    con.execute("PRAGMA synchronous = off")
+    with con:
+        con.executemany(
+            "INSERT INTO prompt (id, name, text, negative_prompt, model_type, input_dir, inputs, parameters, "
+            "created_at) VALUES (?, ?, 'a robot arm picks a red cube', '', 'transfer', ?, '{}', '{}', ?)",
+            ((pid, f"prompt-{i}", str(DEMO), start.isoformat(sep=" ")) for i, pid in enumerate(prompt_ids)),
+        )
+        con.executemany(
+            "INSERT INTO run (id, prompt_id, model_type, host, status, config, created_at, started_at, "
+            "finished_at, progress, outputs, error_class, duration_seconds, cancel_requested) "
+            "VALUES (?, ?, 'transfer', 'sim', ?, '{}', ?, ?, ?, 100, '[]', ?, 600, 0)",
+            (
+                (f"rs_{rng.getrandbits(48):012x}", prompt_ids[rng.randrange(prompts)], status,
+                 at.isoformat(sep=" "), at.isoformat(sep=" "),
+                 (at + timedelta(seconds=600)).isoformat(sep=" "), "oom" if status == "failed" else None)
+                for i in range(runs)
+                for status in (rng.choice(["completed"] * 8 + ["failed", "cancelled"]),)
+                for at in (start + timedelta(seconds=30 * i),)
+            ),
+        )
+    con.execute("ANALYZE")
+    con.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process: its threads, and the children it waited for."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def split_seconds(pid):
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return [int(v) / os.sysconf("SC_CLK_TCK") for v in fields[11:15]]
+
+
+def idle_cpu(folder: Path, runs: int, window: float = 5.0, windows: int = 5) -> None:
+    """% of one core the app uses while nothing happens, per screen, with ``runs`` runs."""
+    if shutil.which("tmux") is None:
+        print("idle cost: tmux missing, skipped")
+        return
+    t0 = time.perf_counter()
+    fill_runs(folder / "outputs" / "idle.db", runs)
+    config = folder / "idle.toml"
+    config.write_text((folder / "config.toml").read_text().replace("outputs/cosmos.db", "outputs/idle.db"))
+    print(f"idle cost: {runs:,} runs written in {time.perf_counter() - t0:.1f} s")
+    socket = folder / "tmux-idle.sock"
+
+    def tmux(*args: str) -> str:
+        return subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True,
+                              check=True).stdout
+
+    def wait_for(text: str) -> None:
+        deadline = time.monotonic() + 30
+        while text not in tmux("capture-pane", "-p", "-t", "b"):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"idle cost: the app never showed {text!r}")
+            time.sleep(0.1)
+
+    tmux("new-session", "-d", "-s", "b", "-x", "160", "-y", "45", "-c", str(folder),
+         f"{BIN} --config {config}")
+    try:
+        pid = int(tmux("display", "-p", "-t", "b", "#{pane_pid}").strip())
+        wait_for("prompt(s)")
+        results = []
+        for name, keys, shown in (
+            ("prompts", ["1"], "prompt(s)"),
+            ("runs", ["2"], "run(s), showing"),
+            ("GPUs", ["3"], "runs executing on the hosts"),
+            ("dashboard", ["4"], "runs per day"),
+            ("log", ["2", "Enter"], "Follow"),
+        ):
+            for key in keys:
+                tmux("send-keys", "-t", "b", key)
+                time.sleep(0.5)
+            wait_for(shown)
+            time.sleep(3)  # let start-up work (first loads, the engine's reconcile) settle
+            samples = []
+            for _ in range(windows):
+                before, t = cpu_seconds(pid), time.perf_counter()
+                time.sleep(window)
+                samples.append(100 * (cpu_seconds(pid) - before) / (time.perf_counter() - t))
+            results.append((name, statistics.median(samples), max(samples)))
+            if name == "log":
+                tmux("send-keys", "-t", "b", "Escape")
+        print(f"idle cost at {runs:,} runs (% of one core, median of {windows} x {window:g} s; max):")
+        for name, median, worst in results:
+            print(f"  {name:<10} {median:5.1f} %  (max {worst:.1f} %)")
+    finally:
+        subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
 
 
 def rss_mb() -> float:
@@ -181,14 +289,20 @@ async def stream_and_press(api: CosmosAPI, total: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=200_000, help="runs in the database for the idle cost")
+    parser.add_argument("--only", choices=("cold", "stream", "idle"), help="measure only this")
     args = parser.parse_args()
     folder = project()
     try:
         subprocess.run([str(BIN), "--config", str(folder / "config.toml"), "prompt", "list"],
                        check=True, capture_output=True)  # create the database outside the timing
-        cold_start(folder)
-        with CosmosAPI(load(folder / "config.toml")) as api:
-            asyncio.run(stream_and_press(api, args.lines))
+        if args.only in (None, "cold"):
+            cold_start(folder)
+        if args.only in (None, "idle"):
+            idle_cpu(folder, args.runs)
+        if args.only in (None, "stream"):
+            with CosmosAPI(load(folder / "config.toml")) as api:
+                asyncio.run(stream_and_press(api, args.lines))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

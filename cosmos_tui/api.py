@@ -1,8 +1,9 @@
 """CosmosAPI: the one facade the CLI and the TUI use.
 
-It validates input, talks to the store (and, later, the engine) and returns frozen dataclasses
-from ``records``. Nothing here or below imports textual or rich. Heavy modules (Paramiko, the
-engine) are imported lazily so a headless ``prompt list`` stays fast.
+It validates input, talks to the store and the engine and returns frozen dataclasses from
+``records``. The UI imports nothing of the core but this module, ``records`` and ``errors``
+(import-linter contracts in pyproject.toml). Nothing here or below imports textual or rich. Heavy
+modules (Paramiko, the engine) are imported lazily so a headless ``prompt list`` stays fast.
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ import os
 import re
 import shutil
 import threading
-import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,8 @@ from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.cosmos.base import LOG_PREFIXES, clean, show_prefix
-from cosmos_tui.errors import ConfigError, OperationError, UsageError
+from cosmos_tui.errors import ConfigError, CosmosError, OperationError, UsageError
+from cosmos_tui.files import MB, path_problem, read_up_to
 from cosmos_tui.records import (
     MODEL_TYPES,
     STATUSES,
@@ -33,9 +34,11 @@ from cosmos_tui.records import (
     HostKeyCheck,
     HostStatus,
     PromptRecord,
+    RunChanges,
     RunRecord,
     RunStatus,
 )
+from cosmos_tui.runlog import LogFollower
 from cosmos_tui.store import Store
 from cosmos_tui.store import dashboard as dashboard_queries
 from cosmos_tui.store import prompts as prompt_queries
@@ -56,6 +59,7 @@ NAME_WORDS = 5
 NAME_CHARS = 40
 MAX_DAYS = 36_500  # a century: what a look-back period can sensibly span
 MAX_OFFSET = 1_000_000_000
+MAX_PROMPTS_FILE = 4 * MB  # some 250,000 IDs
 
 Clock = Callable[[], datetime]
 
@@ -85,6 +89,83 @@ class CosmosAPI:
     def from_config(cls, path: str | Path | None = None, **kwargs: Any) -> CosmosAPI:
         """Load the configuration (search order in ``config.locate``) and build the API."""
         return cls(load_config(path), **kwargs)
+
+    # -- before there is an API: logging, the working folder, the starter config ---------------
+
+    @staticmethod
+    def setup_logging(verbose: int = 0) -> Path | None:
+        """The application log (see ``applog``); its file, if one could be opened."""
+        from cosmos_tui.applog import setup_logging
+
+        return setup_logging(verbose)
+
+    @staticmethod
+    def check_current_folder() -> None:
+        """Refuse, in one sentence, a current folder deleted under the shell (relative paths
+        would resolve nowhere)."""
+        from cosmos_tui.config import current_folder
+
+        current_folder()
+
+    @staticmethod
+    def write_starter_config(
+        path: str | Path | None, *, force: bool = False, given: str | Path | None = None
+    ) -> tuple[Path, str | None]:
+        """Write a commented starter configuration to ``path`` (default: the user config file).
+        Also returns a note when another file (``given``, or the search order) would be used
+        instead of it, else None."""
+        from cosmos_tui.config import locate, shadow_note, user_config_file
+        from cosmos_tui.config_template import write_starter
+
+        written = write_starter(Path(path) if path else user_config_file(), force=force)
+        try:
+            used, how = locate(given)
+        except CosmosError:
+            return written, None
+        if used is not None and used.resolve() != written.resolve():
+            return written, shadow_note(used, how, written)
+        return written, None
+
+    @staticmethod
+    def prompt_ids_from_file(path: Path) -> list[str]:
+        """The prompt IDs a file lists (whitespace-separated, ``#`` starts a comment). At most
+        MAX_PROMPTS_FILE bytes are read (`/dev/zero` must not fill memory); UTF-8. A pipe
+        (`--prompts-file <(grep ...)`) is fine; a folder or a device is not."""
+        problem = path_problem(path)
+        if problem and problem.kind != "fifo":
+            raise UsageError(f"the prompts file {path} {problem}; give a text file of prompt IDs.")
+        try:
+            data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
+        except OSError as exc:
+            raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+        if len(data) > MAX_PROMPTS_FILE:
+            raise UsageError(
+                f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list "
+                "prompt IDs, one per line."
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(
+                f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
+                "save it as UTF-8."
+            ) from None
+        ids: list[str] = []
+        for line in text.splitlines():
+            ids += line.split("#", 1)[0].split()
+        return ids
+
+    def config_toml(self) -> str:
+        """The configuration in effect, as TOML (``config show``)."""
+        from cosmos_tui.config import to_toml
+
+        return to_toml(self.config)
+
+    def config_json(self) -> dict[str, Any]:
+        """The configuration in effect, as plain data (``config show --json``)."""
+        from cosmos_tui.config import as_dict
+
+        return as_dict(self.config)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -189,6 +270,22 @@ class CosmosAPI:
         log.info("created prompt %s from %s", record.prompt_id, folder)
         return record
 
+    def video_folders(self) -> list[str]:
+        """Folder names a user may type for a prompt: every folder under inputs/ and inputs/videos/
+        with a color.mp4."""
+        inputs = self.config.paths.inputs
+        found: list[str] = []
+        for base in (inputs, inputs / "videos"):
+            if base.is_dir():
+                found += sorted(p.name for p in base.iterdir() if (p / "color.mp4").is_file())
+        return found
+
+    def check_video_folder(self, given: str | Path) -> tuple[Path, dict[str, str]]:
+        """The folder a prompt would use for ``given`` (a path, or a name in inputs/) and its
+        videos ({control: path}); a UsageError says what is wrong with it."""
+        folder = find_video_dir(given, self.config.paths.inputs)
+        return folder, validate_video_dir(folder)
+
     def resolve_prompt_id(self, given: str) -> str:
         with self.store.guard():
             return resolve(Prompt.id, given, ids.PROMPT, "prompt", name_field=Prompt.name)
@@ -262,10 +359,7 @@ class CosmosAPI:
     ) -> list[RunRecord]:
         """Runs, newest first, filtered by status(es), prompt (ID or prefix), host, model type."""
         _check_page(limit, offset)
-        statuses = [status] if isinstance(status, str) else list(status or [])
-        for value in statuses:
-            if value not in STATUSES:
-                raise UsageError(f'unknown run status "{value}"; use one of {", ".join(STATUSES)}.')
+        statuses = _statuses(status)
         if model_type is not None and model_type not in MODEL_TYPES:
             raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
         with self.store.guard():
@@ -279,6 +373,42 @@ class CosmosAPI:
                 limit=limit,
                 offset=offset,
             )
+
+    def count_runs(self, status: str | Iterable[str] | None = None, *, since: datetime | None = None) -> int:
+        """How many runs have this status (one of these statuses; any, if None), counting only
+        those created at ``since`` or later when given."""
+        statuses = _statuses(status)
+        after = since.astimezone(UTC).replace(tzinfo=None) if since is not None else None
+        with self.store.guard():
+            return run_queries.count(statuses, after)
+
+    def run_changes(
+        self,
+        since: int | None,
+        *,
+        status: str | Iterable[str] | None = None,
+        limit: int = 50,
+        known: Iterable[str] = (),
+    ) -> RunChanges:
+        """The newest ``limit`` runs with this status (these statuses; any, if None) as changed
+        since ``since``, a ``version`` of an earlier answer (None: everything). ``runs`` holds the
+        runs of the page written since then and those not in ``known`` (the IDs the caller holds).
+        When no run was written since, ``ids`` is None and nothing else is read: a screen can
+        poll this every second at any number of runs."""
+        _check_page(limit, 0)
+        statuses = _statuses(status)
+        with self.store.guard():
+            # The version first: a run written meanwhile is read now and again next time, never missed.
+            version = run_queries.change_seq()
+            if since is not None and version == since:
+                return RunChanges(version, None)
+            ids = run_queries.page_ids(statuses, limit)
+            if since is None:
+                since, known = -1, ()
+            held = set(known)
+            missing = [run_id for run_id in ids if run_id not in held]
+            runs = run_queries.changed(ids, since, self.config.paths.outputs, missing)
+        return RunChanges(version, ids, runs)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -356,12 +486,37 @@ class CosmosAPI:
             ) from None
 
     def engine(self) -> Engine:
-        """This process's engine (created on first use)."""
+        """This process's engine (created on first use). For the core and tests: the UI uses
+        ``start_execution``, ``stop_execution``, ``executing`` and the run methods."""
         if self._engine is None:
             from cosmos_tui.engine.engine import Engine
 
             self._engine = Engine(self.config, self.store.db, clock=self._clock)
         return self._engine
+
+    def start_execution(self, hosts: Iterable[str] | None = None) -> None:
+        """Execute queued runs on these hosts (default: every configured one) in background threads
+        of this process until ``stop_execution`` or ``close``; runs left mid-flight by a process
+        that is gone are re-attached first."""
+        names = [self.config.host(h).name for h in hosts] if hosts is not None else None
+        engine = self.engine()
+        engine.reconcile()
+        engine.start_workers(names)
+
+    def stop_execution(self, wait: bool = True) -> None:
+        """Stop claiming runs; with ``wait``, also wait for the runs executing here to end (without,
+        they are left on their hosts for the next cosmos-tui to collect)."""
+        if self._engine is not None:
+            self._engine.stop(wait=wait)
+
+    def executing(self) -> list[str]:
+        """IDs of the runs this process is executing right now."""
+        return self._engine.executing() if self._engine is not None else []
+
+    def wait_executors(self, run_ids: Iterable[str], timeout: float | None = None) -> bool:
+        """Wait until these runs have ended and this process's executors of them have cleaned up
+        (removed the container, collected); False on timeout."""
+        return self.engine().wait([self.resolve_run_id(r) for r in run_ids], timeout)
 
     def execute(self, run_ids: list[str], *, detach: bool = False, timeout: float | None = None) -> bool:
         """Execute these runs in this process (claiming them from the queue, or re-attaching to
@@ -444,37 +599,28 @@ class CosmosAPI:
         self.execute([run_id], timeout=timeout)
         return self.get_run(run_id)
 
-    def read_log(
-        self, given: str, follow: bool = False, poll: float = 0.1, stop: threading.Event | None = None
-    ) -> Iterator[str]:
-        """The run's local log, line by line; with ``follow``, until the run has ended (or
-        ``stop`` is set)."""
+    def follow_log(
+        self,
+        given: str,
+        *,
+        tail: int | None = None,
+        follow: bool = True,
+        stop: threading.Event | None = None,
+        terminal: bool = False,
+    ) -> LogFollower:
+        """The run's local log (outputs/run_<id>/run.log) in batches of lines: the last ``tail``
+        lines (all, if None), then, with ``follow``, new lines until the run has ended or ``stop``
+        is set. ``terminal`` lines are made fit for a terminal (``terminal_log_line``). Blocking:
+        iterate it in a thread, not on an event loop."""
         run_id = self.resolve_run_id(given)
-        path = self.run_dir(run_id) / "run.log"
-        position = 0
-        partial = b""
-        while True:
-            if path.exists():
-                with path.open("rb") as handle:
-                    handle.seek(position)
-                    data = handle.read()
-                position += len(data)
-                partial += data
-                *lines, partial = partial.split(b"\n")
-                for line in lines:
-                    yield line.decode("utf-8", errors="replace")
-            if not follow or (stop is not None and stop.is_set()):
-                break
-            if self.get_run(run_id).is_terminal:
-                if path.exists() and path.stat().st_size > position:
-                    continue
-                break
-            if stop is not None:
-                stop.wait(poll)
-            else:
-                time.sleep(poll)
-        if partial:
-            yield partial.decode("utf-8", errors="replace")
+        return LogFollower(
+            self.run_dir(run_id) / "run.log",
+            ended=lambda: self.get_run(run_id).is_terminal,
+            tail=tail,
+            follow=follow,
+            stop=stop,
+            terminal=terminal,
+        )
 
     def host_status(self, host: str | None = None) -> HostStatus:
         """Reachability (or why not), GPUs from nvidia-smi, our containers, free disk in remote_dir."""
@@ -548,6 +694,14 @@ class CosmosAPI:
                 top_inputs=dashboard_queries.top_inputs(since),
                 failures=dashboard_queries.failures(since),
             )
+
+
+def _statuses(status: str | Iterable[str] | None) -> list[str]:
+    statuses = [status] if isinstance(status, str) else list(status or [])
+    for value in statuses:
+        if value not in STATUSES:
+            raise UsageError(f'unknown run status "{value}"; use one of {", ".join(STATUSES)}.')
+    return statuses
 
 
 def _check_page(limit: int, offset: int) -> None:

@@ -23,7 +23,7 @@ from cosmos_tui.errors import (
     UsageError,
     cause_chain,
 )
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import escape_controls
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -229,33 +229,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_config_show(args: argparse.Namespace) -> int:
-    from cosmos_tui import config
-
-    cfg = config.load(args.config)
-    out = _out(args)
-    if args.json:
-        out.json(config.as_dict(cfg))
-    else:
-        out.stream.write(config.to_toml(cfg))
+    with _api(args) as api:
+        out = _out(args)
+        if args.json:
+            out.json(api.config_json())
+        else:
+            out.stream.write(api.config_toml())
     return EXIT_OK
 
 
 def cmd_config_init(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
+    from cosmos_tui.api import CosmosAPI
     from cosmos_tui.command import hint
-    from cosmos_tui.config import locate, shadow_note, user_config_file
-    from cosmos_tui.config_template import write_starter
 
-    path = write_starter(Path(args.path) if args.path else user_config_file(), force=args.force)
+    path, note = CosmosAPI.write_starter_config(args.path, force=args.force, given=args.config)
     print(path)
     print(f"wrote a starter configuration to {path}; edit it, then `{hint('config show')}`.", file=sys.stderr)
-    try:
-        used, how = locate(args.config)
-    except CosmosError:
-        used, how = None, ""
-    if used is not None and used.resolve() != path.resolve():
-        print(f"note: {shadow_note(used, how, path)}", file=sys.stderr)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -470,9 +461,9 @@ _RAW_PATH_ARGS = ("config", "prompts_file", "path")
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """Refuse what argparse lets through but nothing below can use, with one sentence each."""
-    from cosmos_tui.config import current_folder
+    from cosmos_tui.api import CosmosAPI
 
-    current_folder()  # deleted under the shell: say so before anything resolves a relative path
+    CosmosAPI.check_current_folder()  # deleted under the shell: say so before a relative path resolves
     for name, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         for item in values:
@@ -494,9 +485,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.config = getattr(args, "config", None)
     args.verbose = getattr(args, "verbose", 0) or 0
 
-    from cosmos_tui.applog import setup_logging
+    from cosmos_tui.api import CosmosAPI
 
-    log_file = setup_logging(args.verbose)
+    log_file = CosmosAPI.setup_logging(args.verbose)
     handler: Handler = getattr(args, "handler", None) or cmd_tui
     if getattr(args, "command", None) is None and (args.run or args.prompts_file):
         from cosmos_tui.cli_run import cmd_run_prompts

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from cosmos_tui.records import PromptRecord, RunRecord, RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import PromptRecord, RunRecord, RunStatus, escape_controls
 
 STATUS_STYLES: dict[str, str] = {
     RunStatus.QUEUED: "dim",

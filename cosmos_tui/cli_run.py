@@ -23,9 +23,7 @@ from cosmos_tui.errors import (
     OperationError,
     UsageError,
 )
-from cosmos_tui.files import MB, path_problem, read_up_to
-from cosmos_tui.records import RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import RunStatus, escape_controls
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -33,7 +31,6 @@ if TYPE_CHECKING:
 
 POLL = 0.5
 GIVE_UP_AFTER = 15  # seconds past a host's stop_grace that an interrupted command waits at most
-MAX_PROMPTS_FILE = 4 * MB  # some 250,000 IDs
 
 
 def _api(args: argparse.Namespace) -> CosmosAPI:
@@ -43,39 +40,14 @@ def _api(args: argparse.Namespace) -> CosmosAPI:
 
 
 def _prompt_ids(args: argparse.Namespace) -> list[str]:
+    from cosmos_tui.api import CosmosAPI
+
     ids = list(args.run or [])
     if args.prompts_file:
-        for line in _read_prompts_file(Path(args.prompts_file)).splitlines():
-            line = line.split("#", 1)[0].strip()
-            if line:
-                ids.extend(line.split())
+        ids += CosmosAPI.prompt_ids_from_file(Path(args.prompts_file))
     if not ids:
         raise UsageError("no prompt to run; give prompt IDs after --run or in --prompts-file.")
     return ids
-
-
-def _read_prompts_file(path: Path) -> str:
-    """The prompts file's text: at most MAX_PROMPTS_FILE bytes (`/dev/zero` must not fill memory),
-    UTF-8. A pipe (`--prompts-file <(grep ...)`) is fine; a folder or a device is not."""
-    problem = path_problem(path)
-    if problem and problem.kind != "fifo":
-        raise UsageError(f"the prompts file {path} {problem}; give a text file of prompt IDs.")
-    try:
-        data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
-    except OSError as exc:
-        raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from exc
-    if len(data) > MAX_PROMPTS_FILE:
-        raise UsageError(
-            f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list prompt "
-            "IDs, one per line."
-        )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
-            "save it as UTF-8."
-        ) from exc
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -312,8 +284,8 @@ def cmd_run_logs(args: argparse.Namespace) -> int:
         # file or pipe gets the bytes as the model wrote them.
         tty = sys.stdout.isatty()
         with _Interrupt() as interrupt:
-            for line in api.read_log(run.run_id, follow=args.follow, stop=interrupt.hit):
-                sys.stdout.write((api.terminal_log_line(line) if tty else line) + "\n")
+            for lines in api.follow_log(run.run_id, follow=args.follow, stop=interrupt.hit, terminal=tty):
+                sys.stdout.write("".join(line + "\n" for line in lines))
                 sys.stdout.flush()
                 if interrupt.hit.is_set():
                     return EXIT_INTERRUPTED
@@ -341,7 +313,7 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
             time.sleep(POLL)
             run = api.get_run(run.run_id)
         if run.is_terminal:
-            api.engine().wait([run.run_id], timeout=60)  # lets a stop done here finish its cleanup
+            api.wait_executors([run.run_id], timeout=60)  # lets a stop done here finish its cleanup
         for line in _report(run):
             print(line)
         if run.status == RunStatus.COMPLETED:
@@ -491,14 +463,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     """Execute queued runs for the given hosts until interrupted (or idle, with --until-idle)."""
     with _api(args) as api, _Interrupt() as interrupt:
         hosts = [api.config.host(h).name for h in args.host] if args.host else list(api.config.hosts)
-        engine = api.engine()
-        engine.reconcile()
-        engine.start_workers(hosts)
+        api.start_execution(hosts)
         idle_since = None
         while not interrupt.hit.wait(POLL):
             if args.until_idle:
-                busy = engine.executing() or api.list_runs(
-                    status=RunStatus.ACTIVE, limit=1
+                busy = api.executing() or api.count_runs(RunStatus.ACTIVE
                 )
                 if busy:
                     idle_since = None
@@ -506,5 +475,5 @@ def cmd_worker(args: argparse.Namespace) -> int:
                     idle_since = time.monotonic()
                 elif time.monotonic() - idle_since > 1.0:
                     break
-        engine.stop(wait=not interrupt.hit.is_set())
+        api.stop_execution(wait=not interrupt.hit.is_set())
     return EXIT_INTERRUPTED if interrupt.hit.is_set() else EXIT_OK

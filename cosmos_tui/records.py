@@ -7,6 +7,10 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum, nonmember
 from typing import Any
 
+# The UI shows stored text (names, prompts, log lines, error messages) through this; it comes
+# from here so the UI needs no core module beyond api, records and errors.
+from cosmos_tui.text import escape_controls as escape_controls
+
 MODEL_TYPES = ("transfer", "upscale", "enhance", "predict", "reason")
 
 
@@ -289,3 +293,13 @@ class HostKeyCheck:
     recorded: tuple[str, ...]
     known_hosts: str
     key: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RunChanges:
+    """A page of runs as it stands at change ``version``: the IDs in order (None when nothing
+    changed since the version asked about) and the runs on it written since then."""
+
+    version: int
+    ids: list[str] | None
+    runs: list[RunRecord] = field(default_factory=list)

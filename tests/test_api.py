@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -221,3 +223,94 @@ def test_records_are_plain_dataclasses_not_peewee_objects(api: CosmosAPI) -> Non
     for record in (p, api.get_prompt(p.prompt_id), api.get_run(run.run_id), *api.list_runs()):
         assert dataclasses.is_dataclass(record)
         assert "peewee" not in type(record).__module__
+
+
+# -- what the UI polls: counts in SQL, changes since a version, the one log follower -------------
+
+T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+def test_count_runs_counts_by_status_and_creation_time(api: CosmosAPI) -> None:
+    p = api.create_prompt("counted", DEMO)
+    for _ in range(3):
+        add_run(api, p.prompt_id, "failed", created=T0)
+    add_run(api, p.prompt_id, "failed", created=T0 - timedelta(days=2))
+    add_run(api, p.prompt_id, "running", created=T0)
+    add_run(api, p.prompt_id, "queued", created=T0)
+    assert api.count_runs("failed") == 4
+    assert api.count_runs("failed", since=T0 - timedelta(hours=1)) == 3
+    assert api.count_runs(["running", "queued", "claimed"]) == 2
+    assert api.count_runs() == 6
+    with pytest.raises(UsageError, match='unknown run status "lost"'):
+        api.count_runs("lost")
+
+
+def test_run_changes_sends_only_the_runs_written_since_a_version(api: CosmosAPI) -> None:
+    p = api.create_prompt("watched", DEMO)
+    a = add_run(api, p.prompt_id, "queued", created=T0).run_id
+    b = add_run(api, p.prompt_id, "completed", created=T0 + timedelta(minutes=1)).run_id
+    first = api.run_changes(None, limit=10)
+    assert first.ids == [b, a] and {r.run_id for r in first.runs} == {a, b}
+    assert api.run_changes(first.version, limit=10).ids is None  # nothing written: nothing read
+
+    api.cancel_run(a)
+    second = api.run_changes(first.version, limit=10, known=first.ids or [])
+    assert second.ids == [b, a] and [(r.run_id, r.status) for r in second.runs] == [(a, "cancelled")]
+
+    c = add_run(api, p.prompt_id, "running", created=T0 + timedelta(minutes=2)).run_id
+    third = api.run_changes(second.version, limit=10, known=second.ids or [])
+    assert third.ids == [c, b, a] and [r.run_id for r in third.runs] == [c]
+
+    # A page of two: when the newest run goes, an older one comes onto the page unchanged; the
+    # caller does not hold it, so it is sent.
+    top = api.run_changes(None, limit=2)
+    assert top.ids == [c, b]
+    api.store.db.execute_sql("DELETE FROM run WHERE id = ?", (c,))
+    moved = api.run_changes(top.version, limit=2, known=top.ids or [])
+    assert moved.ids == [b, a] and [r.run_id for r in moved.runs] == [a]
+
+    # Filtered by statuses (one query per status, merged newest first).
+    d = add_run(api, p.prompt_id, "running", created=T0 + timedelta(minutes=3)).run_id
+    e = add_run(api, p.prompt_id, "queued", created=T0 + timedelta(minutes=4)).run_id
+    assert api.run_changes(None, status=["queued", "running", "cancelled"], limit=10).ids == [e, d, a]
+    assert api.run_changes(None, status=["queued", "running", "cancelled"], limit=2).ids == [e, d]
+
+
+def test_follow_log_gives_the_tail_then_what_is_appended_until_the_run_ends(api: CosmosAPI) -> None:
+    from cosmos_tui.store import lifecycle
+
+    p = api.create_prompt("followed", DEMO)
+    run = add_run(api, p.prompt_id, "running")
+    path = Path(run.log_path or "")
+    path.parent.mkdir(parents=True)
+    path.write_text("".join(f"line {i}\n" for i in range(20)))
+    follower = api.follow_log(run.run_id, tail=5)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: [got.extend(lines) for lines in follower], daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while len(got) < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert got == [f"line {i}" for i in range(15, 20)] and follower.skipped == 15
+    with path.open("a") as handle:  # the model's last words, the last without a newline
+        handle.write("line 20 \x1b[31mred\x1b[0m\nthe end")
+    lifecycle.update(api.store.db, run.run_id, status="completed")
+    reader.join(timeout=30)
+    assert not reader.is_alive()
+    assert got[5:] == ["line 20 \x1b[31mred\x1b[0m", "the end"]  # as written
+    assert follower.total == 7
+    # For a terminal: colours dropped, the whole log (tail None), and the run is over: no waiting.
+    lines = [line for batch in api.follow_log(run.run_id, terminal=True) for line in batch]
+    assert lines[20:] == ["line 20 red", "the end"]
+
+
+def test_follow_log_stops_when_told(api: CosmosAPI) -> None:
+    p = api.create_prompt("stopped", DEMO)
+    run = add_run(api, p.prompt_id, "running")  # never ends
+    stop = threading.Event()
+    follower = api.follow_log(run.run_id, stop=stop)  # no log yet: it waits for one
+    reader = threading.Thread(target=lambda: list(follower), daemon=True)
+    reader.start()
+    stop.set()
+    reader.join(timeout=30)
+    assert not reader.is_alive()

@@ -456,3 +456,30 @@ def test_readme_quick_start_runs_as_typed_from_a_fresh_checkout(tmp_path: Path) 
         result = subprocess.run(argv, cwd=checkout, capture_output=True, text=True, env=env, timeout=120)
         assert result.returncode == 0, (argv, result.stderr)
     assert "completed" in result.stdout
+
+
+def test_run_logs_follow_prints_every_line_until_the_run_ends(config_file: Path) -> None:
+    """`run logs -f` iterates the same follower as the TUI's log view (CosmosAPI.follow_log)."""
+    from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.config import load
+    from tests.helpers import add_run
+
+    with CosmosAPI(load(config_file)) as api:
+        run = add_run(api, api.create_prompt("followed", DEMO).prompt_id, "running")
+        path = Path(run.log_path or "")
+        path.parent.mkdir(parents=True)
+        path.write_text("one\ntwo\n")
+        env = {**os.environ, "COSMOS_TUI_CONFIG": str(config_file)}
+        proc = subprocess.Popen([str(BIN), "run", "logs", "-f", run.run_id], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        # Printed while the run still goes on.
+        assert [proc.stdout.readline(), proc.stdout.readline()] == ["one\n", "two\n"]
+        with path.open("a") as handle:
+            handle.write("three\nthe end, without a newline")
+        api.store.db.execute_sql("UPDATE run SET status = 'completed' WHERE id = ?", (run.run_id,))
+        out = proc.stdout.read()
+        proc.wait(timeout=60)
+        err = proc.stderr.read()
+    assert proc.returncode == 0, err
+    assert out == "three\nthe end, without a newline\n"

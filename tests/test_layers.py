@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,36 @@ def test_headless_json_listing_imports_neither_textual_nor_paramiko(config_file:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stderr.strip().splitlines()[-1]) == {"rc": 0, "heavy": []}
+
+
+# -- the facade (issue 10): import-linter contracts, and no back door through the API object -----
+
+UI_SOURCES = sorted([*(PACKAGE / "tui").rglob("*.py"), *PACKAGE.glob("cli*.py")])
+
+
+def test_import_linter_contracts_hold() -> None:
+    """pyproject.toml [tool.importlinter]: the layers, the UI only through api/records/errors, and
+    textual and rich only in the UI."""
+    lint = Path(sys.executable).parent / "lint-imports"
+    out = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Contracts: 3 kept, 0 broken." in out.stdout
+
+
+def test_every_module_of_the_package_sits_in_a_layer() -> None:
+    """A new module must be placed in the layers contract, or the layers say nothing about it."""
+    import tomllib
+
+    settings = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    [layers] = [c["layers"] for c in settings["contracts"] if c["type"] == "layers"]
+    placed = {name.strip().strip("()") for layer in layers for name in layer.replace(":", "|").split("|")}
+    modules = {p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"}
+    packages = {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
+    assert modules | packages == placed
+
+
+@pytest.mark.parametrize("path", UI_SOURCES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_the_ui_drives_no_engine_and_reads_nothing_private_of_the_api(path: Path) -> None:
+    source = path.read_text(encoding="utf-8")
+    assert ".engine()" not in source  # start_execution, stop_execution, executing, ... instead
+    assert not re.search(r"\bapi\._\w", source)

@@ -4,6 +4,7 @@ sshd + dockerd harness)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from cosmos_tui.api import MAX_NAME_CHARS, MAX_PROMPT_CHARS, CosmosAPI
 from cosmos_tui.config import load
 from cosmos_tui.tui.app import CosmosApp
 from cosmos_tui.tui.screens.log import LogScreen
+from cosmos_tui.tui.screens.runs import RunsScreen
+from cosmos_tui.tui.widgets.tables import RecordTable, selected_key
 from tests.conftest import DEMO
 from tests.harness import local_host_table
 from tests.helpers import add_run
@@ -665,3 +668,85 @@ async def test_dashboard_headings_stay_whole_and_the_filter_leaves_the_header(lo
         await wait_until(pilot, lambda: "guardrail" in static_text(app, "#dashboard"))
         await pilot.pause()
         assert "failures by error class" in screen_text(app)
+
+
+# -- issue 10: the header counts in SQL, the runs table redraws only what changed, one log follower -
+
+
+async def test_the_header_counts_every_run_not_a_page_of_them(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("counted", DEMO)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=1, microsecond=0)
+    for _ in range(205):  # more than the 200 failed runs the header used to load to count them
+        add_run(local_api, prompt.prompt_id, "failed", host="sim", created=today)
+    add_run(local_api, prompt.prompt_id, "failed", host="sim", created=today - timedelta(days=2))
+    add_run(local_api, prompt.prompt_id, "running", host="sim", created=today)
+    for _ in range(2):
+        add_run(local_api, prompt.prompt_id, "queued", host="sim", created=today)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "failed today" in app.sub_title, timeout=10)
+        assert app.sub_title.endswith("· 1 running · 2 queued · 205 failed today")
+
+
+async def test_the_runs_table_redraws_only_rows_that_changed_and_keeps_the_cursor(
+    local_api: CosmosAPI, monkeypatch
+) -> None:
+    prompt = local_api.create_prompt("watched", DEMO)
+    t0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+    def run(status: str, minute: int) -> str:
+        created = t0 + timedelta(minutes=minute)
+        return add_run(local_api, prompt.prompt_id, status, host="sim", created=created).run_id
+
+    old, waiting, failed = run("completed", 0), run("queued", 1), run("failed", 2)
+    rebuilt: list[str | None] = []  # the IDs of the tables cleared and filled again
+    show = RecordTable.show
+    polls: list[int] = []  # answers the runs screen got to its polls
+    loaded = RunsScreen.on_runs_screen_loaded
+    monkeypatch.setattr(RecordTable, "show", lambda t, *a, **k: (rebuilt.append(t.id), show(t, *a, **k)))
+    monkeypatch.setattr(RunsScreen, "on_runs_screen_loaded", lambda s, m: (polls.append(1), loaded(s, m)))
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [failed, waiting, old])
+        table = app.screen.query_one("#runs", RecordTable)
+        await pilot.press("down")
+        assert selected_key(table) == waiting
+
+        # Polls that find nothing new leave the table alone.
+        redraws, seen = rebuilt.count("runs"), len(polls)
+        await wait_until(pilot, lambda: len(polls) >= seen + 2)
+        assert rebuilt.count("runs") == redraws
+
+        # A run that changes: its row changes in place.
+        local_api.cancel_run(waiting)
+        await wait_until(pilot, lambda: str(table.get_cell(waiting, "status")) == "cancelled")
+        assert rebuilt.count("runs") == redraws and selected_key(table) == waiting
+
+        # A new run comes in at the top; the cursor stays on its record.
+        new = run("running", 3)
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [new, failed, waiting, old])
+        assert selected_key(table) == waiting
+
+        # The "running" filter (several statuses), and a run that leaves it.
+        await pilot.press("s")
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [new])
+        local_api.store.db.execute_sql("UPDATE run SET status = 'completed' WHERE id = ?", (new,))
+        await wait_until(pilot, lambda: table_ids(app, "#runs") == [])
+
+
+async def test_the_log_view_shows_a_last_line_written_without_a_newline(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("ends abruptly", DEMO)
+    run = add_run(local_api, prompt.prompt_id, "running", host="sim")
+    path = Path(run.log_path or "")
+    path.parent.mkdir(parents=True)
+    path.write_text("first\n")
+    app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
+    async with app.run_test(size=SIZE) as pilot:
+        log = app.screen.query_one("#log", Log)
+        await wait_until(pilot, lambda: log.line_count == 1)
+        with path.open("a") as handle:
+            handle.write("second\nthe end, and no newline")
+        local_api.store.db.execute_sql("UPDATE run SET status = 'failed' WHERE id = ?", (run.run_id,))
+        await wait_until(pilot, lambda: log.line_count == 3, timeout=10)
+        assert list(log.lines) == ["first", "second", "the end, and no newline"]

@@ -119,7 +119,7 @@ RUN = RowMapping(
     Run,
     renames={"run_id": "id"},
     derived=("log_path", "stages"),
-    internal=("claimed_by", "updated_at", "cancel_requested"),
+    internal=("claimed_by", "updated_at", "cancel_requested", "change_seq"),
 )
 PROMPT = RowMapping(
     PromptRecord,

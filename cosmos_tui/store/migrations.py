@@ -104,11 +104,35 @@ def _v4_eta_and_dashboard_index(db: SqliteDatabase) -> None:
     )
 
 
+def _v5_run_change_counter(db: SqliteDatabase) -> None:
+    """A counter that every insert, update and delete of a run moves on, and on each run the value
+    of its last change, kept by triggers whoever writes: a screen asks what changed since its
+    last look instead of reloading every row."""
+    for statement in (
+        'ALTER TABLE "run" ADD COLUMN "change_seq" INTEGER NOT NULL DEFAULT 0',
+        'CREATE INDEX "run_change_seq" ON "run" ("change_seq")',
+        'CREATE TABLE "run_change" ("id" INTEGER NOT NULL PRIMARY KEY CHECK ("id" = 1), '
+        '"seq" INTEGER NOT NULL)',
+        'INSERT INTO "run_change" ("id", "seq") VALUES (1, 0)',
+        # The UPDATE inside a trigger does not fire it again (recursive_triggers is off).
+        'CREATE TRIGGER "run_change_insert" AFTER INSERT ON "run" BEGIN '
+        'UPDATE "run_change" SET "seq" = "seq" + 1; '
+        'UPDATE "run" SET "change_seq" = (SELECT "seq" FROM "run_change") WHERE rowid = new.rowid; END',
+        'CREATE TRIGGER "run_change_update" AFTER UPDATE ON "run" BEGIN '
+        'UPDATE "run_change" SET "seq" = "seq" + 1; '
+        'UPDATE "run" SET "change_seq" = (SELECT "seq" FROM "run_change") WHERE rowid = new.rowid; END',
+        'CREATE TRIGGER "run_change_delete" AFTER DELETE ON "run" BEGIN '
+        'UPDATE "run_change" SET "seq" = "seq" + 1; END',
+    ):
+        db.execute_sql(statement)
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
     _v3_cancel_and_input_hashes,
     _v4_eta_and_dashboard_index,
+    _v5_run_change_counter,
 )
 LATEST = len(STEPS)
 

@@ -61,6 +61,7 @@ class Run(BaseModel):
     duration_seconds = FloatField(null=True)
     cancel_requested = IntegerField(default=0)
     eta_seconds = FloatField(null=True)  # the engine's estimate from learned stage durations
+    change_seq = IntegerField(default=0)  # set by a trigger on every write (migrations step 5)
 
 
 class RunStage(BaseModel):

@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import SQL, SqliteDatabase, fn
 
 from cosmos_tui.errors import NotFoundError
 from cosmos_tui.records import RunRecord, StageTiming
@@ -40,6 +40,54 @@ def get(run_id: str, outputs: Path) -> RunRecord:
     if row is None:
         raise NotFoundError(f"no run has the ID {run_id}.")
     return _record(row, outputs, stages(run_id))
+
+
+def change_seq() -> int:
+    """The run change counter: it moves on with every insert, update and delete of a run."""
+    return int(Run._meta.database.execute_sql('SELECT "seq" FROM "run_change"').fetchone()[0])
+
+
+def count(statuses: Iterable[str] = (), since: datetime | None = None) -> int:
+    """How many runs have one of these statuses (any, if none given), created at ``since`` or later."""
+    # count(*), not count(id): the (status, created_at) index answers it without reading rows.
+    query = Run.select(fn.COUNT(SQL("*")))
+    wanted = list(statuses)
+    if wanted:
+        query = query.where(Run.status.in_(wanted))
+    if since is not None:
+        query = query.where(Run.created_at >= since)
+    return int(query.scalar() or 0)
+
+
+def page_ids(statuses: Iterable[str] = (), limit: int = 50) -> list[str]:
+    """The IDs of the newest runs with one of these statuses (any, if none given), newest first.
+
+    One query per status, merged here: for ``status IN (...)`` SQLite walks the created_at index
+    over every run instead of the (status, created_at) index (100 ms at 200,000 runs)."""
+    wanted = sorted(set(statuses))
+    newest = Run.created_at.desc(), Run.id.desc()
+    if len(wanted) < 2:
+        query = Run.select(Run.id)
+        if wanted:
+            query = query.where(Run.status == wanted[0])
+        return [run_id for (run_id,) in query.order_by(*newest).limit(limit).tuples()]
+    found: list[tuple[datetime, str]] = []
+    for status in wanted:
+        query = Run.select(Run.created_at, Run.id).where(Run.status == status).order_by(*newest).limit(limit)
+        found.extend(query.tuples())  # not +=: peewee reads that as a UNION
+    found.sort(reverse=True)
+    return [run_id for _, run_id in found[:limit]]
+
+
+def changed(run_ids: Iterable[str], since: int, outputs: Path, also: Iterable[str] = ()) -> list[RunRecord]:
+    """Those of these runs written after the change counter stood at ``since``, and those in ``also``."""
+    ids = list(run_ids)
+    if not ids:
+        return []
+    extra = list(also)
+    fresh = Run.change_seq > since
+    query = Run.select().where(Run.id.in_(ids) & ((fresh | Run.id.in_(extra)) if extra else fresh))
+    return [_record(row, outputs) for row in query]
 
 
 def page(

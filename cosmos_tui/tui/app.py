@@ -20,8 +20,7 @@ from textual.worker import Worker, WorkerState
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.keymap import ACTIONS, PLACES
-from cosmos_tui.records import RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import RunStatus, escape_controls
 from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
 from cosmos_tui.tui.screens.gpu import GpuScreen
@@ -80,20 +79,17 @@ class CosmosApp(App[None]):
     def run_engine(self) -> None:
         """Execute queued runs while the app is open; re-attach to runs left by a dead process."""
         try:
-            engine = self.api.engine()
-            engine.reconcile()
-            engine.start_workers()
+            self.api.start_execution()
         except CosmosError as exc:
             self.call_from_thread(self.notify, f"cannot execute runs: {exc}", severity="error")
 
     @work(thread=True, exclusive=True, group="summary", exit_on_error=False)
     def update_summary(self) -> None:
+        midnight = self.api.now().replace(hour=0, minute=0, second=0, microsecond=0)  # UTC
         try:
-            active = len(self.api.list_runs(status=RunStatus.BUSY, limit=1000))
-            queued = len(self.api.list_runs(status=RunStatus.QUEUED, limit=1000))
-            today = self.api.now().date()
-            failed = sum(1 for r in self.api.list_runs(status=RunStatus.FAILED, limit=200)
-                         if r.created_at.date() == today)
+            active = self.api.count_runs(RunStatus.BUSY)
+            queued = self.api.count_runs(RunStatus.QUEUED)
+            failed = self.api.count_runs(RunStatus.FAILED, since=midnight)
         except CosmosError:
             return
         self.post_message(self.Summary(f"{self.host_text} · {active} running · {queued} queued · "
@@ -117,7 +113,7 @@ class CosmosApp(App[None]):
         self.action_hide_help_panel()
 
     def action_quit_app(self) -> None:
-        executing = self.api._engine.executing() if self.api._engine is not None else []
+        executing = self.api.executing()
         if not executing:
             self.exit()
             return

@@ -6,8 +6,7 @@ from datetime import datetime
 
 from rich.text import Text
 
-from cosmos_tui.records import RunRecord, RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import RunRecord, RunStatus, escape_controls
 
 STATUS_STYLE: dict[str, str] = {
     RunStatus.QUEUED: "dim",

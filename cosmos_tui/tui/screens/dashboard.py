@@ -16,8 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import Dashboard
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import Dashboard, escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key

@@ -78,6 +78,7 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
         self.next_retry: dict[str, float] = {}
         self.sampled: dict[str, float] = {}
         self.polling = threading.Lock()
+        self.container_rows: list[object] | None = None  # as last shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,11 +91,16 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.timer = self.set_interval(POLL_SECONDS, self.poll)
-        self.ticker = self.set_interval(1.0, self.render_hosts)
+        self.ticker = self.set_interval(1.0, self.tick)
         # The first poll comes from on_screen_resume, which also runs when the screen first shows.
 
     def on_resize(self) -> None:
         self.render_hosts()
+
+    def tick(self) -> None:
+        """Between polls only an unreachable host's "retry in N s" moves: redraw for that alone."""
+        if any(not status.reachable for status in self.statuses):
+            self.render_hosts()
 
     def on_screen_suspend(self) -> None:
         self.timer.pause()
@@ -146,9 +152,11 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
         rows = [(c.run_id, {"host": status.label, "container": c.name, "run": c.run_id, "state": c.state,
                             "created": c.running_for})
                 for status in message.statuses for c in status.containers]
-        self.query_one("#containers", RecordTable).show(rows)
-        self.query_one("#no-runs", Static).update("" if rows else Text("nothing executing on the hosts",
-                                                                        style="dim"))
+        if rows != self.container_rows:  # unchanged between most polls: leave the table be
+            self.container_rows = list(rows)
+            self.query_one("#containers", RecordTable).show(rows)
+            self.query_one("#no-runs", Static).update("" if rows else Text("nothing executing on the hosts",
+                                                                            style="dim"))
         self.render_hosts()
 
     def render_hosts(self) -> None:

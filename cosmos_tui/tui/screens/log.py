@@ -1,8 +1,9 @@
 """The log view: a live tail of a run's log that stays fast and small whatever the log's size.
 
-A reader thread follows the spool file (outputs/run_<id>/run.log), drops colour codes, escapes
-every other control character (see `cosmos_tui.text`), folds `\\r` updates, and puts lines on a
-bounded queue; a 20 Hz timer drains it into one batched write.
+A thread worker iterates the API's log follower (`CosmosAPI.follow_log`, the same one `run logs
+-f` uses) over the spool file (outputs/run_<id>/run.log), with lines made fit for a terminal
+(colour codes dropped, every other control character escaped, `\\r` updates folded), and puts
+them on a bounded queue; a 20 Hz timer drains it into one batched write.
 Only the last lines are kept in memory; the whole log stays on disk. Scrolling up pauses the
 follow and counts the new lines; End or f resumes.
 """
@@ -17,6 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from rich.style import Style
 from rich.text import Text
@@ -27,10 +29,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, Static
 
-from cosmos_tui.cosmos.base import clean
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import RunRecord, RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import RunRecord, RunStatus, escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import duration, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key, keys_text
@@ -47,39 +47,13 @@ LINE_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 MATCH = Style(color="black", bgcolor="dark_goldenrod")
 CURRENT_MATCH = Style(color="black", bgcolor="yellow", bold=True)
 CURRENT_LINE = Style(bgcolor="grey30")
-TAIL_CHUNK = 1 << 20
 
 
-def read_tail(path: Path, lines: int) -> tuple[list[str], int]:
-    """The last ``lines`` lines of a file (read backwards in chunks) and the file size."""
-    with path.open("rb") as handle:
-        handle.seek(0, 2)
-        size = handle.tell()
-        position = size
-        data = b""
-        while position > 0 and data.count(b"\n") <= lines:
-            step = min(TAIL_CHUNK, position)
-            position -= step
-            handle.seek(position)
-            data = handle.read(step) + data
-    text = data.decode("utf-8", errors="replace").split("\n")
-    if position > 0:
-        text = text[1:]  # a partial first line
-    if text and text[-1] == "":
-        text.pop()
-    return text[-lines:], size
+class Reader(Protocol):
+    """What the view reads of the API's log follower while it runs."""
 
-
-def count_lines(path: Path, end: int) -> int:
-    """How many lines the first ``end`` bytes of a file hold (a last one without its newline too)."""
-    count, last = 0, b"\n"
-    with path.open("rb") as handle:
-        left = end
-        while left > 0 and (data := handle.read(min(TAIL_CHUNK, left))):
-            count += data.count(b"\n")
-            left -= len(data)
-            last = data[-1:]
-    return count + (last != b"\n")
+    total: int  # lines read so far
+    skipped: int  # lines of the file before the tail that was read
 
 
 def mark_matches(text: Text, needle: str, current: bool) -> Text:
@@ -93,57 +67,6 @@ def mark_matches(text: Text, needle: str, current: bool) -> Text:
         text.stylize(CURRENT_MATCH if current else MATCH, start, start + len(needle))
         start = plain.find(needle, start + len(needle))
     return text
-
-
-class LogReader(threading.Thread):
-    """Follows a growing file and feeds cleaned lines to a bounded queue."""
-
-    def __init__(self, path: Path, out: queue.Queue[list[str]], done: threading.Event,
-                 finished: threading.Event) -> None:
-        super().__init__(daemon=True, name=f"log-reader-{path.parent.name}")
-        self.path = path
-        self.out = out
-        self.done = done  # the screen went away
-        self.finished = finished  # the run has ended: stop at the end of the file
-        self.total = 0
-        self.skipped = 0  # lines of the file before the tail that was read
-
-    def run(self) -> None:
-        while not self.path.exists():
-            if self.done.wait(0.1) or self.finished.is_set():
-                return
-        tail, offset = read_tail(self.path, KEEP_LINES)
-        self.total = len(tail)
-        self._put([clean(line) for line in tail])
-        if len(tail) >= KEEP_LINES:
-            self.skipped = max(0, count_lines(self.path, offset) - len(tail))
-        partial = b""
-        with self.path.open("rb") as handle:
-            handle.seek(offset)
-            while not self.done.is_set():
-                data = handle.read(TAIL_CHUNK)
-                if not data:
-                    if self.finished.is_set():
-                        break
-                    self.done.wait(0.05)
-                    continue
-                data = partial + data
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    partial = data
-                    continue
-                partial = data[cut + 1 :]
-                lines = data[:cut].decode("utf-8", errors="replace").split("\n")
-                self.total += len(lines)
-                self._put([clean(line) for line in lines])
-
-    def _put(self, lines: list[str]) -> None:
-        while not self.done.is_set():
-            try:
-                self.out.put(lines, timeout=0.1)
-                return
-            except queue.Full:
-                continue
 
 
 class FollowLog(Log):
@@ -210,7 +133,6 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
         self.lines: deque[str] = deque(maxlen=KEEP_LINES)
         self.queue: queue.Queue[list[str]] = queue.Queue(maxsize=max(1, QUEUE_LINES // 1000))
         self.done = threading.Event()
-        self.finished = threading.Event()
         self.following = True
         self.new_lines = 0
         self.prefix = "compact"
@@ -221,7 +143,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
         self.matches: list[int] = []  # numbers (0 = the first line received) of the matching lines
         self.match_index = -1
         self.run: RunRecord | None = None
-        self.reader: LogReader | None = None
+        self.reader: Reader | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -247,17 +169,28 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="log-start", exit_on_error=False)
     def start_reader(self) -> None:
+        """Follow the log until the run ends or the screen goes; runs for as long as that takes."""
+        api = self.app.api  # type: ignore[attr-defined]
         try:
-            run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
+            run = api.get_run(self.run_id)
+            follower = api.follow_log(run.run_id, tail=KEEP_LINES, stop=self.done, terminal=True)
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
         self.run_id = run.run_id
-        if run.is_terminal:
-            self.finished.set()
-        self.reader = LogReader(Path(run.log_path or ""), self.queue, self.done, self.finished)
-        self.reader.start()
+        self.reader = follower
         self.post_message(self.RunUpdated(run))
+        for lines in follower:
+            self._put(lines)
+
+    def _put(self, lines: list[str]) -> None:
+        """Hand lines to the drain; waits while it is behind (and the follower with it)."""
+        while not self.done.is_set():
+            try:
+                self.queue.put(lines, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def on_unmount(self) -> None:
         self.done.set()
@@ -268,8 +201,6 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
             run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
         except CosmosError:
             return
-        if run.is_terminal:
-            self.finished.set()
         self.post_message(self.RunUpdated(run))
 
     def on_log_screen_run_updated(self, message: RunUpdated) -> None:

@@ -4,7 +4,6 @@ controls found there, negative prompt, name. Errors appear under the field they 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.text import Text
 from textual import events, on, work
@@ -16,18 +15,9 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.keymap import bindings
-
-
-def video_folders(inputs: Path) -> list[str]:
-    """Folder names a user may type: every folder under inputs/ and inputs/videos/ with a color.mp4."""
-    found = []
-    for base in (inputs, inputs / "videos"):
-        if base.is_dir():
-            found += sorted(p.name for p in base.iterdir() if (p / "color.mp4").is_file())
-    return found
 
 
 class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
@@ -90,7 +80,11 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
 
     @work(thread=True, exit_on_error=False)
     def load_folders(self) -> None:
-        self.post_message(self.Folders(video_folders(self.app.api.config.paths.inputs)))  # type: ignore[attr-defined]
+        try:
+            names = self.app.api.video_folders()  # type: ignore[attr-defined]
+        except OSError:
+            return  # an unreadable inputs/ only loses the completion
+        self.post_message(self.Folders(names))
 
     def on_new_prompt_modal_folders(self, message: Folders) -> None:
         folder = self.query_one("#folder", Input)
@@ -108,11 +102,8 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
     def check_folder(self, value: str) -> None:
         if not value.strip():
             return
-        from cosmos_tui.videos import find_video_dir, validate_video_dir
-
         try:
-            folder = find_video_dir(value.strip(), self.app.api.config.paths.inputs)  # type: ignore[attr-defined]
-            found = validate_video_dir(folder)
+            folder, found = self.app.api.check_video_folder(value.strip())  # type: ignore[attr-defined]
         except CosmosError as exc:
             self.post_message(self.Controls(str(exc), False))
             return

@@ -13,8 +13,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import PromptRecord, RunRecord
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import PromptRecord, RunRecord, escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.keymap import bindings
 

@@ -1,13 +1,19 @@
 """The runs screen: a live table of runs with progress, cancel, re-run, open output, and a toast
-and a bell when a run completes or fails."""
+and a bell when a run completes or fails.
+
+Every second it asks the API what changed since its last look (`CosmosAPI.run_changes`): when
+nothing did, that is one tiny query and no work on screen; otherwise only the rows that changed
+are redrawn (all of them only when runs come onto or leave the page)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -16,8 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError, NotFoundError
-from cosmos_tui.records import RunRecord, RunStatus
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import RunChanges, RunRecord, RunStatus, escape_controls
 from cosmos_tui.tui.failures import ReportsWorkerFailures
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.keymap import bindings, hint
@@ -29,6 +34,7 @@ FILTERS = (
     None, RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.FAILED, RunStatus.COMPLETED, RunStatus.CANCELLED,
 )
 REFRESH_SECONDS = 1.0
+PAGE = 300  # the newest runs shown
 # IDs and statuses are never cut or dropped; the prompt's name gets what is left; on a narrow
 # terminal model, host, stage and elapsed go first, in that order.
 COLUMNS = (
@@ -49,15 +55,19 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
 
     @dataclass
     class Loaded(Message):
-        runs: list[RunRecord]
-        names: dict[str, str]
+        changes: RunChanges
+        since: int | None  # the version the changes are relative to
+        filter_index: int
+        names: dict[str, str]  # names of prompts not seen before
 
     def __init__(self) -> None:
         super().__init__()
         self.filter_index = 0
-        self.runs: list[RunRecord] = []
+        self.runs: dict[str, RunRecord] = {}  # what the table shows, in its order
+        self.version: int | None = None  # of ``runs``; None: load the page afresh
         self.seen: dict[str, str] = {}
         self.names: dict[str, str] = {}  # prompt ID -> name (names never change)
+        self.status_line = ""
 
     def compose(self) -> ComposeResult:
         config = self.app.api.config  # type: ignore[attr-defined]
@@ -87,54 +97,73 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="runs", exit_on_error=False)
     def refresh_runs(self) -> None:
-        wanted = self.status_filter
+        filter_index, since, known = self.filter_index, self.version, list(self.runs)
+        wanted = FILTERS[filter_index]
         statuses = RunStatus.BUSY if wanted == RunStatus.RUNNING else ([wanted] if wanted else None)
         api = self.app.api  # type: ignore[attr-defined]
-        names = dict(self.names)
+        names: dict[str, str] = {}
         try:
-            runs = api.list_runs(status=statuses, limit=300)
-            for prompt_id in {r.prompt_id for r in runs if r.prompt_id} - names.keys():
+            changes = api.run_changes(since, status=statuses, limit=PAGE, known=known)
+            for prompt_id in {r.prompt_id for r in changes.runs if r.prompt_id} - set(self.names):
                 try:
                     names[prompt_id] = api.get_prompt(prompt_id).name
                 except NotFoundError:
                     names[prompt_id] = prompt_id  # deleted meanwhile
         except CosmosError:
             return
-        self.post_message(self.Loaded(runs, names))
+        self.post_message(self.Loaded(changes, since, filter_index, names))
+
+    def cells(self, run: RunRecord, now: datetime) -> dict[str, RenderableType]:
+        label = self.app.api.config.host_label  # type: ignore[attr-defined]
+        return {
+            "id": run.run_id,
+            "prompt": Text(escape_controls(self.names.get(run.prompt_id or "", "-")), no_wrap=True,
+                           overflow="ellipsis"),
+            "model": run.model_type,
+            "host": label(run.host),
+            "status": status_text(run.status),
+            "progress": bar(100.0 if run.status == RunStatus.COMPLETED else run.progress),
+            "stage": Text(run.stage or "-"),
+            **self.clock_cells(run, now),
+        }
+
+    @staticmethod
+    def clock_cells(run: RunRecord, now: datetime) -> dict[str, RenderableType]:
+        """The cells that move with the clock while a run goes on."""
+        return {"elapsed": duration(elapsed(run, now)), "eta": duration(eta(run, now))}
 
     def on_runs_screen_loaded(self, message: Loaded) -> None:
-        self.runs = message.runs
-        self.names = message.names
+        if message.filter_index != self.filter_index or message.since != self.version:
+            return  # answers a question asked before the filter or the table changed
+        changes = message.changes
+        self.version = changes.version
+        self.names.update(message.names)
         now = self.app.api.now()  # type: ignore[attr-defined]
-        label = self.app.api.config.host_label  # type: ignore[attr-defined]
         table = self.query_one(RecordTable)
-        rows = []
-        for run in message.runs:
-            rows.append((run.run_id, {
-                "id": run.run_id,
-                "prompt": Text(escape_controls(self.names.get(run.prompt_id or "", "-")), no_wrap=True,
-                               overflow="ellipsis"),
-                "model": run.model_type,
-                "host": label(run.host),
-                "status": status_text(run.status),
-                "progress": bar(100.0 if run.status == RunStatus.COMPLETED else run.progress),
-                "stage": Text(run.stage or "-"),
-                "elapsed": duration(elapsed(run, now)),
-                "eta": duration(eta(run, now)),
-            }))
+        if changes.ids is not None:
+            held = {} if message.since is None else self.runs
+            fresh = {run.run_id: run for run in changes.runs}
+            self.runs = {i: fresh.get(i) or held[i] for i in changes.ids if i in fresh or i in held}
+            if list(self.runs) != table.keys():
+                table.show([(run.run_id, self.cells(run, now)) for run in self.runs.values()])
+            else:
+                for run in changes.runs:
+                    table.update_row(run.run_id, self.cells(run, now))
+            self.announce(changes.runs)
+        for run in self.runs.values():
+            if not run.is_terminal:
+                table.update_row(run.run_id, self.clock_cells(run, now))
         # A run just queued from here (r on a prompt, R here) gets the cursor once it shows up.
         wanted = self.app.select_run  # type: ignore[attr-defined]
-        select = wanted if any(r.run_id == wanted for r in message.runs) else None
-        table.show(rows, select=select)
-        if select:
+        if wanted in self.runs:
+            table.move_to(wanted)
             self.app.select_run = None  # type: ignore[attr-defined]
-        self.announce(message.runs)
         shown = self.status_filter or "all"
-        self.query_one("#runs-status", Static).update(
-            Text(f"{len(message.runs)} run(s), showing {shown} · "
-                 + hint(self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun",
-                        "runs.open_output"))
-        )
+        line = (f"{len(self.runs)} run(s), showing {shown} · "
+                + hint(self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun", "runs.open_output"))
+        if line != self.status_line:
+            self.status_line = line
+            self.query_one("#runs-status", Static).update(Text(line))
 
     def announce(self, runs: list[RunRecord]) -> None:
         """A toast and a bell when a run we saw in progress completes or fails."""
@@ -164,7 +193,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
 
     def current(self) -> RunRecord | None:
         wanted = self.current_id()
-        return next((r for r in self.runs if r.run_id == wanted), None)
+        return self.runs.get(wanted) if wanted else None
 
     def on_data_table_row_selected(self) -> None:
         self.action_open_log()
@@ -178,6 +207,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
 
     def action_cycle_filter(self) -> None:
         self.filter_index = (self.filter_index + 1) % len(FILTERS)
+        self.version = None  # another page: load it afresh
         self.refresh_runs()
 
     def action_cancel_run(self) -> None:

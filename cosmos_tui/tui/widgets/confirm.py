@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from cosmos_tui.text import escape_controls
+from cosmos_tui.records import escape_controls
 from cosmos_tui.tui.keymap import bindings, key
 
 

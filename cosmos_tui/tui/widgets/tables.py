@@ -96,6 +96,30 @@ class RecordTable(DataTable):
     def has(self, key: str) -> bool:
         return any(k == key for k, _ in self.records)
 
+    def keys(self) -> list[str]:
+        return [key for key, _ in self.records]
+
+    def update_row(self, key: str, cells: Mapping[str, RenderableType]) -> None:
+        """Change those cells of a record that differ (a poll that finds nothing new costs
+        nothing on screen); the rows stay where they are."""
+        index = next((i for i, (k, _) in enumerate(self.records) if k == key), None)
+        if index is None:
+            return
+        old = self.records[index][1]
+        changed = {column: value for column, value in cells.items() if old.get(column) != value}
+        if not changed:
+            return
+        self.records[index] = (key, {**old, **changed})
+        for column, value in changed.items():
+            if column in self.widths:
+                self.update_cell(key, column, value)
+
+    def move_to(self, key: str) -> None:
+        """Put the cursor on this record, if the table has it."""
+        keys = self.keys()
+        if key in keys:
+            self.move_cursor(row=keys.index(key))
+
     def set_cell(self, key: str, column: str, value: RenderableType) -> None:
         """Change one cell of a record, on screen and in what a refit shows again."""
         self.records = [(k, {**cells, column: value} if k == key else cells) for k, cells in self.records]
