@@ -1,4 +1,4 @@
-"""DESIGN.md section 3: nothing below api.py imports textual or rich, and the headless CLI stays
+"""ARCHITECTURE.md, "The layers": nothing below api.py imports textual or rich, and the headless CLI stays
 light (argparse first, textual only for the TUI)."""
 
 from __future__ import annotations
