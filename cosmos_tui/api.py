@@ -137,7 +137,7 @@ class CosmosAPI:
         try:
             data = read_up_to(path, MAX_PROMPTS_FILE + 1, regular=False)
         except OSError as exc:
-            raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from None
+            raise UsageError(f"cannot read the prompts file {path} ({exc.strerror}).") from exc
         if len(data) > MAX_PROMPTS_FILE:
             raise UsageError(
                 f"the prompts file {path} holds more than {MAX_PROMPTS_FILE // MB} MB; it should list "
@@ -149,7 +149,7 @@ class CosmosAPI:
             raise UsageError(
                 f"the prompts file {path} is not UTF-8 text (byte {exc.start + 1} is not valid); "
                 "save it as UTF-8."
-            ) from None
+            ) from exc
         ids: list[str] = []
         for line in text.splitlines():
             ids += line.split("#", 1)[0].split()
@@ -483,7 +483,7 @@ class CosmosAPI:
             raise ConfigError(
                 f"[paths] outputs = {outputs} cannot hold run outputs ({exc.strerror or exc}); "
                 f"point it at a writable folder{where}."
-            ) from None
+            ) from exc
 
     def engine(self) -> Engine:
         """This process's engine (created on first use). For the core and tests: the UI uses

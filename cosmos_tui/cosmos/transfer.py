@@ -1,8 +1,8 @@
 """NVIDIA Cosmos Transfer1: spec JSON, command line, log stages, outputs, failures.
 
-Facts honoured (from the Cosmos-Transfer1 repository): controls among vis/edge/depth/seg, a weight of 0 leaves a
-control out, a control without `input_control` is computed by the model from the input video;
-`--num_gpus` equals `--nproc_per_node`; outputs are output.mp4, output.txt and generated
+Facts honoured (from the Cosmos-Transfer1 repository): controls among vis/edge/depth/seg, a
+weight of 0 leaves a control out, a control without `input_control` is computed by the model from
+the input video; `--num_gpus` equals `--nproc_per_node`; outputs are output.mp4, output.txt and generated
 `<ctrl>_input_control_*.mp4` files.
 """
 
