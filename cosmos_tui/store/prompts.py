@@ -42,7 +42,7 @@ def _with_run_summary(query: ModelSelect[Prompt]) -> ModelSelect[Prompt]:
 
 
 def _summarised(row: Any) -> PromptRecord:
-    """A row of `_with_run_summary`: peewee sets the extra columns as attributes the model does not declare."""
+    """A row of `_with_run_summary`; peewee sets its extra columns as undeclared attributes."""
     return _record(row, row.run_count, row.last_status)
 
 
