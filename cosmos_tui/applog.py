@@ -20,6 +20,7 @@ LOG_FILE = "cosmos-tui.log"
 MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)s %(process)d %(threadName)s %(name)s: %(message)s"
+MARK = "_cosmos_tui"  # set on the handlers setup_logging installs, so a second call replaces them
 # Every run's final state is logged here at every verbosity: the one line people look for later.
 RUNS_LOGGER = "cosmos_tui.runs"
 
@@ -77,7 +78,7 @@ def _log_thread_crash(info: threading.ExceptHookArgs) -> None:
         return
     logging.getLogger("cosmos_tui.threads").error(
         "thread %s died", info.thread.name if info.thread else "?",
-        exc_info=(info.exc_type, info.exc_value, info.exc_traceback),
+        exc_info=info.exc_value,
     )
 
 
@@ -93,24 +94,24 @@ def setup_logging(verbosity: int = 0) -> Path | None:
     level = logging.WARNING if verbosity <= 0 else logging.INFO if verbosity == 1 else logging.DEBUG
     logging.getLogger(RUNS_LOGGER).setLevel(min(level, logging.INFO))
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_cosmos_tui", False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, MARK, False):
+            root.removeHandler(old)
+            old.close()
     root.setLevel(level)
     path = log_dir() / LOG_FILE
+    written: Path | None = path
+    handler: logging.Handler
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = QuietFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
-        )
+        handler = QuietFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
     except OSError:
         # No writable log folder: stay quiet rather than print over the TUI.
-        handler, path = logging.NullHandler(), None
+        handler, written = logging.NullHandler(), None
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactingFilter())
-    handler._cosmos_tui = True  # type: ignore[attr-defined]
+    setattr(handler, MARK, True)
     root.addHandler(handler)
     logging.raiseExceptions = False  # no handler of ours (or a library's) prints its own errors
     threading.excepthook = _log_thread_crash
-    return path
+    return written

@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from cosmos_tui import __version__
 from cosmos_tui.errors import (
@@ -27,6 +27,7 @@ from cosmos_tui.records import escape_controls
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
+    from cosmos_tui.cli_output import Output
 
 log = logging.getLogger("cosmos_tui.cli")
 
@@ -42,7 +43,7 @@ def _api(args: argparse.Namespace) -> CosmosAPI:
     return CosmosAPI.from_config(args.config)
 
 
-def _out(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _out(args: argparse.Namespace) -> Output:
     from cosmos_tui.cli_output import Output
 
     return Output(json_mode=getattr(args, "json", False))
@@ -274,14 +275,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
 class _Parser(argparse.ArgumentParser):
     """argparse that says what to do next when the input is wrong."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}; see `{self.prog} --help`.\n")
 
 
-def _common() -> argparse.ArgumentParser:
+def _common() -> _Parser:
     # SUPPRESS: a value given before the subcommand is not reset by the subparser's default.
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--config",
         metavar="PATH",
@@ -346,7 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    def add(sub, name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:  # type: ignore[no-untyped-def]
+    def add(
+        sub: argparse._SubParsersAction[_Parser], name: str, handler: Handler, help_text: str
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text, parents=[common])
         p.set_defaults(handler=handler)
         return p

@@ -202,7 +202,7 @@ def check_value(key: Key, value: Any) -> tuple[Any, str | None]:
     if kind in ("int", "float"):
         span = key.allowed_range()
         finite = kind == "int" or math.isfinite(value)
-        in_range = finite and (not span or key.low <= value <= key.high)  # type: ignore[operator]
+        in_range = finite and (not span or key.low <= value <= key.high)
         if not in_range:
             return value, f"{describe_kind(key)} {span}" if span else "a finite number"
     if key.check is not None:

@@ -136,11 +136,14 @@ class DockerLines:
 
     def _skip_seen(self, complete: list[bytes]) -> list[bytes]:
         """After a resume, drop the lines the spool already holds (--since is inclusive)."""
+        since = self.skip_ts
+        if since is None:
+            return complete
         for index, raw in enumerate(complete):
             key = ts_key(raw.split(b" ", 1)[0].decode("ascii", errors="replace"))
-            if key < self.skip_ts:
+            if key < since:
                 continue
-            if key == self.skip_ts and self.skip_left > 0:
+            if key == since and self.skip_left > 0:
                 self.skip_left -= 1
                 continue
             self.skip_ts = None

@@ -21,6 +21,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -200,7 +201,7 @@ def connect(target: Target, host_name: str | None = None, *, verify: bool = True
         c for c in options.ciphers if c not in PREFERRED_CIPHERS
     )
     known = _load_known_hosts(target.known_hosts)
-    recorded = known.lookup(target.host_key_name) or {}
+    recorded: Mapping[str, paramiko.PKey] = known.lookup(target.host_key_name) or {}
     if recorded:
         # Ask for the key types we already know, so a host with several keys matches ours.
         mine = [t for t in options.key_types if t in recorded]
@@ -233,7 +234,7 @@ def _check_host_key(
     target: Target,
     host_name: str,
     key: paramiko.PKey,
-    recorded: dict[str, paramiko.PKey],
+    recorded: Mapping[str, paramiko.PKey],
 ) -> None:
     shown = f"{key.get_name()} {fingerprint(key)}"
     if not recorded:
@@ -284,11 +285,11 @@ def _authenticate(transport: paramiko.Transport, target: Target, host_name: str)
         keys.extend(agent_keys)
         tried += [f"agent key {fingerprint(k)}" for k in agent_keys]
         for default in ("id_ed25519", "id_ecdsa", "id_rsa"):
-            path = Path("~/.ssh").expanduser() / default
-            if path.is_file():
+            default_path = Path("~/.ssh").expanduser() / default
+            if default_path.is_file():
                 try:
-                    keys.append(paramiko.PKey.from_path(str(path)))
-                    tried.append(str(path))
+                    keys.append(paramiko.PKey.from_path(str(default_path)))
+                    tried.append(str(default_path))
                 except (paramiko.SSHException, OSError, ValueError):
                     continue
     for key in keys:
@@ -633,7 +634,8 @@ class SSHTransport(Transport):
 
     def _sftp_client(self) -> paramiko.SFTPClient:
         transport = self._live()
-        if self._sftp is None or self._sftp.get_channel().get_transport() is not transport:
+        channel = self._sftp.get_channel() if self._sftp is not None else None
+        if channel is None or channel.get_transport() is not transport:
             try:
                 self._sftp = paramiko.SFTPClient.from_transport(transport)
             except paramiko.SSHException as exc:
@@ -685,14 +687,14 @@ class SSHTransport(Transport):
         argv += [str(local), f"{target.user}@{_scp_host(target.hostname)}:{temp}"]
         done = threading.Event()
 
-        def watch() -> None:
+        def watch(report: Progress) -> None:
             while not done.wait(0.5):
                 try:
-                    progress(self._sftp_client().stat(temp).st_size or 0, size)  # type: ignore[misc]
+                    report(self._sftp_client().stat(temp).st_size or 0, size)
                 except (OSError, HostError):
                     continue
 
-        watcher = threading.Thread(target=watch, daemon=True) if progress else None
+        watcher = threading.Thread(target=watch, args=(progress,), daemon=True) if progress else None
         if watcher:
             watcher.start()
         try:

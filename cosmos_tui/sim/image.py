@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Literal
 
 from cosmos_tui.errors import OperationError
 from cosmos_tui.sim import FILES, sim_files, sim_version
@@ -45,7 +46,7 @@ def _is_static_elf(path: Path) -> bool:
     data = path.read_bytes()[:65536]
     if data[:4] != b"\x7fELF" or data[4] != 2:  # 64-bit only
         return False
-    order = "little" if data[5] == 1 else "big"
+    order: Literal["little", "big"] = "little" if data[5] == 1 else "big"
     phoff = int.from_bytes(data[32:40], order)
     phentsize = int.from_bytes(data[54:56], order)
     phnum = int.from_bytes(data[56:58], order)
@@ -102,8 +103,8 @@ def rootfs_tar() -> bytes:
         _add(tar, "etc/passwd", PASSWD)
         _add(tar, "etc/group", GROUP)
         folders = sorted({rel.parent for rel in sim_files()} - {Path()})
-        for folder in folders:
-            _add(tar, f"{PREFIX}/{folder}", mode=0o755)
+        for sub in folders:
+            _add(tar, f"{PREFIX}/{sub}", mode=0o755)
         for rel in sim_files():
             mode = 0o755 if rel.parts[0] == "bin" else 0o644
             _add(tar, f"{PREFIX}/{rel}", (FILES / rel).read_bytes(), mode)

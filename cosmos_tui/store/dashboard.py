@@ -7,6 +7,7 @@ from datetime import datetime
 from peewee import SQL, fn
 
 from cosmos_tui.records import DayCount, ErrorCount, InputUsage, ModelStats, RunStatus
+from cosmos_tui.store.db import tuples
 from cosmos_tui.store.models import Prompt, Run
 
 
@@ -23,17 +24,15 @@ def runs_per_day(since: datetime) -> list[DayCount]:
         .where(Run.created_at >= since)
         .group_by(day)
         .order_by(day)
-        .tuples()
     )
-    return [DayCount(d, t, c or 0, f or 0, x or 0) for d, t, c, f, x in query]
+    return [DayCount(d, t, c or 0, f or 0, x or 0) for d, t, c, f, x in tuples(query)]
 
 
 def _median(model_type: str, since: datetime, count: int) -> float | None:
     if count == 0:
         return None
-    values = [
-        row[0]
-        for row in Run.select(Run.duration_seconds)
+    query = (
+        Run.select(Run.duration_seconds)
         .where(
             (Run.model_type == model_type)
             & (Run.status == RunStatus.COMPLETED)
@@ -43,8 +42,8 @@ def _median(model_type: str, since: datetime, count: int) -> float | None:
         .order_by(Run.duration_seconds)
         .limit(2 - count % 2)
         .offset((count - 1) // 2)
-        .tuples()
-    ]
+    )
+    values = [seconds for (seconds,) in tuples(query)]
     return sum(values) / len(values) if values else None
 
 
@@ -60,10 +59,9 @@ def by_model(since: datetime) -> list[ModelStats]:
         .where((Run.status.in_(RunStatus.TERMINAL)) & (Run.created_at >= since))
         .group_by(Run.model_type)
         .order_by(Run.model_type)
-        .tuples()
     )
     stats = []
-    for model_type, finished, completed, mean, timed in query:
+    for model_type, finished, completed, mean, timed in tuples(query):
         completed = completed or 0
         stats.append(
             ModelStats(
@@ -94,9 +92,8 @@ def top_inputs(since: datetime, limit: int = 5) -> list[InputUsage]:
         .group_by(Prompt.input_dir)
         .order_by(runs.desc(), Prompt.input_dir)
         .limit(limit)
-        .tuples()
     )
-    return [InputUsage(input_dir, int(count)) for input_dir, count in query]
+    return [InputUsage(input_dir, int(count)) for input_dir, count in tuples(query)]
 
 
 def failures(since: datetime) -> list[ErrorCount]:
@@ -107,6 +104,5 @@ def failures(since: datetime) -> list[ErrorCount]:
         .where((Run.status == RunStatus.FAILED) & (Run.created_at >= since))
         .group_by(klass)
         .order_by(count.desc(), klass)
-        .tuples()
     )
-    return [ErrorCount(k, c) for k, c in query]
+    return [ErrorCount(k, c) for k, c in tuples(query)]

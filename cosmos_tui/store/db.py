@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import BaseQuery, SqliteDatabase
 
 PRAGMAS = (
     # First, so that even switching the journal mode waits for another process's transaction.
@@ -27,3 +29,8 @@ def open_database(path: Path | str) -> SqliteDatabase:
 
 def to_aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment is not None else None
+
+
+def tuples(query: BaseQuery) -> Iterator[tuple[Any, ...]]:
+    """The rows of a query as plain tuples (peewee's stubs type ``.tuples()`` rows as the model)."""
+    return iter(query.tuples())

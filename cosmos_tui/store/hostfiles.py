@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cosmos_tui.records import RunStatus
+from cosmos_tui.store.db import tuples
 from cosmos_tui.store.models import Run
 
 CHUNK = 500  # well under SQLite's limit on bound variables
@@ -22,12 +23,10 @@ def finished_at(run_ids: Iterable[str]) -> dict[str, datetime | None]:
     ids = list(run_ids)
     found: dict[str, datetime | None] = {}
     for start in range(0, len(ids), CHUNK):
-        rows = (
-            Run.select(Run.id, Run.status, Run.finished_at, Run.updated_at, Run.created_at)
-            .where(Run.id.in_(ids[start : start + CHUNK]))
-            .tuples()
+        rows = Run.select(Run.id, Run.status, Run.finished_at, Run.updated_at, Run.created_at).where(
+            Run.id.in_(ids[start : start + CHUNK])
         )
-        for run_id, status, finished, updated, created in rows:
+        for run_id, status, finished, updated, created in tuples(rows):
             if status in RunStatus.TERMINAL:
                 found[run_id] = finished or updated or created
     return found
@@ -38,7 +37,7 @@ def known(run_ids: Iterable[str]) -> set[str]:
     ids = list(run_ids)
     found: set[str] = set()
     for start in range(0, len(ids), CHUNK):
-        found.update(r for (r,) in Run.select(Run.id).where(Run.id.in_(ids[start : start + CHUNK])).tuples())
+        found.update(r for (r,) in tuples(Run.select(Run.id).where(Run.id.in_(ids[start : start + CHUNK]))))
     return found
 
 
@@ -46,7 +45,7 @@ def unfinished_configs() -> list[tuple[str, str, dict[str, Any]]]:
     """(run ID, model type, config) of every run not yet finished, on any host."""
     return [
         (run_id, model_type, dict(config or {}))
-        for run_id, model_type, config in Run.select(Run.id, Run.model_type, Run.config)
-        .where(Run.status.not_in(RunStatus.TERMINAL))
-        .tuples()
+        for run_id, model_type, config in tuples(
+            Run.select(Run.id, Run.model_type, Run.config).where(Run.status.not_in(RunStatus.TERMINAL))
+        )
     ]

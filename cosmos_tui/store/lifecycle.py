@@ -14,6 +14,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from cosmos_tui.records import RunStatus
+from cosmos_tui.store.db import tuples
 from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
 
@@ -84,7 +85,7 @@ def prompt_name(prompt_id: str | None) -> str | None:
 
 def mid_flight() -> list[tuple[str, str, str | None]]:
     """(run ID, host, owner) of every run between claimed and collecting."""
-    return list(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(RunStatus.BUSY)).tuples())
+    return list(tuples(Run.select(Run.id, Run.host, Run.claimed_by).where(Run.status.in_(RunStatus.BUSY))))
 
 
 def record_stage(
@@ -101,7 +102,7 @@ def stage_times(run_id: str) -> dict[int, tuple[datetime, datetime | None]]:
     """{seq: (started, finished)} of the stages recorded for a run."""
     rows = RunStage.select(RunStage.seq, RunStage.started_at, RunStage.finished_at)
     rows = rows.where(RunStage.run == run_id)
-    return {seq: (started, finished) for seq, started, finished in rows.tuples()}
+    return {seq: (started, finished) for seq, started, finished in tuples(rows)}
 
 
 def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[str, float]:
@@ -113,10 +114,10 @@ def learned_stage_seconds(host: str, model_type: str, runs: int = 20) -> dict[st
         .limit(runs)
     )
     samples: dict[str, list[float]] = {}
-    for stage, seconds in (
-        RunStage.select(RunStage.stage, RunStage.seconds)
-        .where(RunStage.run.in_(recent) & RunStage.seconds.is_null(False))
-        .tuples()
+    for stage, seconds in tuples(
+        RunStage.select(RunStage.stage, RunStage.seconds).where(
+            RunStage.run.in_(recent) & RunStage.seconds.is_null(False)
+        )
     ):
         samples.setdefault(stage, []).append(seconds)
     return {stage: statistics.median(values) for stage, values in samples.items()}

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
-from peewee import Field
+from peewee import Expression, Field
 
 from cosmos_tui.command import hint
 from cosmos_tui.errors import AmbiguousIdError, NotFoundError, UsageError
+from cosmos_tui.store.db import tuples
 
 MAX_CANDIDATES = 10
 _HEX = re.compile(r"[0-9a-f]{1,12}")
@@ -56,9 +57,9 @@ def resolve(field: Field, given: str, prefix: str, noun: str, name_field: Field 
     raise UsageError(f'"{given}" is not a {noun} ID; {example}.')
 
 
-def _ids(field: Field, condition) -> list[str]:  # type: ignore[no-untyped-def]
+def _ids(field: Field, condition: Expression) -> list[str]:
     query = field.model.select(field).where(condition).order_by(field).limit(MAX_CANDIDATES + 1)
-    return [row[0] for row in query.tuples()]
+    return [row[0] for row in tuples(query)]
 
 
 def _shown(rows: list[str]) -> str:

@@ -13,7 +13,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import fields
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from peewee import DateTimeField, ForeignKeyField, Model
 from playhouse.sqlite_ext import JSONField
@@ -22,7 +22,10 @@ from cosmos_tui.records import PromptRecord, RunRecord, StageTiming
 from cosmos_tui.store.db import to_aware
 from cosmos_tui.store.models import Prompt, Run, RunStage
 
-R = TypeVar("R")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R", bound="DataclassInstance")  # a record dataclass
 Convert = Callable[[Any], Any]
 
 
@@ -84,7 +87,7 @@ class RowMapping(Generic[R]):
         self.plan: list[tuple[str, str, Convert | None]] = []
         self.derived_enums: dict[str, type[enum.Enum]] = {}
         used = {key for key, column in columns.items() if column.name in self.internal}
-        for spec in fields(record):  # type: ignore[arg-type]
+        for spec in fields(record):
             if spec.name in self.derived:
                 kind = _enum_of(hints[spec.name])
                 if kind is not None:

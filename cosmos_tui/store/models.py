@@ -38,6 +38,7 @@ class Prompt(BaseModel):
 class Run(BaseModel):
     id = CharField(primary_key=True)
     prompt = ForeignKeyField(Prompt, field="id", null=True, backref="runs", on_delete="CASCADE")
+    prompt_id: str | None  # the key's own value, an attribute peewee adds for the field above
     model_type = CharField()
     host = CharField()
     status = CharField()

@@ -6,11 +6,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from peewee import SQL, SqliteDatabase, fn
+from peewee import SQL, ModelSelect, SqliteDatabase, fn
 
 from cosmos_tui.command import hint
 from cosmos_tui.errors import NotFoundError, OperationError, UsageError
 from cosmos_tui.records import PromptRecord, RunStatus
+from cosmos_tui.store.db import tuples
 from cosmos_tui.store.mapping import PROMPT
 from cosmos_tui.store.models import Prompt, Run, RunStage
 
@@ -27,7 +28,7 @@ def insert(db: SqliteDatabase, *, created_at: datetime, **fields: Any) -> Prompt
     return _record(row)
 
 
-def _with_run_summary(query):  # type: ignore[no-untyped-def]
+def _with_run_summary(query: ModelSelect[Prompt]) -> ModelSelect[Prompt]:
     """Add the run count and the latest run's status to each prompt row."""
     run_count = Run.select(fn.COUNT(SQL("*"))).where(Run.prompt == Prompt.id).alias("run_count")
     last_status = (
@@ -40,8 +41,13 @@ def _with_run_summary(query):  # type: ignore[no-untyped-def]
     return query.select_extend(run_count, last_status)
 
 
-def _records(query) -> list[PromptRecord]:  # type: ignore[no-untyped-def]
-    return [_record(row, row.run_count, row.last_status) for row in query]
+def _summarised(row: Any) -> PromptRecord:
+    """A row of `_with_run_summary`; peewee sets its extra columns as undeclared attributes."""
+    return _record(row, row.run_count, row.last_status)
+
+
+def _records(query: ModelSelect[Prompt]) -> list[PromptRecord]:
+    return [_summarised(row) for row in query]
 
 
 def get(prompt_id: str) -> PromptRecord:
@@ -90,7 +96,7 @@ def search(text: str, limit: int = 50) -> list[PromptRecord]:
     if not keys:
         return []
     by_key = {row.pk: row for row in _with_run_summary(Prompt.select()).where(Prompt.pk.in_(keys))}
-    return [_record(by_key[k], by_key[k].run_count, by_key[k].last_status) for k in keys if k in by_key]
+    return [_summarised(by_key[k]) for k in keys if k in by_key]
 
 
 def delete(db: SqliteDatabase, prompt_id: str, force: bool) -> list[str]:
@@ -99,7 +105,7 @@ def delete(db: SqliteDatabase, prompt_id: str, force: bool) -> list[str]:
     Refuses while the prompt has runs (unless forced) or any run still active, whatever ``force``.
     """
     with db.atomic():
-        runs = list(Run.select(Run.id, Run.status).where(Run.prompt == prompt_id).tuples())
+        runs = list(tuples(Run.select(Run.id, Run.status).where(Run.prompt == prompt_id)))
         active = [run_id for run_id, status in runs if status in RunStatus.ACTIVE]
         if active:
             raise OperationError(

@@ -11,6 +11,7 @@ from peewee import SQL, SqliteDatabase, fn
 
 from cosmos_tui.errors import NotFoundError
 from cosmos_tui.records import RunRecord, StageTiming
+from cosmos_tui.store.db import tuples
 from cosmos_tui.store.mapping import RUN, STAGE
 from cosmos_tui.store.models import Run, RunStage
 
@@ -70,11 +71,11 @@ def page_ids(statuses: Iterable[str] = (), limit: int = 50) -> list[str]:
         query = Run.select(Run.id)
         if wanted:
             query = query.where(Run.status == wanted[0])
-        return [run_id for (run_id,) in query.order_by(*newest).limit(limit).tuples()]
+        return [run_id for (run_id,) in tuples(query.order_by(*newest).limit(limit))]
     found: list[tuple[datetime, str]] = []
     for status in wanted:
         query = Run.select(Run.created_at, Run.id).where(Run.status == status).order_by(*newest).limit(limit)
-        found.extend(query.tuples())  # not +=: peewee reads that as a UNION
+        found.extend(tuples(query))  # not +=: peewee reads that as a UNION
     found.sort(reverse=True)
     return [run_id for _, run_id in found[:limit]]
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 CONNECT_WAIT_S = 15.0
 
 
-def describe_db_error(path: Path, exc: Exception) -> str:
+def describe_db_error(path: Path, exc: BaseException) -> str:
     """One sentence for a SQLite failure, saying what to do about it."""
     exc = _original(exc)
     text = str(exc).lower()

@@ -133,7 +133,7 @@ class CosmosApp(App[None]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Any failed worker, the app's or a screen's (see tui/failures.py), becomes one notification:
+        """Any failed worker, the app's or a screen's (see tui/base.py), becomes one notification:
         a CosmosError says its sentence; anything else says where its traceback was logged."""
         if event.state is not WorkerState.ERROR:
             return

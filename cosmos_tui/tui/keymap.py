@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 
 from cosmos_tui import keymap
 from cosmos_tui.keymap import ACTIONS, BY_ID, PLACES, Action
 
 
-def bindings(place: str) -> list[Binding]:
+def bindings(place: str) -> list[BindingType]:
     """The Textual bindings of one screen (or the app, or the tables), from the table."""
     if place not in PLACES:
         raise ValueError(f"no place {place!r} in the key table")

@@ -12,19 +12,18 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard, escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key
 
 DAYS = 30
 
 
-class DashboardScreen(ReportsWorkerFailures, Screen[None]):
+class DashboardScreen(CosmosScreen[None]):
     BINDINGS = bindings("dashboard")
 
     @dataclass
@@ -46,7 +45,7 @@ class DashboardScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def action_reload(self) -> None:
         try:
-            self.post_message(self.Loaded(self.app.api.dashboard(days=DAYS)))  # type: ignore[attr-defined]
+            self.post_message(self.Loaded(self.api.dashboard(days=DAYS)))
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
 

@@ -10,21 +10,20 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.records import HostStatus
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
-from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
 
 POLL_SECONDS = 2.0
 RETRY_SECONDS = 15.0
@@ -64,7 +63,7 @@ def gpu_layout(width: int, longest_name: int) -> tuple[int, int]:
     return max(0, min(SPARK_MAX, spark if spark >= SPARK_MIN else 0)), min(name, longest_name)
 
 
-class GpuScreen(ReportsWorkerFailures, Screen[None]):
+class GpuScreen(CosmosScreen[None]):
     BINDINGS = bindings("gpu")
 
     @dataclass
@@ -120,7 +119,7 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
         if not self.polling.acquire(blocking=False):
             return  # the previous poll is still out: never overlap
         try:
-            api = self.app.api  # type: ignore[attr-defined]
+            api = self.api
             statuses = []
             now = time.monotonic()
             for name in api.config.hosts:
@@ -149,9 +148,9 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
                 for metric, value in (("util", gpu.utilization), ("mem", gpu.memory_used_mib),
                                       ("temp", gpu.temperature_c), ("power", gpu.power_w or 0.0)):
                     self.history[(status.name, gpu.index, metric)].append(value)
-        rows = [(c.run_id, {"host": status.label, "container": c.name, "run": c.run_id, "state": c.state,
-                            "created": c.running_for})
-                for status in message.statuses for c in status.containers]
+        rows: Rows = [(c.run_id, {"host": status.label, "container": c.name, "run": c.run_id,
+                                  "state": c.state, "created": c.running_for})
+                      for status in message.statuses for c in status.containers]
         if rows != self.container_rows:  # unchanged between most polls: leave the table be
             self.container_rows = list(rows)
             self.query_one("#containers", RecordTable).show(rows)
@@ -160,7 +159,7 @@ class GpuScreen(ReportsWorkerFailures, Screen[None]):
         self.render_hosts()
 
     def render_hosts(self) -> None:
-        parts = []
+        parts: list[RenderableType] = []
         now = time.monotonic()
         width = self.query_one("#gpu-hosts", Static).content_region.width or self.app.size.width - 2
         longest = max((len(g.name) for s in self.statuses for g in s.gpus), default=NAME_MIN)

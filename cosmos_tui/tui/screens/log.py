@@ -18,20 +18,19 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord, RunStatus, escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key, keys_text
 
@@ -76,8 +75,8 @@ class FollowLog(Log):
     class ScrolledBack(Message):
         pass
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
         self.needle = ""
         self.current: int | None = None  # index in ``lines`` of the current match
 
@@ -115,12 +114,12 @@ class FollowLog(Log):
         self._back()
         super().action_scroll_home()
 
-    def _on_mouse_scroll_up(self, event) -> None:  # type: ignore[no-untyped-def]
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
         self._back()
         super()._on_mouse_scroll_up(event)
 
 
-class LogScreen(ReportsWorkerFailures, Screen[None]):
+class LogScreen(CosmosScreen[None]):
     BINDINGS = bindings("log")
 
     @dataclass
@@ -170,7 +169,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="log-start", exit_on_error=False)
     def start_reader(self) -> None:
         """Follow the log until the run ends or the screen goes; runs for as long as that takes."""
-        api = self.app.api  # type: ignore[attr-defined]
+        api = self.api
         try:
             run = api.get_run(self.run_id)
             follower = api.follow_log(run.run_id, tail=KEEP_LINES, stop=self.done, terminal=True)
@@ -198,7 +197,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="log-run", exit_on_error=False)
     def refresh_run(self) -> None:
         try:
-            run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
+            run = self.api.get_run(self.run_id)
         except CosmosError:
             return
         self.post_message(self.RunUpdated(run))
@@ -231,7 +230,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
 
     def shown(self, lines: list[str]) -> list[str]:
         """Lines as displayed: the chosen prefix, and exactly one row each."""
-        api = self.app.api  # type: ignore[attr-defined]
+        api = self.api
         out = [api.format_log_line(line, self.prefix) for line in lines] if self.prefix != "full" else lines
         return [LINE_BREAKS.sub(" ", line) or " " for line in out]
 
@@ -331,7 +330,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, exclusive=True, group="log-search", exit_on_error=False)
     def search_file(self, needle: str, shown: int) -> None:
         """Count the matches in the whole log on disk, beyond the lines held on screen."""
-        run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
+        run = self.api.get_run(self.run_id)
         path = Path(run.log_path or "")
         if not needle or not path.exists():
             return
@@ -456,7 +455,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
         self.notify("wrapping long lines" if self.wrapped else "not wrapping", timeout=2)
 
     def action_prefix(self) -> None:
-        names = self.app.api.LOG_PREFIXES  # type: ignore[attr-defined]
+        names = self.api.LOG_PREFIXES
         self.prefix = names[(names.index(self.prefix) + 1) % len(names)]
         self._render_all()
         self.notify(f"log line prefix: {self.prefix}", timeout=2)
@@ -466,7 +465,7 @@ class LogScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exit_on_error=False)
     def save_copy(self) -> None:
-        run = self.app.api.get_run(self.run_id)  # type: ignore[attr-defined]
+        run = self.api.get_run(self.run_id)
         source = Path(run.log_path or "")
         target = Path.cwd() / f"{run.run_id}-{time.strftime('%Y%m%d-%H%M%S')}.log"
         try:

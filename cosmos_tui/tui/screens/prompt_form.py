@@ -10,17 +10,16 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
 
 
-class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
+class NewPromptModal(CosmosModal[str | None]):
     BINDINGS = bindings("new_prompt")
 
     @dataclass
@@ -81,7 +80,7 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
     @work(thread=True, exit_on_error=False)
     def load_folders(self) -> None:
         try:
-            names = self.app.api.video_folders()  # type: ignore[attr-defined]
+            names = self.api.video_folders()
         except OSError:
             return  # an unreadable inputs/ only loses the completion
         self.post_message(self.Folders(names))
@@ -103,7 +102,7 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
         if not value.strip():
             return
         try:
-            folder, found = self.app.api.check_video_folder(value.strip())  # type: ignore[attr-defined]
+            folder, found = self.api.check_video_folder(value.strip())
         except CosmosError as exc:
             self.post_message(self.Controls(str(exc), False))
             return
@@ -116,8 +115,8 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
 
     @on(Button.Pressed, "#create")
     def action_save(self) -> None:
-        for error in self.query(".error"):
-            error.update("")  # type: ignore[attr-defined]
+        for error in self.query(".error").results(Static):
+            error.update("")
         self.query_one("#negative-error").add_class("hidden")
         self.create(
             self.query_one("#text", TextArea).text,
@@ -128,7 +127,7 @@ class NewPromptModal(ReportsWorkerFailures, ModalScreen[str | None]):
 
     @work(thread=True, exclusive=True, group="create", exit_on_error=False)
     def create(self, text: str, folder: str, negative: str | None, name: str | None) -> None:
-        api = self.app.api  # type: ignore[attr-defined]
+        api = self.api
         if not folder:
             self.post_message(self.Refused("video_dir", "give the folder that holds color.mp4."))
             return

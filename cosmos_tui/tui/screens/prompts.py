@@ -9,16 +9,15 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import PromptRecord, RunRecord, escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
-from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
 
 MARK = "●"
 NAME_WIDTH, NAME_MAX = 20, 30
@@ -43,7 +42,7 @@ DETAIL_COLUMNS = (
 )
 
 
-class PromptsScreen(ReportsWorkerFailures, Screen[None]):
+class PromptsScreen(CosmosScreen[None]):
     BINDINGS = bindings("prompts")
 
     @dataclass
@@ -81,7 +80,7 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
     def refresh_prompts(self) -> None:
         query = self.query_text
         try:
-            api = self.app.api  # type: ignore[attr-defined]
+            api = self.api
             prompts = api.search_prompts(query, limit=500) if query.strip() else api.list_prompts(limit=500)
         except CosmosError as exc:
             self.post_message(self.Failed(str(exc)))
@@ -93,7 +92,7 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
         table = self.query_one(RecordTable)
         longest = max((len(escape_controls(p.name)) for p in message.prompts), default=0)
         table.widen("name", max(NAME_WIDTH, min(NAME_MAX, longest)))
-        rows = [(p.prompt_id, {
+        rows: Rows = [(p.prompt_id, {
             "mark": MARK if p.prompt_id in self.marked else " ",
             "id": p.prompt_id,
             "name": Text(one_line(p.name, 200), no_wrap=True, overflow="ellipsis"),
@@ -183,7 +182,8 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
     def action_run(self) -> None:
         from cosmos_tui.tui.screens.run_form import RunFormModal
 
-        ids = sorted(self.marked) or ([self.current_id()] if self.current_id() else [])
+        current = self.current_id()
+        ids = sorted(self.marked) or ([current] if current else [])
         if not ids:
             self.notify("no prompt selected", severity="warning")
             return
@@ -191,7 +191,7 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
         def queued(run_ids: list[str] | None) -> None:
             if run_ids:
                 self.marked.clear()
-                self.app.select_run = run_ids[0]  # type: ignore[attr-defined]
+                self.cosmos_app.select_run = run_ids[0]
                 self.notify(f"queued {', '.join(run_ids)}")
                 self.refresh_prompts()
 
@@ -213,7 +213,7 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, group="delete", exit_on_error=False)
     def delete_prompt(self, prompt_id: str, force: bool) -> None:
         try:
-            self.app.api.delete_prompt(prompt_id, force=force)  # type: ignore[attr-defined]
+            self.api.delete_prompt(prompt_id, force=force)
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
@@ -225,7 +225,7 @@ class PromptsScreen(ReportsWorkerFailures, Screen[None]):
         self.notify(f"deleted {prompt_id}")
 
 
-class PromptDetailScreen(ReportsWorkerFailures, Screen[None]):
+class PromptDetailScreen(CosmosScreen[None]):
     BINDINGS = bindings("prompt")
 
     @dataclass
@@ -256,7 +256,7 @@ class PromptDetailScreen(ReportsWorkerFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load_runs(self, select: str | None = None) -> None:
-        runs = self.app.api.list_runs(prompt=self.prompt.prompt_id, limit=200)  # type: ignore[attr-defined]
+        runs = self.api.list_runs(prompt=self.prompt.prompt_id, limit=200)
         self.post_message(self.RunsLoaded(runs, select))
 
     def on_prompt_detail_screen_runs_loaded(self, message: RunsLoaded) -> None:
@@ -270,7 +270,7 @@ class PromptDetailScreen(ReportsWorkerFailures, Screen[None]):
 
         def queued(run_ids: list[str] | None) -> None:
             if run_ids:
-                self.app.select_run = run_ids[0]  # type: ignore[attr-defined]
+                self.cosmos_app.select_run = run_ids[0]
                 self.load_runs(run_ids[0])
 
         self.app.push_screen(RunFormModal([self.prompt.prompt_id]), queued)

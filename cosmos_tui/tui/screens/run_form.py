@@ -9,12 +9,11 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
 
 FIELDS = (
@@ -28,7 +27,7 @@ FIELDS = (
 )
 
 
-class RunFormModal(ReportsWorkerFailures, ModalScreen[list[str] | None]):
+class RunFormModal(CosmosModal[list[str] | None]):
     BINDINGS = bindings("run_form")
 
     def __init__(self, prompt_ids: list[str]) -> None:
@@ -39,15 +38,15 @@ class RunFormModal(ReportsWorkerFailures, ModalScreen[list[str] | None]):
         remembered = getattr(self.app, "last_run_values", None)
         if remembered:
             return dict(remembered)
-        d = self.app.api.config.defaults  # type: ignore[attr-defined]
+        d = self.api.config.defaults
         values: dict[str, Any] = dict(d.weights.as_dict())
         values.update(num_steps=d.num_steps, guidance=d.guidance, seed=d.seed)
-        values["host"] = self.app.api.config.host().name  # type: ignore[attr-defined]
+        values["host"] = self.api.config.host().name
         return values
 
     def compose(self) -> ComposeResult:
         values = self.defaults()
-        config = self.app.api.config  # type: ignore[attr-defined]
+        config = self.api.config
         count = len(self.prompt_ids)
         title = f"Run {self.prompt_ids[0]}" if count == 1 else f"Run {count} marked prompts"
         with VerticalScroll(id="run-form", classes="modal"):
@@ -110,7 +109,7 @@ class RunFormModal(ReportsWorkerFailures, ModalScreen[list[str] | None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def queue(self, overrides: dict[str, Any], host: str) -> None:
         try:
-            run_ids = self.app.api.run_inference(self.prompt_ids, overrides, host)  # type: ignore[attr-defined]
+            run_ids = self.api.run_inference(self.prompt_ids, overrides, host)
         except CosmosError as exc:
             self.app.call_from_thread(self.refused, str(exc))
             return
@@ -123,7 +122,7 @@ class RunFormModal(ReportsWorkerFailures, ModalScreen[list[str] | None]):
         self.query_one("#run-error", Static).update(Text(escape_controls(error), style="red"))
 
     def queued(self, run_ids: list[str], remembered: dict[str, Any]) -> None:
-        self.app.last_run_values = remembered  # type: ignore[attr-defined]
+        self.cosmos_app.last_run_values = remembered
         self.dismiss(run_ids)
 
     @on(Button.Pressed, "#cancel")

@@ -18,12 +18,11 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError, NotFoundError
 from cosmos_tui.records import RunChanges, RunRecord, RunStatus, escape_controls
-from cosmos_tui.tui.failures import ReportsWorkerFailures
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.keymap import bindings, hint
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
@@ -50,7 +49,7 @@ COLUMNS = (
 )
 
 
-class RunsScreen(ReportsWorkerFailures, Screen[None]):
+class RunsScreen(CosmosScreen[None]):
     BINDINGS = bindings("runs")
 
     @dataclass
@@ -70,7 +69,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         self.status_line = ""
 
     def compose(self) -> ComposeResult:
-        config = self.app.api.config  # type: ignore[attr-defined]
+        config = self.api.config
         host_width = max((len(config.host_label(name)) for name in config.hosts), default=4)
         columns = [Column(c.key, c.label, max(4, min(host_width, 24)), c.drop) if c.key == "host" else c
                    for c in COLUMNS]
@@ -80,7 +79,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.opened_at = self.app.api.now()  # type: ignore[attr-defined]
+        self.opened_at = self.api.now()
         self.refresh_runs()
         self.timer = self.set_interval(REFRESH_SECONDS, self.refresh_runs)
 
@@ -100,7 +99,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         filter_index, since, known = self.filter_index, self.version, list(self.runs)
         wanted = FILTERS[filter_index]
         statuses = RunStatus.BUSY if wanted == RunStatus.RUNNING else ([wanted] if wanted else None)
-        api = self.app.api  # type: ignore[attr-defined]
+        api = self.api
         names: dict[str, str] = {}
         try:
             changes = api.run_changes(since, status=statuses, limit=PAGE, known=known)
@@ -114,7 +113,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         self.post_message(self.Loaded(changes, since, filter_index, names))
 
     def cells(self, run: RunRecord, now: datetime) -> dict[str, RenderableType]:
-        label = self.app.api.config.host_label  # type: ignore[attr-defined]
+        label = self.api.config.host_label
         return {
             "id": run.run_id,
             "prompt": Text(escape_controls(self.names.get(run.prompt_id or "", "-")), no_wrap=True,
@@ -138,7 +137,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
         changes = message.changes
         self.version = changes.version
         self.names.update(message.names)
-        now = self.app.api.now()  # type: ignore[attr-defined]
+        now = self.api.now()
         table = self.query_one(RecordTable)
         if changes.ids is not None:
             held = {} if message.since is None else self.runs
@@ -154,10 +153,10 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
             if not run.is_terminal:
                 table.update_row(run.run_id, self.clock_cells(run, now))
         # A run just queued from here (r on a prompt, R here) gets the cursor once it shows up.
-        wanted = self.app.select_run  # type: ignore[attr-defined]
+        wanted = self.cosmos_app.select_run
         if wanted in self.runs:
             table.move_to(wanted)
-            self.app.select_run = None  # type: ignore[attr-defined]
+            self.cosmos_app.select_run = None
         shown = self.status_filter or "all"
         line = (f"{len(self.runs)} run(s), showing {shown} · "
                 + hint(self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun", "runs.open_output"))
@@ -186,7 +185,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
     def result_path(self, run: RunRecord) -> str:
         """The output video, else the run's folder."""
         video = next((p for p in run.outputs if p.endswith("output.mp4")), None)
-        return video or str(self.app.api.run_dir(run.run_id))  # type: ignore[attr-defined]
+        return video or str(self.api.run_dir(run.run_id))
 
     def current_id(self) -> str | None:
         return selected_key(self.query_one(RecordTable))
@@ -225,11 +224,11 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
     @work(thread=True, group="rerun", exit_on_error=False)
     def rerun(self, run_id: str) -> None:
         try:
-            new_id = self.app.api.rerun(run_id)  # type: ignore[attr-defined]
+            new_id = self.api.rerun(run_id)
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.app.select_run = new_id  # type: ignore[attr-defined]
+        self.cosmos_app.select_run = new_id
         self.app.call_from_thread(self.notify, f"queued {new_id} (same settings as {run_id})")
         self.refresh_runs()
 
@@ -242,7 +241,7 @@ class RunsScreen(ReportsWorkerFailures, Screen[None]):
     def open_output(self, run: RunRecord) -> None:
         """xdg-open the video (or the run folder) where there is one; else say where it is."""
         video = next((Path(p) for p in run.outputs if p.endswith("output.mp4")), None)
-        target = video or self.app.api.run_dir(run.run_id)  # type: ignore[attr-defined]
+        target = video or self.api.run_dir(run.run_id)
         opener = shutil.which("xdg-open")
         if opener and target.exists():
             subprocess.Popen([opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

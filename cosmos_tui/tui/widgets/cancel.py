@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from textual.screen import Screen
+from typing import Any
 
 from cosmos_tui.errors import CosmosError
+from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
 
 
-def confirm_and_cancel(screen: Screen[object], run_id: str, where: str = "") -> None:
+def confirm_and_cancel(screen: CosmosScreen[Any], run_id: str, where: str = "") -> None:
     def cancel() -> None:
         try:
-            screen.app.api.cancel_run(run_id)  # type: ignore[attr-defined]
+            screen.api.cancel_run(run_id)
         except CosmosError as exc:
             screen.app.call_from_thread(screen.notify, str(exc), severity="error")
             return

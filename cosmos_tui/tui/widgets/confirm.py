@@ -6,14 +6,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from cosmos_tui.records import escape_controls
+from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings, key
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(CosmosModal[bool]):
     BINDINGS = bindings("confirm")
 
     def __init__(self, question: str, yes_label: str = "Yes", no_label: str = "No") -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import RenderableType
 from textual.events import Resize
@@ -57,9 +58,9 @@ class RecordTable(DataTable):
 
     BINDINGS = bindings("table")
 
-    def __init__(self, columns: Sequence[Column], **kwargs: object) -> None:
+    def __init__(self, columns: Sequence[Column], **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+        super().__init__(**kwargs)
         self.layout_columns = list(columns)
         self.widths: dict[str, int] = {}
         self.records: Rows = []
