@@ -247,26 +247,7 @@ def clean_host(
     if candidates and is_docker:
         candidates, running = _settle_containers(session, candidates, dry_run)
 
-    removed: list[str] = []
-    removed_kb = 0
-    failed: dict[str, str] = {}
-    for start in range(0, len(candidates), BATCH):
-        batch = candidates[start : start + BATCH]
-        result = transport.run(remove_runs_command(runs_dir, batch, dry_run), timeout=1800)
-        for line in result.text.splitlines():
-            word, _, rest = line.partition(" ")
-            run_id, _, rest = rest.partition(" ")
-            if run_id not in batch:
-                continue
-            if word == "busy":
-                running.append(run_id)
-            elif word == "ok":
-                removed.append(run_id)
-                removed_kb += _int(rest)
-            elif word == "fail":
-                failed[run_id] = rest.partition(" ")[2] or "rm failed"
-        if not result.ok:
-            errors.append(f"removing run folders on {session.name} failed ({result.error_text}).")
+    removed, removed_kb, failed = _remove_run_folders(session, runs_dir, candidates, dry_run, running, errors)
     if failed and is_docker:
         failed = _wipe_as_root(session, runs_dir, failed, removed)
     if failed:
@@ -279,23 +260,9 @@ def clean_host(
     # Inputs: only after the run folders, so a folder that stayed keeps what its spec names.
     staying = scan.runs - set(removed)
     referenced = set().union(*(scan.refs.get(r, set()) for r in staying))
-    needed = needed_inputs(hasher)
-    min_minutes = max(INPUT_GRACE_MINUTES, math.ceil(older_than_days * 24 * 60))
-    inputs_removed: list[str] = []
-    if needed is not None:
-        wanted = [
-            name
-            for name, (_size, mtime) in sorted(scan.inputs.items())
-            if name not in needed and name not in referenced and scan.now - mtime > min_minutes * 60
-        ]
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start : start + BATCH]
-            command = remove_inputs_command(inputs_dir, batch, min_minutes, dry_run)
-            result = transport.run(command, timeout=600)
-            printed = (line.removeprefix("./") for line in result.text.splitlines())
-            inputs_removed += [name for name in printed if name in batch]
-            if not result.ok:
-                errors.append(f"removing inputs on {session.name} failed ({result.error_text}).")
+    inputs_removed = _remove_inputs(
+        session, inputs_dir, scan, referenced, needed_inputs(hasher), older_than_days, dry_run, errors
+    )
     stale = transport.run(stale_uploads_command(inputs_dir, dry_run), timeout=600)
     report = CleanReport(
         host=session.name,
@@ -323,6 +290,71 @@ def clean_host(
     )
     return report
 
+
+
+def _remove_run_folders(
+    session: HostSession,
+    runs_dir: str,
+    candidates: list[str],
+    dry_run: bool,
+    running: list[str],
+    errors: list[str],
+) -> tuple[list[str], int, dict[str, str]]:
+    """Remove the candidates' folders in batches: (removed, their size in KB, failed with why).
+    A folder whose run turned out to be busy is added to ``running``; batch failures to ``errors``."""
+    removed: list[str] = []
+    removed_kb = 0
+    failed: dict[str, str] = {}
+    for start in range(0, len(candidates), BATCH):
+        batch = candidates[start : start + BATCH]
+        result = session.transport.run(remove_runs_command(runs_dir, batch, dry_run), timeout=1800)
+        for line in result.text.splitlines():
+            word, _, rest = line.partition(" ")
+            run_id, _, rest = rest.partition(" ")
+            if run_id not in batch:
+                continue
+            if word == "busy":
+                running.append(run_id)
+            elif word == "ok":
+                removed.append(run_id)
+                removed_kb += _int(rest)
+            elif word == "fail":
+                failed[run_id] = rest.partition(" ")[2] or "rm failed"
+        if not result.ok:
+            errors.append(f"removing run folders on {session.name} failed ({result.error_text}).")
+    return removed, removed_kb, failed
+
+
+def _remove_inputs(
+    session: HostSession,
+    inputs_dir: str,
+    scan: Scan,
+    referenced: set[str],
+    needed: set[str] | None,
+    older_than_days: float,
+    dry_run: bool,
+    errors: list[str],
+) -> list[str]:
+    """Remove inputs no staying run folder names and no unfinished run needs (``needed`` is None
+    when that is unknown: then nothing goes); the names removed."""
+    if needed is None:
+        return []
+    min_minutes = max(INPUT_GRACE_MINUTES, math.ceil(older_than_days * 24 * 60))
+    wanted = [
+        name
+        for name, (_size, mtime) in sorted(scan.inputs.items())
+        if name not in needed and name not in referenced and scan.now - mtime > min_minutes * 60
+    ]
+    removed: list[str] = []
+    for start in range(0, len(wanted), BATCH):
+        batch = wanted[start : start + BATCH]
+        command = remove_inputs_command(inputs_dir, batch, min_minutes, dry_run)
+        result = session.transport.run(command, timeout=600)
+        printed = (line.removeprefix("./") for line in result.text.splitlines())
+        removed += [name for name in printed if name in batch]
+        if not result.ok:
+            errors.append(f"removing inputs on {session.name} failed ({result.error_text}).")
+    return removed
 
 def _int(text: str) -> int:
     head = text.split(" ", 1)[0]
