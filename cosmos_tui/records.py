@@ -139,6 +139,9 @@ class RunRecord:
     duration_seconds: float | None = None
     eta_seconds: float | None = None
     parent_id: str | None = None
+    batch_id: str | None = None
+    batch_index: int | None = None
+    sweep_id: str | None = None
     remote_dir: str | None = None
     handle: str | None = None
     config: dict[str, Any]

@@ -127,12 +127,24 @@ def _v5_run_change_counter(db: SqliteDatabase) -> None:
         db.execute_sql(statement)
 
 
+def _v6_batches_and_sweeps(db: SqliteDatabase) -> None:
+    """Runs that share one model process (a batch, and each run's sample number in it), and runs
+    queued together as one sweep of seeds or settings."""
+    migrator = SqliteMigrator(db)
+    migrate(
+        migrator.add_column("run", "batch_id", Run.batch_id),
+        migrator.add_column("run", "batch_index", Run.batch_index),
+        migrator.add_column("run", "sweep_id", Run.sweep_id),  # the indexed fields bring their index
+    )
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
     _v3_cancel_and_input_hashes,
     _v4_eta_and_dashboard_index,
     _v5_run_change_counter,
+    _v6_batches_and_sweeps,
 )
 LATEST = len(STEPS)
 

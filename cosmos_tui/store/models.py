@@ -63,6 +63,9 @@ class Run(BaseModel):
     cancel_requested = IntegerField(default=0)
     eta_seconds = FloatField(null=True)  # the engine's estimate from learned stage durations
     change_seq = IntegerField(default=0)  # set by a trigger on every write (migrations step 5)
+    batch_id = CharField(null=True, index=True)  # runs sharing one model process (migrations step 6)
+    batch_index = IntegerField(null=True)  # this run's sample number in its batch
+    sweep_id = CharField(null=True, index=True)  # runs queued together as one sweep of settings
 
 
 class RunStage(BaseModel):

@@ -84,7 +84,8 @@ def test_run_json_keeps_its_documented_keys_and_order() -> None:
     assert list(document) == [
         "run_id", "prompt_id", "model_type", "host", "status", "error_class", "error_message", "exit_code",
         "outputs", "log_path", "stage", "progress", "created_at", "started_at", "finished_at",
-        "duration_seconds", "eta_seconds", "parent_id", "remote_dir", "handle", "config", "stages",
+        "duration_seconds", "eta_seconds", "parent_id", "batch_id", "batch_index", "sweep_id", "remote_dir",
+        "handle", "config", "stages",
     ]
     assert type(document["status"]) is str and document["status"] == "failed"
     assert document["created_at"] == "2026-11-21T09:11:44Z"
