@@ -24,7 +24,7 @@ from peewee import SqliteDatabase
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
 from cosmos_tui.cosmos.progress import Tracker
-from cosmos_tui.engine import cleanup, run_json
+from cosmos_tui.engine import cleanup, followups, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
@@ -497,6 +497,8 @@ class RunExecutor:
                 self.write_run_json()
             except OSError as exc:  # a full disk: the database has it all
                 log.warning("could not write run.json for %s: %s", self.run_id, exc)
+        if outcome.status == RunStatus.COMPLETED:
+            followups.after_completed(self.run_id, now)
         self.context.notify_finished(self.run_id)
 
     def write_run_json(self) -> None:
