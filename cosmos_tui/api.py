@@ -13,17 +13,17 @@ import os
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cosmos_tui import ids
+from cosmos_tui import ids, sweeps
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.cosmos.base import LOG_PREFIXES, clean, show_prefix
-from cosmos_tui.errors import ConfigError, CosmosError, OperationError, UsageError
+from cosmos_tui.errors import ConfigError, CosmosError, OperationError, SweepTooLargeError, UsageError
 from cosmos_tui.files import MB, path_problem, read_up_to
 from cosmos_tui.records import (
     MODEL_TYPES,
@@ -354,22 +354,26 @@ class CosmosAPI:
         prompt: str | None = None,
         host: str | None = None,
         model_type: str | None = None,
+        sweep: str | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> list[RunRecord]:
-        """Runs, newest first, filtered by status(es), prompt (ID or prefix), host, model type."""
+        """Runs, newest first, filtered by status(es), prompt (ID or prefix), host, model type,
+        sweep (ID or prefix)."""
         _check_page(limit, offset)
         statuses = _statuses(status)
         if model_type is not None and model_type not in MODEL_TYPES:
             raise UsageError(f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.')
         with self.store.guard():
             prompt_id = self.resolve_prompt_id(prompt) if prompt else None
+            sweep_id = self.resolve_sweep_id(sweep) if sweep else None
             return run_queries.page(
                 self.config.paths.outputs,
                 statuses=statuses,
                 prompt_id=prompt_id,
                 host=host,
                 model_type=model_type,
+                sweep_id=sweep_id,
                 limit=limit,
                 offset=offset,
             )
@@ -459,6 +463,96 @@ class CosmosAPI:
                 run_ids.append(record.run_id)
         log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
         return run_ids
+
+    # -- sweeps: one run per combination of seeds or settings ----------------------------------
+
+    def run_sweep(
+        self,
+        prompt_ids: Iterable[str],
+        overrides: dict[str, Any] | None,
+        sweep: Mapping[str, str | Sequence[Any]],
+        host: str | None = None,
+        *,
+        confirmed: bool = False,
+        model_type: str = "transfer",
+    ) -> list[str]:
+        """Queue one run per prompt and combination of the swept options (``{"seed": "1-4",
+        "guidance": "3,5,7"}``: lists as ``sweeps.parse_values`` reads them, or lists of values) on
+        top of ``overrides``; return the run IDs. When there is more than one combination the runs
+        share a new sweep ID. More than ``sweeps.CONFIRM_ABOVE`` runs raise SweepTooLargeError
+        unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused."""
+        from cosmos_tui.cosmos.base import adapter_for
+
+        host_config = self.config.host(host)
+        try:
+            adapter_for(model_type)
+        except NotImplementedError:
+            raise UsageError(f'the model type "{model_type}" cannot be run yet.') from None
+        base = dict(overrides or {})
+        axes = sweeps.parse_axes(sweep)
+        clash = sweeps.clashes(base, axes)
+        if clash:
+            raise UsageError(f"{clash} is given both as one value and as a sweep; give it once.", field=clash)
+        prompts = [self.get_prompt(given) for given in prompt_ids]
+        if not prompts:
+            raise UsageError("no prompt given to run; pass at least one prompt ID.")
+        count = len(prompts) * sweeps.size(axes)
+        if count > sweeps.MAX_RUNS:
+            raise UsageError(
+                f"the sweep makes {count:,} runs, more than the {sweeps.MAX_RUNS:,} one sweep may queue; "
+                "narrow it.",
+                field="sweep",
+            )
+        if count > sweeps.CONFIRM_ABOVE and not confirmed:
+            raise SweepTooLargeError(
+                f"the sweep makes {count:,} runs, more than {sweeps.CONFIRM_ABOVE}; confirm to queue them "
+                "all.",
+                count,
+            )
+        combinations = sweeps.combinations(axes)
+        planned = [
+            (prompt, self.execution_config(prompt, host_config.name, sweeps.overrides_for(base, combination)))
+            for prompt in prompts
+            for combination in combinations
+        ]
+        sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
+        run_ids = []
+        with self.store.guard(), self.store.db.atomic():
+            for prompt, options in planned:
+                record = run_queries.insert(
+                    self.store.db,
+                    self.config.paths.outputs,
+                    id=ids.new_id(ids.RUN),
+                    prompt=prompt.prompt_id,
+                    model_type=model_type,
+                    host=host_config.name,
+                    status=RunStatus.QUEUED,
+                    config=options,
+                    sweep_id=sweep_id,
+                    created_at=self._now(),
+                )
+                run_ids.append(record.run_id)
+        log.info("queued %d run(s) on %s as sweep %s", len(run_ids), host_config.name, sweep_id)
+        return run_ids
+
+    SWEEP_CONFIRM_ABOVE = sweeps.CONFIRM_ABOVE
+
+    def resolve_sweep_id(self, given: str) -> str:
+        with self.store.guard():
+            return resolve(Run.sweep_id, given, ids.SWEEP, "sweep", listing="run list")
+
+    @staticmethod
+    def sweep_labels(runs: Iterable[RunRecord]) -> dict[str, str]:
+        """What sets each run of a sweep apart from the others given (``guidance=5 seed=3``), by run
+        ID; runs without a sweep are left out, and a sweep given with one run only gets ""."""
+        groups: dict[str, dict[str, dict[str, Any]]] = {}
+        for run in runs:
+            if run.sweep_id:
+                groups.setdefault(run.sweep_id, {})[run.run_id] = run.config
+        found: dict[str, str] = {}
+        for configs in groups.values():
+            found.update(sweeps.labels(configs) if len(configs) > 1 else dict.fromkeys(configs, ""))
+        return found
 
     def check_hosts(self, run_ids: Iterable[str]) -> None:
         """A run whose host left the config cannot go on here: say so (and note it on the run)."""

@@ -59,6 +59,15 @@ class AmbiguousIdError(UsageError):
         self.candidates = candidates
 
 
+class SweepTooLargeError(UsageError):
+    """A sweep makes more runs than are queued without the user's confirmation; ``runs`` says how
+    many (the CLI asks for --yes, the TUI asks in a dialog)."""
+
+    def __init__(self, message: str, runs: int) -> None:
+        super().__init__(message, field="sweep")
+        self.runs = runs
+
+
 class OperationError(CosmosError):
     """The operation was understood but could not be carried out."""
 

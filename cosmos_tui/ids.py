@@ -1,4 +1,4 @@
-"""Record IDs: a type prefix and 12 hex digits (``ps_3fa9c0e1b2d4``, ``rs_...``).
+"""Record IDs: a type prefix and 12 hex digits (``ps_3fa9c0e1b2d4``, ``rs_...``, ``sw_...``).
 
 Set ``COSMOS_TUI_ID_SEED`` (or call :func:`seed`) for repeatable IDs in tests and snapshots.
 """
@@ -12,6 +12,7 @@ import threading
 
 PROMPT = "ps"
 RUN = "rs"
+SWEEP = "sw"  # the runs queued together by one sweep of seeds or settings
 HEX_DIGITS = 12
 
 _lock = threading.Lock()

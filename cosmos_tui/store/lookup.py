@@ -14,19 +14,26 @@ MAX_CANDIDATES = 10
 _HEX = re.compile(r"[0-9a-f]{1,12}")
 
 
-def resolve(field: Field, given: str, prefix: str, noun: str, name_field: Field | None = None) -> str:
+def resolve(
+    field: Field,
+    given: str,
+    prefix: str,
+    noun: str,
+    name_field: Field | None = None,
+    listing: str | None = None,
+) -> str:
     """Return the single ID in ``field`` that starts with ``given``, else (with ``name_field``) the
     single record whose name is exactly ``given``: IDs come first.
 
     ``given`` may omit the type prefix (``3fa`` means ``ps_3fa``); the type prefix alone (``ps_``)
     matches every ID. An unknown ID or name, or one matching several records, raises a UsageError
-    subclass that lists the candidates.
+    subclass that lists the candidates. ``listing`` is the command that lists them (``noun list``).
     """
     text = given.strip()
     low = text.lower()
     digits = low[len(prefix) + 1 :] if low.startswith(prefix + "_") else low
     id_like = bool(_HEX.fullmatch(digits)) or low == prefix + "_"
-    listing = hint(f"{noun} list")
+    listing = hint(listing or f"{noun} list")
     if id_like:
         low = f"{prefix}_{digits}"
         # A range scan on the unique index; LIKE would not use it.
@@ -58,7 +65,8 @@ def resolve(field: Field, given: str, prefix: str, noun: str, name_field: Field 
 
 
 def _ids(field: Field, condition: Expression) -> list[str]:
-    query = field.model.select(field).where(condition).order_by(field).limit(MAX_CANDIDATES + 1)
+    # distinct: a field many records share (a run's sweep) names one thing however many hold it.
+    query = field.model.select(field).where(condition).distinct().order_by(field).limit(MAX_CANDIDATES + 1)
     return [row[0] for row in tuples(query)]
 
 

@@ -98,6 +98,7 @@ def page(
     prompt_id: str | None = None,
     host: str | None = None,
     model_type: str | None = None,
+    sweep_id: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> list[RunRecord]:
@@ -111,5 +112,7 @@ def page(
         query = query.where(Run.host == host)
     if model_type:
         query = query.where(Run.model_type == model_type)
+    if sweep_id:
+        query = query.where(Run.sweep_id == sweep_id)
     query = query.order_by(Run.created_at.desc(), Run.id.desc()).limit(limit).offset(offset)
     return [_record(row, outputs) for row in query]
