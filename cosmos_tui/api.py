@@ -517,8 +517,9 @@ class CosmosAPI:
         ]
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
+        now = self._now()
         with self.store.guard(), self.store.db.atomic():
-            for prompt, options in planned:
+            for index, (prompt, options) in enumerate(planned):
                 record = run_queries.insert(
                     self.store.db,
                     self.config.paths.outputs,
@@ -529,13 +530,19 @@ class CosmosAPI:
                     status=RunStatus.QUEUED,
                     config=options,
                     sweep_id=sweep_id,
-                    created_at=self._now(),
+                    # Apart by a microsecond each: claimed, and listed, in the order of the sweep.
+                    created_at=now + timedelta(microseconds=index),
                 )
                 run_ids.append(record.run_id)
         log.info("queued %d run(s) on %s as sweep %s", len(run_ids), host_config.name, sweep_id)
         return run_ids
 
     SWEEP_CONFIRM_ABOVE = sweeps.CONFIRM_ABOVE
+
+    @staticmethod
+    def sweep_assignment(text: str) -> tuple[str, str]:
+        """``guidance=3,5,7`` as the option it sweeps and its value list (``--sweep``)."""
+        return sweeps.parse_assignment(text)
 
     def resolve_sweep_id(self, given: str) -> str:
         with self.store.guard():

@@ -163,6 +163,7 @@ def cmd_run_list(args: argparse.Namespace) -> int:
             prompt=args.prompt,
             host=args.host,
             model_type=args.model,
+            sweep=args.sweep,
             limit=args.limit,
             offset=args.offset,
         )
@@ -175,15 +176,19 @@ def cmd_run_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run_show(args: argparse.Namespace) -> int:
-    from cosmos_tui.cli_output import run_fields
+    from cosmos_tui.cli_output import run_fields, sweep_text
 
     with _api(args) as api:
         run = api.get_run(args.id)
+        sweep = None
+        if run.sweep_id and not args.json:
+            members = api.list_runs(sweep=run.sweep_id, limit=10_000)[::-1]  # in the order queued
+            sweep = sweep_text(run, members, api.sweep_labels(members))
     out = _out(args)
     if args.json:
         out.json(run.to_json())
     else:
-        out.fields(*run_fields(run, api.config.host_label))
+        out.fields(*run_fields(run, api.config.host_label, sweep))
     return EXIT_OK
 
 
@@ -309,6 +314,18 @@ def _limit_flags(parser: argparse.ArgumentParser, offset: bool = True) -> None:
         parser.add_argument("--offset", type=int, default=0, metavar="N", help="skip N rows")
 
 
+def _sweep_flags(group: argparse._ArgumentGroup) -> None:
+    """--seeds, --sweep and --yes: one run per combination (cli_run.sweep_of reads them)."""
+    group.add_argument("--seeds", metavar="LIST", help="one run per seed: 1-4, 1,5,9 or 1-3,9")
+    group.add_argument(
+        "--sweep",
+        action="append",
+        metavar="KEY=VALUES",
+        help="one run per value, e.g. guidance=3,5,7 or vis=0.2,0.5 (repeatable: every combination)",
+    )
+    group.add_argument("--yes", action="store_true", help="queue a sweep of more than 256 runs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from cosmos_tui.command import typed_command
 
@@ -337,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts.add_argument("--guidance", type=float, metavar="F", help="guidance scale")
     run_opts.add_argument("--seed", type=int, metavar="N", help="random seed")
     run_opts.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
+    _sweep_flags(run_opts)
     run_opts.add_argument(
         "--detach",
         action="store_true",
@@ -394,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prompt", metavar="ID", help="only runs of this prompt (ID or prefix)")
     p.add_argument("--host", metavar="H", help="only runs on this host")
     p.add_argument("--model", metavar="M", help="only this model type")
+    p.add_argument("--sweep", metavar="S", help="only runs of this sweep (ID or prefix)")
     _limit_flags(p)
     _json_flag(p)
     p = add(rsub, "show", cmd_run_show, "show one run")

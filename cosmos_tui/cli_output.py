@@ -181,7 +181,7 @@ class Output:
 # Narrow terminals lose the control list first, then the date, then the run count; the name and
 # the text share the rest. Runs have no free text: columns go whole, least useful first.
 PROMPT_LAYOUT = Layout(flex=("name", "text"), drop=("controls", "created", "runs"))
-RUN_LAYOUT = Layout(drop=("model", "stage", "host", "created", "duration", "progress"))
+RUN_LAYOUT = Layout(drop=("sweep", "model", "stage", "host", "created", "duration", "progress"))
 
 
 def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[str]]]:
@@ -204,7 +204,7 @@ def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[s
 def run_rows(
     runs: Sequence[RunRecord], host_label: Callable[[str], str] = str
 ) -> tuple[list[str], list[list[str]]]:
-    columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration"]
+    columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration", "sweep"]
     rows = [
         [
             r.run_id,
@@ -216,10 +216,20 @@ def run_rows(
             f"{r.progress:.0f}%",
             local_time(r.created_at),
             duration(r.duration_seconds),
+            r.sweep_id or "-",
         ]
         for r in runs
     ]
     return columns, rows
+
+
+def sweep_text(run: RunRecord, members: Sequence[RunRecord], labels: dict[str, str]) -> str:
+    """``sw_3fa9c0e1b2d4: run 2 of 4 (seed=2)``; ``members`` in the order they were queued."""
+    order = [m.run_id for m in members]
+    place = f"run {order.index(run.run_id) + 1} of {len(order)}" if run.run_id in order else ""
+    label = labels.get(run.run_id)
+    detail = f"{place} ({label})" if place and label else place or label or ""
+    return f"{run.sweep_id}: {detail}" if detail else str(run.sweep_id)
 
 
 def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
@@ -240,8 +250,9 @@ def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[st
 
 
 def run_fields(
-    r: RunRecord, host_label: Callable[[str], str] = str
+    r: RunRecord, host_label: Callable[[str], str] = str, sweep: str | None = None
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``sweep`` says where the run stands in its sweep (``sweep_text``)."""
     pairs = [
         ("id", r.run_id),
         ("prompt", r.prompt_id or "-"),
@@ -259,6 +270,8 @@ def run_fields(
     ]
     if r.parent_id:
         pairs.append(("parent run", r.parent_id))
+    if r.sweep_id:
+        pairs.append(("sweep", sweep or r.sweep_id))
     if r.error_class:
         pairs.append(("error", f"{r.error_class}: {r.error_message or ''}"))
     for stage in r.stages:

@@ -60,6 +60,46 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
+def sweep_of(args: argparse.Namespace) -> dict[str, str]:
+    """The options --seeds and --sweep KEY=VALUES vary, as value lists for ``api.run_sweep``."""
+    from cosmos_tui.api import CosmosAPI
+
+    sweep: dict[str, str] = {}
+    for text in getattr(args, "sweep", None) or []:
+        name, values = CosmosAPI.sweep_assignment(text)
+        if name in sweep:
+            raise UsageError(f"--sweep gives {name} twice; put all its values in one list.", field=name)
+        sweep[name] = values
+    if getattr(args, "seeds", None) is not None:
+        if "seed" in sweep:
+            raise UsageError("--seeds and --sweep seed=... both give seeds; use one of them.", field="seed")
+        sweep["seed"] = args.seeds
+    return sweep
+
+
+def _queue(
+    api: CosmosAPI, args: argparse.Namespace, ids: list[str], overrides: dict[str, Any], host: str
+) -> tuple[list[str], str | None]:
+    """Queue the runs: one per prompt, or with --seeds/--sweep one per prompt and combination."""
+    from cosmos_tui.errors import SweepTooLargeError
+
+    sweep = sweep_of(args)
+    if not sweep:
+        return api.run_inference(ids, overrides, host), None
+    for flag, name in (("--seed", "seed"), ("--steps", "num_steps"), ("--guidance", "guidance")):
+        if name in sweep and overrides.get(name) is not None:
+            raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)
+    try:
+        run_ids = api.run_sweep(ids, overrides, sweep, host, confirmed=args.yes)
+    except SweepTooLargeError as exc:
+        raise UsageError(
+            f"the sweep makes {exc.runs:,} runs, more than {api.SWEEP_CONFIRM_ABOVE}; add --yes to queue "
+            "them all, or narrow it.",
+            field="sweep",
+        ) from exc
+    return run_ids, api.get_run(run_ids[0]).sweep_id
+
+
 class _Interrupt:
     """Ctrl-C or SIGTERM: remember it; the main loop cancels what this process started."""
 
@@ -152,8 +192,9 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         if not status.reachable:
             print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
             return EXIT_HOST
-        run_ids = api.run_inference(ids, overrides, host)
-        print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}", file=sys.stderr)
+        run_ids, sweep_id = _queue(api, args, ids, overrides, host)
+        swept = f" as sweep {sweep_id}" if sweep_id else ""
+        print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}{swept}", file=sys.stderr)
         with _Interrupt() as interrupt:
             done, outcome = _in_background(lambda: api.execute(run_ids, detach=args.detach))
             display = _Display(out, run_ids, api)
