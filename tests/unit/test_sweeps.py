@@ -95,7 +95,7 @@ def test_bad_values_name_the_item(name: str, text: str, words: str, field: str) 
 def test_assignments() -> None:
     assert parse_assignment("guidance=3,5,7") == ("guidance", "3,5,7")
     assert parse_assignment("Steps = 10") == ("num_steps", " 10")
-    with pytest.raises(UsageError, match='a sweep is KEY=VALUES such as guidance=3,5,7 .*not "guidance"'):
+    with pytest.raises(UsageError, match=r'a sweep is KEY=VALUES such as guidance=3,5,7 .*not "guidance"'):
         parse_assignment("guidance")
     with pytest.raises(UsageError, match='"bogus" cannot be swept'):
         parse_assignment("bogus=1,2")
