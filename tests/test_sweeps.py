@@ -8,12 +8,18 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import DataTable, Input, Static
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
 from cosmos_tui.errors import SweepTooLargeError, UsageError
+from cosmos_tui.tui.app import CosmosApp
+from cosmos_tui.tui.widgets.confirm import ConfirmModal
 from tests.conftest import DEMO
+from tests.harness import local_host_table
 from tests.test_engine import cli, make_config
+from tests.test_tui import table_ids
+from tests.waiting import pilot_wait_until as wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -114,3 +120,72 @@ def test_bad_sweeps_are_refused_in_one_sentence_and_queue_nothing(
     prompt = cli(config, "prompt", "add", "a robot arm", str(DEMO)).stdout.strip()
     assert_one_sentence(cli(config, "--run", prompt, *args, "--detach", timeout=60), 2, words)
     assert json.loads(cli(config, "run", "list", "--json").stdout) == []
+
+
+# -- the TUI: the run form's seeds field and comma lists, the runs table's groups -------------------
+
+@pytest.fixture
+def local_api(tmp_path: Path):
+    body = (
+        'default_host = "sim"\n[paths]\ninputs = "inputs"\noutputs = "outputs"\n'
+        'database = "outputs/cosmos.db"\n' + local_host_table("sim", tmp_path / "remote", speed="0.003")
+    )
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        yield api
+
+
+def prompt_cells(app: CosmosApp) -> dict[str, str]:
+    table = app.screen.query_one("#runs", DataTable)
+    return {str(row.value): str(table.get_cell(row, "prompt")) for row in table.rows}
+
+
+async def test_run_form_seeds_and_comma_lists_queue_a_sweep_shown_as_a_group(local_api: CosmosAPI) -> None:
+    prompt = local_api.create_prompt("a robot arm", DEMO, name="robot")
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: table_ids(app, "#prompts") == [prompt.prompt_id])
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert "Comma lists" in str(form.query_one("#run-hint", Static).render())
+        form.query_one("#seed", Input).value = "x-3"
+        await pilot.press("ctrl+s")
+        error = form.query_one("#run-error", Static)
+        await wait_until(pilot, lambda: 'seed "x-3" is not an integer' in str(error.render()))
+        assert form.query_one("#seed", Input).has_focus  # the field at fault
+        assert local_api.count_runs() == 0
+
+        form.query_one("#seed", Input).value = "1-3"
+        form.query_one("#guidance", Input).value = "3, 7.5"
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: local_api.count_runs() == 6)
+        runs = local_api.list_runs()[::-1]
+        assert [(r.config["guidance"], r.config["seed"]) for r in runs] == [
+            (3.0, 1), (3.0, 2), (3.0, 3), (7.5, 1), (7.5, 2), (7.5, 3)]
+        assert len({r.sweep_id for r in runs}) == 1 and runs[0].sweep_id
+
+        await pilot.press("2")  # the runs screen groups them, newest first
+        await wait_until(pilot, lambda: len(table_ids(app, "#runs")) == 6)
+        cells = prompt_cells(app)
+        shown = [cells[r.run_id] for r in runs[::-1]]
+        assert shown[0] == "╭ guidance=7.5 seed=3 robot"
+        assert shown[1] == "│ guidance=7.5 seed=2 robot"
+        assert shown[-1] == "╰ guidance=3 seed=1 robot"
+
+        await pilot.press("1", "r")  # the form remembers the lists as typed
+        await pilot.pause()
+        assert app.screen.query_one("#seed", Input).value == "1-3"
+        assert app.screen.query_one("#guidance", Input).value == "3, 7.5"
+        app.screen.query_one("#guidance", Input).value = "5"
+        app.screen.query_one("#seed", Input).value = "1-300"
+        await pilot.press("ctrl+s")  # more than 256 runs: asked first
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        assert "300 runs" in str(app.screen.query_one("#question", Static).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert local_api.count_runs() == 6
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: local_api.count_runs() == 306)

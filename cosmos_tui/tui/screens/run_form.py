@@ -1,5 +1,7 @@
-"""The run form: weights for vis/edge/depth/seg, steps, guidance, seed and host, for the selected
-or marked prompts. Defaults come from the config; the last values used are remembered."""
+"""The run form: weights for vis/edge/depth/seg, steps, guidance, seeds and host, for the selected
+or marked prompts. Defaults come from the config; the last values used are remembered. A comma
+list in a number field (``3,5,7``) or a seed range (``1-4``) queues one run per combination: a
+sweep (``CosmosAPI.run_sweep``, as ``--seeds``/``--sweep`` do)."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from cosmos_tui.errors import CosmosError
+from cosmos_tui.errors import CosmosError, SweepTooLargeError
 from cosmos_tui.records import escape_controls
 from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
+from cosmos_tui.tui.widgets.confirm import ConfirmModal
 
 FIELDS = (
     ("vis", "vis weight"),
@@ -23,8 +26,9 @@ FIELDS = (
     ("seg", "seg weight"),
     ("num_steps", "steps"),
     ("guidance", "guidance"),
-    ("seed", "seed"),
+    ("seed", "seeds"),
 )
+SWEEP_HINT = "Comma lists (3,5,7) and seed ranges (1-4) queue one run per combination."
 
 
 class RunFormModal(CosmosModal[list[str] | None]):
@@ -62,6 +66,7 @@ class RunFormModal(CosmosModal[list[str] | None]):
                     allow_blank=False,
                     id="host",
                 )
+            yield Static(SWEEP_HINT, id="run-hint", classes="hint")
             yield Static("", id="run-error", classes="error")
             # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
             # The spacer is what the buttons cover, so the last field can scroll out from under them.
@@ -79,47 +84,43 @@ class RunFormModal(CosmosModal[list[str] | None]):
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()
 
-    def collect(self) -> tuple[dict[str, Any], str]:
-        def number(key: str, kind: type) -> Any:
-            raw = self.query_one(f"#{key}", Input).value.strip()
-            try:
-                return kind(raw)
-            except ValueError:
-                raise ValueError(f"{dict(FIELDS)[key]} must be a {kind.__name__}, not “{raw}”.") from None
-
-        weights = {k: number(k, float) for k in ("vis", "edge", "depth", "seg")}
-        overrides = {
-            "weights": weights,
-            "num_steps": number("num_steps", int),
-            "guidance": number("guidance", float),
-            "seed": number("seed", int),
-        }
-        host = self.query_one("#host", Select).value
-        return overrides, str(host)
+    def collect(self) -> tuple[dict[str, str], str]:
+        """Each field's text (a value, a comma list or a seed range; the API reads and checks them)
+        and the host."""
+        values = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in FIELDS}
+        return values, str(self.query_one("#host", Select).value)
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        try:
-            overrides, host = self.collect()
-        except ValueError as exc:
-            self.query_one("#run-error", Static).update(Text(escape_controls(str(exc)), style="red"))
-            return
-        self.queue(overrides, host)
+        values, host = self.collect()
+        self.queue(values, host)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def queue(self, overrides: dict[str, Any], host: str) -> None:
+    def queue(self, values: dict[str, str], host: str, confirmed: bool = False) -> None:
         try:
-            run_ids = self.api.run_inference(self.prompt_ids, overrides, host)
-        except CosmosError as exc:
-            self.app.call_from_thread(self.refused, str(exc))
+            run_ids = self.api.run_sweep(self.prompt_ids, {}, values, host, confirmed=confirmed)
+        except SweepTooLargeError as exc:
+            self.app.call_from_thread(self.confirm_large, values, host, exc.runs)
             return
-        remembered = {**overrides["weights"], **{k: v for k, v in overrides.items() if k != "weights"}}
-        remembered["host"] = host
-        self.app.call_from_thread(self.queued, run_ids, remembered)
+        except CosmosError as exc:
+            self.app.call_from_thread(self.refused, str(exc), getattr(exc, "field", None))
+            return
+        self.app.call_from_thread(self.queued, run_ids, {**values, "host": host})
 
     # On the event loop, never from the worker's thread: these touch widgets and the app.
-    def refused(self, error: str) -> None:
+    def refused(self, error: str, field: str | None = None) -> None:
         self.query_one("#run-error", Static).update(Text(escape_controls(error), style="red"))
+        if field in dict(FIELDS):
+            self.query_one(f"#{field}", Input).focus()
+
+    def confirm_large(self, values: dict[str, str], host: str, runs: int) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.queue(values, host, confirmed=True)
+
+        limit = self.api.SWEEP_CONFIRM_ABOVE
+        question = f"These values make {runs:,} runs (more than {limit}). Queue them all?"
+        self.app.push_screen(ConfirmModal(question, f"Queue {runs:,} runs", "Back"), answered)
 
     def queued(self, run_ids: list[str], remembered: dict[str, Any]) -> None:
         self.cosmos_app.last_run_values = remembered

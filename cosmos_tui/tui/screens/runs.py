@@ -49,6 +49,20 @@ COLUMNS = (
 )
 
 
+def sweep_marks(runs: list[RunRecord], labels: dict[str, str]) -> dict[str, tuple[str, str]]:
+    """For each run of a sweep, in table order: its mark (╭ first of a group of neighbours, │ within,
+    ╰ last, · alone) and what sets it apart from the rest of its sweep."""
+    marks: dict[str, tuple[str, str]] = {}
+    for i, run in enumerate(runs):
+        if not run.sweep_id:
+            continue
+        above = i > 0 and runs[i - 1].sweep_id == run.sweep_id
+        below = i + 1 < len(runs) and runs[i + 1].sweep_id == run.sweep_id
+        mark = "│" if above and below else "╰" if above else "╭" if below else "·"
+        marks[run.run_id] = (mark, labels.get(run.run_id, ""))
+    return marks
+
+
 class RunsScreen(CosmosScreen[None]):
     BINDINGS = bindings("runs")
 
@@ -67,6 +81,7 @@ class RunsScreen(CosmosScreen[None]):
         self.seen: dict[str, str] = {}
         self.names: dict[str, str] = {}  # prompt ID -> name (names never change)
         self.status_line = ""
+        self.sweeps: dict[str, tuple[str, str]] = {}  # run ID -> (group mark, what sets it apart)
 
     def compose(self) -> ComposeResult:
         config = self.api.config
@@ -116,8 +131,7 @@ class RunsScreen(CosmosScreen[None]):
         label = self.api.config.host_label
         return {
             "id": run.run_id,
-            "prompt": Text(escape_controls(self.names.get(run.prompt_id or "", "-")), no_wrap=True,
-                           overflow="ellipsis"),
+            "prompt": self.prompt_cell(run),
             "model": run.model_type,
             "host": label(run.host),
             "status": status_text(run.status),
@@ -125,6 +139,19 @@ class RunsScreen(CosmosScreen[None]):
             "stage": Text(run.stage or "-"),
             **self.clock_cells(run, now),
         }
+
+    def prompt_cell(self, run: RunRecord) -> Text:
+        """The prompt's name; a run of a sweep first shows its place in the group and what sets it
+        apart (``╭ seed=3 robot-arm``), so the name is what an ellipsis cuts."""
+        name = escape_controls(self.names.get(run.prompt_id or "", "-"))
+        cell = Text(no_wrap=True, overflow="ellipsis")
+        if run.run_id in self.sweeps:
+            mark, label = self.sweeps[run.run_id]
+            cell.append(mark + " ", style="bold magenta")
+            if label:
+                cell.append(label + " ", style="magenta")
+        cell.append(name)
+        return cell
 
     @staticmethod
     def clock_cells(run: RunRecord, now: datetime) -> dict[str, RenderableType]:
@@ -143,7 +170,9 @@ class RunsScreen(CosmosScreen[None]):
             held = {} if message.since is None else self.runs
             fresh = {run.run_id: run for run in changes.runs}
             self.runs = {i: fresh.get(i) or held[i] for i in changes.ids if i in fresh or i in held}
-            if list(self.runs) != table.keys():
+            sweeps = sweep_marks(list(self.runs.values()), self.api.sweep_labels(self.runs.values()))
+            regroup, self.sweeps = sweeps != self.sweeps, sweeps
+            if regroup or list(self.runs) != table.keys():
                 table.show([(run.run_id, self.cells(run, now)) for run in self.runs.values()])
             else:
                 for run in changes.runs:
