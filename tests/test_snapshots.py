@@ -147,6 +147,13 @@ def test_runs_screen(snap_compare, snap_api, size) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_runs_screen_with_a_sweep(snap_compare, snap_api, size) -> None:
+    api, ids_ = snap_api
+    api.run_sweep([ids_["robot"]], {}, {"guidance": "3,7", "seed": "1-3"})
+    assert snap_compare(app_for(api), terminal_size=size, run_before=settle("2"))
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_log_view_of_a_failed_run(snap_compare, snap_api, size) -> None:
     api, made = snap_api
     assert snap_compare(app_for(api, open_log=made["failed"]), terminal_size=size, run_before=settle())

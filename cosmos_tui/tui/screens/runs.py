@@ -147,9 +147,9 @@ class RunsScreen(CosmosScreen[None]):
         cell = Text(no_wrap=True, overflow="ellipsis")
         if run.run_id in self.sweeps:
             mark, label = self.sweeps[run.run_id]
-            cell.append(mark + " ", style="bold magenta")
+            cell.append(mark + " ", style="dim")
             if label:
-                cell.append(label + " ", style="magenta")
+                cell.append(label + " ", style="italic")
         cell.append(name)
         return cell
 
