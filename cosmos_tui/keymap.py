@@ -88,7 +88,8 @@ ACTIONS: tuple[Action, ...] = (
            "controls found there), negative prompt, name; errors show under their field", "new_prompt"),
     Action("prompts", "open", "enter", "Open", "detail: full text, inputs, its runs", "open"),
     Action("prompts", "run", "r", "Run", "run the marked prompts, else the selected one: weights, steps, "
-           "guidance, seed, host (defaults from the config, the last values used remembered)", "run"),
+           "guidance, seeds, host (defaults from the config, the last values used remembered); comma "
+           "lists and seed ranges queue a sweep", "run"),
     Action("prompts", "mark", "space", "Mark", "mark or unmark the prompt", "mark"),
     Action("prompts", "delete", "d", "Delete", "delete the prompt and its runs, after confirming", "delete"),
     Action("prompt", "back", "escape", "Back", "back to the prompts", "app.pop_screen"),
