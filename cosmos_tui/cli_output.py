@@ -240,7 +240,7 @@ def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[st
 
 
 def run_fields(
-    r: RunRecord, host_label: Callable[[str], str] = str
+    r: RunRecord, host_label: Callable[[str], str] = str, children: Sequence[RunRecord] = ()
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     pairs = [
         ("id", r.run_id),
@@ -259,6 +259,8 @@ def run_fields(
     ]
     if r.parent_id:
         pairs.append(("parent run", r.parent_id))
+    for child in children:
+        pairs.append((f"{child.model_type} run", f"{child.run_id} {child.status}"))
     if r.error_class:
         pairs.append(("error", f"{r.error_class}: {r.error_message or ''}"))
     for stage in r.stages:
