@@ -64,9 +64,8 @@ def check_parent(parent_id: str) -> Any:
     except peewee.DoesNotExist as exc:
         raise NotFoundError(f"no run has the ID {parent_id}.") from exc
     if parent.model_type == MODEL_TYPE:
-        of = parent.config.get("parent_run") if isinstance(parent.config, dict) else None
         raise UsageError(
-            f"run {parent_id} is itself a 4K upscale (of {of or 'a deleted run'}); "
+            f"run {parent_id} is itself a 4K upscale (of {parent.parent_id or 'a deleted run'}); "
             "only a transfer run can be upscaled."
         )
     if parent.model_type != "transfer":
