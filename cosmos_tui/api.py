@@ -430,39 +430,14 @@ class CosmosAPI:
         overrides: dict[str, Any] | None = None,
         host: str | None = None,
         model_type: str = "transfer",
+        upscale: float | None = None,
     ) -> list[str]:
         """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
 
-        Nothing executes until an engine picks the runs up (``execute`` or a worker).
+        Nothing executes until an engine picks the runs up (``execute`` or a worker). With
+        ``upscale`` (a weight), each run queues its 4K upscale when it completes.
         """
-        from cosmos_tui.cosmos.base import adapter_for
-
-        host_config = self.config.host(host)
-        try:
-            adapter_for(model_type)
-        except NotImplementedError:
-            raise UsageError(f'the model type "{model_type}" cannot be run yet.') from None
-        prompts = [self.get_prompt(given) for given in prompt_ids]
-        if not prompts:
-            raise UsageError("no prompt given to run; pass at least one prompt ID.")
-        configs = [self.execution_config(p, host_config.name, overrides) for p in prompts]
-        run_ids = []
-        with self.store.guard(), self.store.db.atomic():
-            for prompt, options in zip(prompts, configs, strict=True):
-                record = run_queries.insert(
-                    self.store.db,
-                    self.config.paths.outputs,
-                    id=ids.new_id(ids.RUN),
-                    prompt=prompt.prompt_id,
-                    model_type=model_type,
-                    host=host_config.name,
-                    status=RunStatus.QUEUED,
-                    config=options,
-                    created_at=self._now(),
-                )
-                run_ids.append(record.run_id)
-        log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
-        return run_ids
+        return self.run_sweep(prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale)
 
     # -- sweeps: one run per combination of seeds or settings ----------------------------------
 
@@ -475,12 +450,14 @@ class CosmosAPI:
         *,
         confirmed: bool = False,
         model_type: str = "transfer",
+        upscale: float | None = None,
     ) -> list[str]:
         """Queue one run per prompt and combination of the swept options (``{"seed": "1-4",
         "guidance": "3,5,7"}``: lists as ``sweeps.parse_values`` reads them, or lists of values) on
         top of ``overrides``; return the run IDs. When there is more than one combination the runs
         share a new sweep ID. More than ``sweeps.CONFIRM_ABOVE`` runs raise SweepTooLargeError
-        unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused."""
+        unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused. With ``upscale`` (a
+        weight), each run queues its 4K upscale when it completes."""
         from cosmos_tui.cosmos.base import adapter_for
 
         host_config = self.config.host(host)
@@ -515,6 +492,8 @@ class CosmosAPI:
             for prompt in prompts
             for combination in combinations
         ]
+        if upscale is not None:
+            self._wish_upscale([options for _prompt, options in planned], upscale)
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
         now = self._now()
@@ -637,6 +616,8 @@ class CosmosAPI:
     def rerun(self, given: str) -> str:
         """Queue a new run with the same prompt, host, model and settings as an earlier one."""
         run = self.get_run(given)
+        if run.model_type == "upscale" and run.parent_id:  # an upscale again: linked to the same parent
+            return self.upscale(run.parent_id, run.config.get("control_weight"), run.host)
         if run.prompt_id is None:
             raise OperationError(f"run {run.run_id} has no prompt any more; it cannot be run again.")
         options = {k: v for k, v in run.config.items() if not k.startswith("_")}
@@ -654,6 +635,55 @@ class CosmosAPI:
             )
         log.info("queued %s as a re-run of %s", record.run_id, run.run_id)
         return record.run_id
+
+    # -- 4K upscale: a run of its own, linked to its parent ------------------------------------
+
+    def upscale(self, given: str, weight: float | None = None, host: str | None = None) -> str:
+        """Queue the 4K upscale of a completed transfer run (its ID or a prefix) on ``host`` (default:
+        the run's own host, where its output already is); the new run's ID. ``weight`` is the
+        upscale control weight (default 0.5). A run that is not completed, or is itself an upscale,
+        is refused with one sentence (UsageError)."""
+        from cosmos_tui.engine import upscale
+
+        parent = self.get_run(given)
+        host_config = self.config.host(host or parent.host)
+        with self.store.guard():
+            return upscale.queue(
+                parent.run_id,
+                weight=upscale.DEFAULT_WEIGHT if weight is None else weight,
+                host=host_config.name,
+                num_gpu=host_config.num_gpu,
+                now=self._now(),
+            )
+
+    def check_upscale(self, given: str, weight: float | None = None) -> RunRecord:
+        """The run ``upscale`` would upscale, or the UsageError it would refuse with (nothing is
+        queued): lets a command check the run before it checks the host."""
+        from cosmos_tui.engine import upscale
+
+        parent = self.get_run(given)
+        with self.store.guard():
+            upscale.check_parent(parent.run_id)
+        if weight is not None:
+            upscale.check_weight(weight)
+        return parent
+
+    def run_children(self, given: str) -> list[RunRecord]:
+        """The runs made from this run (its 4K upscales), oldest first."""
+        from cosmos_tui.store import links
+
+        run_id = self.resolve_run_id(given)
+        with self.store.guard():
+            return [run_queries.get(child, self.config.paths.outputs) for child in links.children(run_id)]
+
+    @staticmethod
+    def _wish_upscale(configs: list[dict[str, Any]], weight: float) -> None:
+        """Note in each run's options that it is to be upscaled once it completes."""
+        from cosmos_tui.engine import upscale
+
+        wish = {"weight": upscale.check_weight(weight)}
+        for options in configs:
+            options[upscale.WISH] = wish
 
     LOG_PREFIXES = LOG_PREFIXES
 

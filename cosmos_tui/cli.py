@@ -184,11 +184,13 @@ def cmd_run_show(args: argparse.Namespace) -> int:
         if run.sweep_id and not args.json:
             members = api.list_runs(sweep=run.sweep_id, limit=10_000)[::-1]  # in the order queued
             sweep = sweep_text(run, members, api.sweep_labels(members))
+        children = api.run_children(run.run_id)
     out = _out(args)
     if args.json:
-        out.json(run.to_json())
+        # "children" only here: the run object elsewhere (run list, --run --json) stays as documented.
+        out.json({**run.to_json(), "children": [c.run_id for c in children]})
     else:
-        out.fields(*run_fields(run, api.config.host_label, sweep))
+        out.fields(*run_fields(run, api.config.host_label, sweep, children))
     return EXIT_OK
 
 
@@ -363,6 +365,10 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts.add_argument(
         "--json", action="store_true", default=False, help="print the runs as JSON when they end"
     )
+    run_opts.add_argument(
+        "--upscale", nargs="?", type=float, const=0.5, metavar="W",
+        help="queue each run's 4K upscale when it completes (upscale weight W, default 0.5)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(
@@ -428,6 +434,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     p = add(rsub, "wait", cli_run.cmd_run_wait, "wait for a run to end, collecting it here if needed")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    _json_flag(p)
+
+    p = add(commands, "upscale", cli_run.cmd_upscale,
+            "4K-upscale a completed run as a new run linked to it, and execute it (like --run)")
+    p.add_argument("id", metavar="RUN_ID", help="a completed transfer run (ID or a unique prefix)")
+    p.add_argument("--weight", type=float, metavar="W", help="upscale control weight, above 0 to 1 (0.5)")
+    p.add_argument("--host", metavar="NAME", help="host to run on (default: the run's own host)")
+    p.add_argument("--detach", action="store_true", help="start it on the host and exit")
     _json_flag(p)
 
     p = add(commands, "status", cli_run.cmd_status, "hosts: reachable, GPUs, our containers, disk")

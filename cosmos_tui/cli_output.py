@@ -250,7 +250,10 @@ def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[st
 
 
 def run_fields(
-    r: RunRecord, host_label: Callable[[str], str] = str, sweep: str | None = None
+    r: RunRecord,
+    host_label: Callable[[str], str] = str,
+    sweep: str | None = None,
+    children: Sequence[RunRecord] = (),
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """``sweep`` says where the run stands in its sweep (``sweep_text``)."""
     pairs = [
@@ -272,6 +275,8 @@ def run_fields(
         pairs.append(("parent run", r.parent_id))
     if r.sweep_id:
         pairs.append(("sweep", sweep or r.sweep_id))
+    for child in children:
+        pairs.append((f"{child.model_type} run", f"{child.run_id} {child.status}"))
     if r.error_class:
         pairs.append(("error", f"{r.error_class}: {r.error_message or ''}"))
     for stage in r.stages:

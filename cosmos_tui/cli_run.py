@@ -85,12 +85,12 @@ def _queue(
 
     sweep = sweep_of(args)
     if not sweep:
-        return api.run_inference(ids, overrides, host), None
+        return api.run_inference(ids, overrides, host, upscale=args.upscale), None
     for flag, name in (("--seed", "seed"), ("--steps", "num_steps"), ("--guidance", "guidance")):
         if name in sweep and overrides.get(name) is not None:
             raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)
     try:
-        run_ids = api.run_sweep(ids, overrides, sweep, host, confirmed=args.yes)
+        run_ids = api.run_sweep(ids, overrides, sweep, host, confirmed=args.yes, upscale=args.upscale)
     except SweepTooLargeError as exc:
         raise UsageError(
             f"the sweep makes {exc.runs:,} runs, more than {api.SWEEP_CONFIRM_ABOVE}; add --yes to queue "
@@ -195,53 +195,95 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         run_ids, sweep_id = _queue(api, args, ids, overrides, host)
         swept = f" as sweep {sweep_id}" if sweep_id else ""
         print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}{swept}", file=sys.stderr)
-        with _Interrupt() as interrupt:
-            done, outcome = _in_background(lambda: api.execute(run_ids, detach=args.detach))
-            display = _Display(out, run_ids, api)
-            interrupted = False
-            give_up = 0.0
-            while not done.wait(POLL):
-                display.update()
-                if interrupt.hit.is_set() and not interrupted:
-                    interrupted = True
-                    print("cosmos-tui: interrupted; cancelling the runs started here "
-                          "(again to stop waiting)...", file=sys.stderr)
-                    for run_id in run_ids:
-                        if not api.get_run(run_id).is_terminal:
-                            with contextlib.suppress(OperationError):  # it ended meanwhile
-                                api.cancel_run(run_id)
-                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
-                if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
-                    # Whatever a run thread is doing, an interrupt ends this command.
-                    left = [r for r in run_ids if not api.get_run(r).is_terminal]
-                    if left:
-                        print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
-                              f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
-                    break
+        return _execute_and_report(api, out, run_ids, host, args, children=args.upscale is not None)
+
+
+def _execute_and_report(
+    api: CosmosAPI, out: Any, run_ids: list[str], host: str, args: argparse.Namespace, children: bool = False
+) -> int:
+    """Execute queued runs here (or start them, ``args.detach``), showing progress, then print how
+    they ended; the exit code. With ``children``, the runs they queued when they completed (their
+    4K upscales) are executed and reported too (not with --detach: whoever collects them queues them)."""
+    interrupted = _execute_showing(api, out, run_ids, host, args.detach)
+    if children and not interrupted and not args.detach:
+        more = [child.run_id for r in run_ids for child in api.run_children(r)]
+        if more:
+            print("queued " + " ".join(more) + " (4K upscale)", file=sys.stderr)
+            interrupted = _execute_showing(api, out, more, host, False)
+            run_ids = run_ids + more
+    runs = [api.get_run(r) for r in run_ids]
+    label = api.config.host_label(host)
+    if args.json:
+        out.json(_json_runs(runs))
+    elif args.detach and not interrupted:
+        for run in runs:
+            out.line(run.run_id)
+            print(_detached_report(run, label), file=sys.stderr)
+    else:
+        for run in runs:
+            for line in _report(run):
+                out.line(line)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if args.detach:
+        fine = (*RunStatus.ACTIVE, RunStatus.COMPLETED)  # left going, or already done
+        return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
+    if any(r.error_class == "ssh" for r in runs):
+        return EXIT_HOST
+    return EXIT_OK if all(r.status == RunStatus.COMPLETED for r in runs) else EXIT_FAILED
+
+
+def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, detach: bool) -> bool:
+    """Execute the runs with a progress display until they end (or, ``detach``, are started);
+    True when interrupted (the runs started here are then cancelled)."""
+    with _Interrupt() as interrupt:
+        done, outcome = _in_background(lambda: api.execute(run_ids, detach=detach))
+        display = _Display(out, run_ids, api)
+        interrupted = False
+        give_up = 0.0
+        while not done.wait(POLL):
             display.update()
-            display.close()
-            if "error" in outcome and not interrupted:
-                raise outcome["error"]
-        runs = [api.get_run(r) for r in run_ids]
-        label = api.config.host_label(host)
-        if args.json:
-            out.json(_json_runs(runs))
-        elif args.detach and not interrupted:
-            for run in runs:
-                out.line(run.run_id)
-                print(_detached_report(run, label), file=sys.stderr)
-        else:
-            for run in runs:
-                for line in _report(run):
-                    out.line(line)
-        if interrupted:
-            return EXIT_INTERRUPTED
-        if args.detach:
-            fine = (*RunStatus.ACTIVE, RunStatus.COMPLETED)  # left going, or already done
-            return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
-        if any(r.error_class == "ssh" for r in runs):
+            if interrupt.hit.is_set() and not interrupted:
+                interrupted = True
+                print("cosmos-tui: interrupted; cancelling the runs started here "
+                      "(again to stop waiting)...", file=sys.stderr)
+                for run_id in run_ids:
+                    if not api.get_run(run_id).is_terminal:
+                        with contextlib.suppress(OperationError):  # it ended meanwhile
+                            api.cancel_run(run_id)
+                give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
+            if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
+                # Whatever a run thread is doing, an interrupt ends this command.
+                left = [r for r in run_ids if not api.get_run(r).is_terminal]
+                if left:
+                    print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
+                          f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
+                break
+        display.update()
+        display.close()
+        if "error" in outcome and not interrupted:
+            raise outcome["error"]
+    return interrupted
+
+
+def cmd_upscale(args: argparse.Namespace) -> int:
+    """`cosmos-tui upscale RUN_ID`: queue the 4K upscale of a completed run and execute it here
+    (or start it, --detach), like `--run`."""
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        parent = api.check_upscale(args.id, args.weight)  # refusals before the host is asked
+        host = api.config.host(args.host or parent.host).name
+        api.check_outputs()
+        status = api.host_status(host)
+        if not status.reachable:
+            print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
             return EXIT_HOST
-        return EXIT_OK if all(r.status == RunStatus.COMPLETED for r in runs) else EXIT_FAILED
+        run_id = api.upscale(parent.run_id, args.weight, host)
+        print(f"queued {run_id} on {api.config.host_label(host)}: 4K upscale of {parent.run_id}",
+              file=sys.stderr)
+        return _execute_and_report(api, out, [run_id], host, args)
 
 
 class _Display:

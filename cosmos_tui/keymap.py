@@ -103,6 +103,8 @@ ACTIONS: tuple[Action, ...] = (
     Action("runs", "rerun", "R", "Re-run", "queue the run again with the same settings", "rerun"),
     Action("runs", "open_output", "o", "Open output", "open the output video (xdg-open), else show its path",
            "open_output"),
+    Action("runs", "upscale", "u", "Upscale", "4K-upscale the completed run: a new run (weight 0.5) shown "
+           "under it in the table", "upscale"),
     Action("log", "back", "escape", "Back", "close the search box, else go back", "back"),
     Action("log", "follow", "f,end", "Follow", "follow the end again after scrolling back (a badge counts "
            "the lines that arrived meanwhile)", "follow"),

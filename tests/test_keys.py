@@ -86,7 +86,7 @@ def test_unknown_action_is_one_sentence_naming_the_entry(tmp_path: Path) -> None
     message = config_error(tmp_path, '"runs.cancle" = "x"\n')
     assert message == (
         f'{tmp_path / "c.toml"}: [keys] "runs.cancle" is not an action; runs has: open_log, filter, '
-        "cancel, rerun, open_output."
+        "cancel, rerun, open_output, upscale."
     )
     assert "names no screen" in config_error(tmp_path, '"run.cancel" = "x"\n')
 

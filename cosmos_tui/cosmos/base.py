@@ -87,6 +87,15 @@ class ModelAdapter(Protocol):
         """Why a run failed, from the end of its log and its exit code."""
 
 
+def placed_inputs(adapter: ModelAdapter, config: dict[str, Any], files: RunFiles) -> dict[str, str]:
+    """Inputs that may already be on the host where an earlier run left them: {local path: path
+    relative to remote_dir}. The executor uses such a file where it is when the host has it and
+    uploads the local copy only when it does not. An adapter without inputs of this kind leaves
+    ``placed_inputs(config, files)`` out."""
+    method = getattr(adapter, "placed_inputs", None)
+    return dict(method(config, files)) if method is not None else {}
+
+
 def adapter_for(model_type: str) -> ModelAdapter:
     """The adapter module ``cosmos_tui.cosmos.<model_type>`` and its ``ADAPTER``."""
     if not re.fullmatch(r"[a-z_]+", model_type):

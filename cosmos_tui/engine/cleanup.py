@@ -216,6 +216,26 @@ def needed_inputs(hasher: Hasher) -> set[str] | None:
     return needed
 
 
+def folders_in_use(session: HostSession) -> set[str]:
+    """Run folders whose files an unfinished run uses where they are (an upscale reads its parent's
+    output.mp4 in the parent's folder): kept like the folders of unfinished runs."""
+    from cosmos_tui.cosmos.base import RunFiles, adapter_for, placed_inputs
+
+    used: set[str] = set()
+    for run_id, model_type, config in hostfiles.unfinished_configs():
+        paths = list(dict(config.get("_files") or {}).values())
+        try:
+            files = RunFiles(session.run_rel(run_id))
+            paths += placed_inputs(adapter_for(model_type), config, files).values()
+        except Exception as exc:  # an adapter we cannot ask: its files, if any, are in _files
+            log.debug("no placed inputs for %s: %s", run_id, exc)
+        for rel in paths:
+            parts = str(rel).split("/")
+            if str(rel).startswith(RUNS_DIR + "/") and len(parts) > 3 and RUN_NAME.fullmatch(parts[2]):
+                used.add(parts[2])
+    return used
+
+
 def clean_host(
     session: HostSession,
     *,
@@ -240,6 +260,10 @@ def clean_host(
     scan = parse_scan(listing.text)
     finished = hostfiles.finished_at(scan.runs)
     plan = plan_runs(scan, finished, hostfiles.known(scan.runs), now, older_than_days)
+    in_use = folders_in_use(session) & set(plan.candidates)
+    if in_use:
+        plan.candidates = [r for r in plan.candidates if r not in in_use]
+        plan.unfinished = sorted({*plan.unfinished, *in_use})
     errors: list[str] = []
     running: list[str] = []
     candidates = plan.candidates

@@ -22,7 +22,7 @@ import peewee
 from peewee import SqliteDatabase
 
 from cosmos_tui.applog import log_run_outcome
-from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean
+from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean, placed_inputs
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, followups, run_json
 from cosmos_tui.engine.hosts import HostSession
@@ -228,7 +228,9 @@ class RunExecutor:
             stage="uploading",
         )
         self.session.ensure_simulator()
-        local = [Path(p) for p in self.adapter.local_inputs(self.config)]
+        # An input an earlier run left on the host (an upscale's parent output) is used there.
+        kept = self.session.already_there(placed_inputs(self.adapter, self.config, self.files))
+        local = [Path(p) for p in self.adapter.local_inputs(self.config) if p not in kept]
         for path in local:
             if not path.is_file():  # a FIFO or a folder is not a video either
                 raise _InputMissing(path)
@@ -237,7 +239,8 @@ class RunExecutor:
                     handle.read(1)
             except OSError as exc:
                 raise _InputMissing(path, exc.strerror or str(exc)) from None
-        self.files.inputs = self.session.prepare_run(self.run_id, local, self.context.hash_file)
+        sent = self.session.prepare_run(self.run_id, local, self.context.hash_file)
+        self.files.inputs = {**kept, **sent}
         spec = self.adapter.build_spec(self.config, self.files)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         spec_path = self.run_dir / "spec.json"

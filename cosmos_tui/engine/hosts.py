@@ -157,6 +157,18 @@ class HostSession:
                 present.add(rel)
         return rel_of
 
+    def already_there(self, placed: dict[str, str]) -> dict[str, str]:
+        """Those of these inputs ({local path: path relative to remote_dir}) the host has, non-empty,
+        where an earlier run left them; one command for all."""
+        if not placed:
+            return {}
+        checks = " ".join(
+            f"[ -s {shlex.quote(self.abs(rel))} ] && echo {shlex.quote(rel)};" for rel in set(placed.values())
+        )
+        result = self.transport.run(f"{checks} true", timeout=60)
+        present = set(result.text.split("\n"))
+        return {local: rel for local, rel in placed.items() if rel in present}
+
     def free_disk_bytes(self) -> int | None:
         result = self.transport.run(
             f"df -Pk {shlex.quote(self.remote_dir)} 2>/dev/null | tail -1", timeout=30

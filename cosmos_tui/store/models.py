@@ -56,6 +56,7 @@ class Run(BaseModel):
     progress = FloatField(default=0.0)
     outputs = JSONField(default=list)
     parent = ForeignKeyField("self", null=True, backref="children", on_delete="SET NULL")
+    parent_id: str | None  # the key's own value, as prompt_id above
     claimed_by = CharField(null=True)
     updated_at = DateTimeField(null=True)
     last_log_at = DateTimeField(null=True)

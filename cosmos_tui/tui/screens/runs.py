@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -145,6 +146,7 @@ class RunsScreen(CosmosScreen[None]):
         apart (``╭ seed=3 robot-arm``), so the name is what an ellipsis cuts."""
         name = escape_controls(self.names.get(run.prompt_id or "", "-"))
         cell = Text(no_wrap=True, overflow="ellipsis")
+        cell.append(self.link(run))
         if run.run_id in self.sweeps:
             mark, label = self.sweeps[run.run_id]
             cell.append(mark + " ", style="dim")
@@ -152,6 +154,17 @@ class RunsScreen(CosmosScreen[None]):
                 cell.append(label + " ", style="italic")
         cell.append(name)
         return cell
+
+    def link(self, run: RunRecord) -> str:
+        """Before a child run's prompt name (a 4K upscale): under its parent when the page shows
+        the parent (``linked_order`` put it there), else which run it came from."""
+        if not run.parent_id:
+            return ""
+        kind = "4K" if run.model_type == "upscale" else run.model_type
+        parent = self.runs.get(run.parent_id)
+        if parent is not None and parent.parent_id not in self.runs:
+            return f"└ {kind}: "
+        return f"{kind} of {run.parent_id}: "
 
     @staticmethod
     def clock_cells(run: RunRecord, now: datetime) -> dict[str, RenderableType]:
@@ -169,7 +182,8 @@ class RunsScreen(CosmosScreen[None]):
         if changes.ids is not None:
             held = {} if message.since is None else self.runs
             fresh = {run.run_id: run for run in changes.runs}
-            self.runs = {i: fresh.get(i) or held[i] for i in changes.ids if i in fresh or i in held}
+            runs = {i: fresh.get(i) or held[i] for i in changes.ids if i in fresh or i in held}
+            self.runs = {i: runs[i] for i in linked_order(list(runs), runs)}
             sweeps = sweep_marks(list(self.runs.values()), self.api.sweep_labels(self.runs.values()))
             regroup, self.sweeps = sweeps != self.sweeps, sweeps
             if regroup or list(self.runs) != table.keys():
@@ -261,6 +275,23 @@ class RunsScreen(CosmosScreen[None]):
         self.app.call_from_thread(self.notify, f"queued {new_id} (same settings as {run_id})")
         self.refresh_runs()
 
+    def action_upscale(self) -> None:
+        run = self.current()
+        if run is not None:
+            self.upscale(run.run_id)
+
+    @work(thread=True, group="upscale", exit_on_error=False)
+    def upscale(self, run_id: str) -> None:
+        """Queue the run's 4K upscale (the API refuses, in one sentence, what cannot be upscaled)."""
+        try:
+            new_id = self.api.upscale(run_id)
+        except CosmosError as exc:
+            self.app.call_from_thread(self.notify, str(exc), severity="error")
+            return
+        self.cosmos_app.select_run = new_id
+        self.app.call_from_thread(self.notify, f"queued {new_id}: 4K upscale of {run_id}")
+        self.refresh_runs()
+
     def action_open_output(self) -> None:
         run = self.current()
         if run is not None:
@@ -278,3 +309,27 @@ class RunsScreen(CosmosScreen[None]):
             self.app.call_from_thread(self.notify, f"opening {target}")
         else:
             self.app.call_from_thread(self.notify, f"output: {target}", timeout=15)
+
+
+def linked_order(ids: list[str], runs: Mapping[str, RunRecord]) -> list[str]:
+    """The page's run IDs with each child run (a 4K upscale) moved right under its parent when the
+    page shows the parent; every other run keeps its place (newest first)."""
+    shown = set(ids)
+
+    def under(run_id: str) -> str | None:
+        parent = runs[run_id].parent_id
+        if parent is None or parent not in shown or runs[parent].parent_id in shown:
+            return None
+        return parent
+
+    children: dict[str, list[str]] = {}
+    for run_id in ids:
+        parent = under(run_id)
+        if parent is not None:
+            children.setdefault(parent, []).append(run_id)
+    order: list[str] = []
+    for run_id in ids:
+        if under(run_id) is None:
+            order.append(run_id)
+            order += children.get(run_id, [])
+    return order
