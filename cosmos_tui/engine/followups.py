@@ -9,12 +9,14 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from cosmos_tui.engine.enhanced import make_enhanced_prompt
+
 log = logging.getLogger(__name__)
 
 Step = Callable[[str, datetime], None]
 
 # Model-specific steps register here (one entry per kind of follow-up).
-STEPS: list[Step] = []
+STEPS: list[Step] = [make_enhanced_prompt]
 
 
 def after_completed(run_id: str, now: datetime) -> None:
