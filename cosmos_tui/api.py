@@ -23,7 +23,14 @@ from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.cosmos.base import LOG_PREFIXES, clean, show_prefix
-from cosmos_tui.errors import ConfigError, CosmosError, OperationError, SweepTooLargeError, UsageError
+from cosmos_tui.errors import (
+    ConfigError,
+    CosmosError,
+    NotFoundError,
+    OperationError,
+    SweepTooLargeError,
+    UsageError,
+)
 from cosmos_tui.files import MB, path_problem, read_up_to
 from cosmos_tui.records import (
     MODEL_TYPES,
@@ -810,6 +817,73 @@ class CosmosAPI:
                 dry_run=dry_run,
                 hasher=engine.hash_file,
             )
+
+    # -- prompt enhancement -------------------------------------------------------------------
+
+    def enhance_prompt(
+        self,
+        given: str,
+        *,
+        host: str | None = None,
+        run_after: bool = False,
+        overrides: dict[str, Any] | None = None,
+    ) -> str:
+        """Queue a run of the prompt upsampler (model type ``enhance``) on a prompt and its video;
+        return the run ID. When it completes, its enhanced text becomes a new prompt whose parent
+        is this one (``enhanced_prompt``); with ``run_after`` a transfer run of that new prompt, with
+        these overrides, is queued then (find it with ``runs_queued_after``). The active controls
+        (the prompt's and the overrides' weights) choose the upsampler's variant and video."""
+        from cosmos_tui.store.enhanced import THEN_KEY
+
+        prompt = self.get_prompt(given)
+        host_config = self.config.host(host)
+        options = self.execution_config(prompt, host_config.name, overrides)
+        config: dict[str, Any] = dict(options)
+        if run_after:
+            config[THEN_KEY] = {"host": host_config.name, "model_type": "transfer", "options": options}
+        with self.store.guard():
+            record = run_queries.insert(
+                self.store.db,
+                self.config.paths.outputs,
+                id=ids.new_id(ids.RUN),
+                prompt=prompt.prompt_id,
+                model_type="enhance",
+                host=host_config.name,
+                status=RunStatus.QUEUED,
+                config=config,
+                created_at=self._now(),
+            )
+        log.info("queued %s to enhance %s on %s", record.run_id, prompt.prompt_id, host_config.name)
+        return record.run_id
+
+    def enhanced_prompt(self, run_given: str) -> PromptRecord | None:
+        """The prompt an ``enhance`` run made (None until it completed, or when it failed)."""
+        from cosmos_tui.store.enhanced import CHILD_KEY
+
+        run = self.get_run(run_given)
+        child = run.config.get(CHILD_KEY) if run.model_type == "enhance" else None
+        if not child:
+            return None
+        with self.store.guard():
+            try:
+                return prompt_queries.get(str(child))
+            except NotFoundError:
+                return None  # deleted since
+
+    def prompt_children(self, given: str) -> list[PromptRecord]:
+        """The prompts made from this one (its enhanced versions), oldest first."""
+        from cosmos_tui.store.enhanced import children
+
+        with self.store.guard():
+            return [prompt_queries.get(child) for child in children(self.resolve_prompt_id(given))]
+
+    def runs_queued_after(self, run_ids: Iterable[str]) -> list[str]:
+        """The runs queued when these runs completed (their child runs, e.g. the run of an enhanced
+        prompt after its enhance run), oldest first."""
+        from cosmos_tui.store.enhanced import runs_after
+
+        with self.store.guard():
+            return runs_after([self.resolve_run_id(r) for r in run_ids])
 
     # -- statistics ---------------------------------------------------------------------------
 

@@ -117,11 +117,12 @@ def cmd_prompt_show(args: argparse.Namespace) -> int:
 
     with _api(args) as api:
         prompt = api.get_prompt(args.id)
+        children = api.prompt_children(prompt.prompt_id)
     out = _out(args)
     if args.json:
-        out.json(prompt.to_json())
+        out.json({**prompt.to_json(), "children": [c.to_json() for c in children]})
     else:
-        out.fields(*prompt_fields(prompt))
+        out.fields(*prompt_fields(prompt, children))
     return EXIT_OK
 
 
@@ -358,6 +359,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
     _sweep_flags(run_opts)
     run_opts.add_argument(
+        "--enhance",
+        action="store_true",
+        help="enhance each prompt first (the Pixtral prompt upsampler), then run the enhanced prompt",
+    )
+    run_opts.add_argument(
         "--detach",
         action="store_true",
         help="start the runs on the host and exit; a later cosmos-tui collects them",
@@ -378,8 +384,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(handler=handler)
         return p
 
+    from cosmos_tui import cli_run
+
     prompt = commands.add_parser(
-        "prompt", help="create, list, search, show and delete prompts", parents=[common]
+        "prompt", help="create, list, search, show, enhance and delete prompts", parents=[common]
     )
     psub = prompt.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     p = add(psub, "add", cmd_prompt_add, "create a prompt and print its ID")
@@ -403,6 +411,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(psub, "show", cmd_prompt_show, "show one prompt")
     p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
     _json_flag(p)
+    p = add(
+        psub,
+        "enhance",
+        cli_run.cmd_prompt_enhance,
+        "run the Pixtral prompt upsampler on a prompt and its video; print the enhanced child prompt's ID",
+    )
+    p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
+    p.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
+    p.add_argument("--detach", action="store_true",
+                   help="start it on the host and exit; the prompt is made when a cosmos-tui collects it")
+    _json_flag(p)
     p = add(psub, "delete", cmd_prompt_delete, "delete a prompt")
     p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
     p.add_argument("--force", action="store_true", help="also delete its runs and their output folders")
@@ -424,8 +443,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(rsub, "show", cmd_run_show, "show one run")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     _json_flag(p)
-
-    from cosmos_tui import cli_run
 
     p = add(rsub, "logs", cli_run.cmd_run_logs, "print a run's log")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")

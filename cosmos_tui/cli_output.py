@@ -232,7 +232,9 @@ def sweep_text(run: RunRecord, members: Sequence[RunRecord], labels: dict[str, s
     return f"{run.sweep_id}: {detail}" if detail else str(run.sweep_id)
 
 
-def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def prompt_fields(
+    p: PromptRecord, children: list[PromptRecord] | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     pairs = [
         ("id", p.prompt_id),
         ("name", p.name),
@@ -241,6 +243,7 @@ def prompt_fields(p: PromptRecord) -> tuple[list[tuple[str, str]], list[tuple[st
         ("input dir", p.input_dir),
         *[(f"input {k}", v) for k, v in p.inputs.items()],
         ("parent", p.parent_id or "-"),
+        ("children", ", ".join(c.prompt_id for c in children or []) or "-"),
         ("runs", str(p.run_count)),
         ("last status", p.last_status or "-"),
     ]

@@ -20,6 +20,7 @@ from cosmos_tui.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     CosmosError,
+    HostError,
     OperationError,
     UsageError,
 )
@@ -180,6 +181,8 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
     """`cosmos-tui --run ID ...`: queue runs and execute them here (or start them, --detach)."""
     from cosmos_tui.cli_output import Output
 
+    if getattr(args, "enhance", False):
+        return cmd_run_enhanced(args)
     out = Output(json_mode=args.json)
     with _api(args) as api:
         ids = _prompt_ids(args)
@@ -560,3 +563,132 @@ def cmd_worker(args: argparse.Namespace) -> int:
                     break
         api.stop_execution(wait=not interrupt.hit.is_set())
     return EXIT_INTERRUPTED if interrupt.hit.is_set() else EXIT_OK
+
+
+# -- prompt enhancement: `prompt enhance ID`, `--run ID --enhance` ----------------------------------
+
+
+def _reachable(api: CosmosAPI, host: str) -> None:
+    status = api.host_status(host)
+    if not status.reachable:
+        raise HostError(status.reason or f"host {host} cannot be reached.")
+
+
+def _execute_here(api: CosmosAPI, out: Any, run_ids: list[str], detach: bool, host: str) -> bool:
+    """Execute these runs here with the progress display (with ``detach``, start them and return);
+    True when interrupted: the runs are cancelled then, waiting for that once more at most."""
+    with _Interrupt() as interrupt:
+        done, outcome = _in_background(lambda: api.execute(run_ids, detach=detach))
+        display = _Display(out, run_ids, api)
+        interrupted = False
+        give_up = 0.0
+        try:
+            while not done.wait(POLL):
+                display.update()
+                if interrupt.hit.is_set() and not interrupted:
+                    interrupted = True
+                    print("cosmos-tui: interrupted; cancelling the runs started here "
+                          "(again to stop waiting)...", file=sys.stderr)
+                    for run_id in run_ids:
+                        if not api.get_run(run_id).is_terminal:
+                            with contextlib.suppress(OperationError):  # it ended meanwhile
+                                api.cancel_run(run_id)
+                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
+                if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
+                    break
+            display.update()
+        finally:
+            display.close()
+        if "error" in outcome and not interrupted:
+            raise outcome["error"]
+    return interrupted
+
+
+def cmd_prompt_enhance(args: argparse.Namespace) -> int:
+    """`prompt enhance ID`: run the prompt upsampler; the enhanced prompt becomes a child prompt."""
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        prompt = api.get_prompt(args.id)
+        host = api.config.host(args.host).name
+        label = api.config.host_label(host)
+        api.check_outputs()
+        _reachable(api, host)
+        run_id = api.enhance_prompt(prompt.prompt_id, host=host)
+        print(f"queued {run_id} to enhance {prompt.prompt_id} on {label}", file=sys.stderr)
+        if _execute_here(api, out, [run_id], args.detach, host):
+            return EXIT_INTERRUPTED
+        run = api.get_run(run_id)
+        child = api.enhanced_prompt(run_id)
+        if args.detach and not run.is_terminal:
+            if args.json:
+                out.json(run.to_json())
+            else:
+                out.line(run_id)
+            print(f"{_detached_report(run, label)} The enhanced prompt is made when it is collected; "
+                  f"`{hint('prompt show ' + prompt.prompt_id)}` then lists it.", file=sys.stderr)
+            return EXIT_OK
+        if run.status != RunStatus.COMPLETED or child is None:
+            for line in _report(run):
+                print(line, file=sys.stderr)
+            return EXIT_HOST if run.error_class == "ssh" else EXIT_FAILED
+    if args.json:
+        out.json(child.to_json())
+    else:
+        out.line(child.prompt_id)
+        print(f"enhanced {prompt.prompt_id} into {child.prompt_id}: {escape_controls(child.text)}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_run_enhanced(args: argparse.Namespace) -> int:
+    """`--run ID ... --enhance`: enhance each prompt, then run each enhanced prompt (queued by the
+    enhance run's follow-up, so a detached chain goes on in whichever process collects it)."""
+    from cosmos_tui.cli_output import Output
+
+    if getattr(args, "seeds", None) or getattr(args, "sweep", None):
+        raise UsageError("--enhance runs each enhanced prompt once; leave out --seeds and --sweep, or sweep "
+                         "the enhanced prompts afterwards.")
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        ids = _prompt_ids(args)
+        overrides = _overrides(args)
+        host = api.config.host(args.host).name
+        label = api.config.host_label(host)
+        for given in ids:
+            api.get_prompt(given)  # bad IDs fail here, before anything is queued
+        api.check_outputs()
+        _reachable(api, host)
+        enhance_ids = [
+            api.enhance_prompt(given, host=host, run_after=True, overrides=overrides) for given in ids
+        ]
+        print(f"queued {' '.join(enhance_ids)} on {label} to enhance the prompts; each enhanced prompt "
+              "runs when its enhancement completes", file=sys.stderr)
+        interrupted = _execute_here(api, out, enhance_ids, args.detach, host)
+        then: list[str] = []
+        if not interrupted and not args.detach:
+            then = api.runs_queued_after(enhance_ids)
+            if then:
+                print(f"queued {' '.join(then)} on {label} for the enhanced prompts", file=sys.stderr)
+                interrupted = _execute_here(api, out, then, False, host)
+        runs = [api.get_run(r) for r in [*enhance_ids, *then]]
+        if args.json:
+            out.json(_json_runs(runs))
+        elif args.detach and not interrupted:
+            for run in runs:
+                out.line(run.run_id)
+                print(_detached_report(run, label), file=sys.stderr)
+        else:
+            for run in runs:
+                for line in _report(run):
+                    out.line(line)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if args.detach:
+        fine = (*RunStatus.ACTIVE, RunStatus.COMPLETED)
+        return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
+    if any(r.error_class == "ssh" for r in runs):
+        return EXIT_HOST
+    complete = len(then) == len(enhance_ids) and all(r.status == RunStatus.COMPLETED for r in runs)
+    return EXIT_OK if complete else EXIT_FAILED

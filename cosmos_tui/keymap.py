@@ -92,9 +92,13 @@ ACTIONS: tuple[Action, ...] = (
            "lists and seed ranges queue a sweep", "run"),
     Action("prompts", "mark", "space", "Mark", "mark or unmark the prompt", "mark"),
     Action("prompts", "delete", "d", "Delete", "delete the prompt and its runs, after confirming", "delete"),
+    Action("prompts", "enhance", "e", "Enhance", "enhance the selected prompt: the Pixtral prompt upsampler "
+           "reads it and its video on the default host; the enhanced text becomes a child prompt", "enhance"),
     Action("prompt", "back", "escape", "Back", "back to the prompts", "app.pop_screen"),
     Action("prompt", "run", "r", "Run", "run this prompt", "run"),
     Action("prompt", "open_run", "enter", "Open run log", "the selected run's log", "open_run"),
+    Action("prompt", "enhance", "e", "Enhance", "enhance this prompt (listed under enhanced versions when "
+           "done)", "enhance"),
     Action("runs", "open_log", "enter", "Log", "the run's log (the table names each run's prompt)",
            "open_log"),
     Action("runs", "filter", "s", "Filter status", "cycle the status filter: all, running, queued, failed, "

@@ -497,3 +497,18 @@ def test_install_local_and_version(tmp_path: Path) -> None:
     assert os.access(bin_dir / "torchrun", os.X_OK) and os.access(bin_dir / "nvidia-smi", os.X_OK)
     assert (bin_dir.parent / "lib" / "sim.sh").is_file()
     assert re.fullmatch(r"[0-9a-f]{12}", sim_version())
+
+
+def test_prompt_upsampler_loads_its_real_checkpoint_with_vllm(workdir: Path) -> None:
+    # The upsampler loads cosmos_transfer1/checkpoints.py's COSMOS_UPSAMPLER_CHECKPOINT through vLLM,
+    # whose log lines go to stdout; the sim named a Pixtral folder the repository never uses.
+    argv = ["sh", str(TORCHRUN), UPSAMPLER, "--prompt", "x [sim:missing_checkpoint]", "--input_video",
+            "color.mp4"]
+    env = {**os.environ, "COSMOS_SIM_SPEED": "0.001"}
+    failed = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, env=env)
+    assert failed.returncode == 1
+    assert "'checkpoints/nvidia/Cosmos-UpsamplePrompt1-12B-Transfer/" in failed.stderr
+    argv[4] = "x"
+    done = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, env=env)
+    vllm_line = r"^INFO \d\d-\d\d [\d:]{8} \[model_runner\.py:\d+\] Model loading took"
+    assert re.search(vllm_line, done.stdout, re.M)

@@ -19,6 +19,7 @@ from cosmos_tui import ids
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
 from cosmos_tui.records import GpuStatus, HostStatus
+from cosmos_tui.store import prompts as prompt_queries
 from cosmos_tui.store.lifecycle import record_stage
 from cosmos_tui.tui.app import CosmosApp
 from tests.conftest import DEMO
@@ -75,6 +76,15 @@ def snap_api(monkeypatch: pytest.MonkeyPatch):
         "[rank0]: torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.50 GiB.\n"
         "torch.distributed.elastic.multiprocessing.errors.ChildFailedError: \n"
     )
+    # An enhanced version of the lighthouse prompt (as an enhance run's follow-up makes it), listed
+    # just above its parent.
+    prompt_queries.insert(
+        api.store.db, id=ids.new_id(ids.PROMPT), name="lighthouse-enhanced",
+        text=lighthouse.text + ". The scene is captured in photorealistic detail, with natural lighting.",
+        negative_prompt=lighthouse.negative_prompt, model_type="transfer", input_dir=lighthouse.input_dir,
+        inputs=lighthouse.inputs, parameters={}, parent=lighthouse.prompt_id,
+        created_at=(lighthouse.created_at + timedelta(seconds=30)).astimezone(UTC).replace(tzinfo=None),
+    )
     fixed_now = NOW
     monkeypatch.setattr(api, "now", lambda: fixed_now)
     status = HostStatus(
@@ -119,6 +129,11 @@ def test_prompts_screen(snap_compare, snap_api, size) -> None:
 @pytest.mark.parametrize("size", SIZES)
 def test_prompt_detail(snap_compare, snap_api, size) -> None:
     assert snap_compare(app_for(snap_api[0]), terminal_size=size, run_before=settle("down", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_prompt_detail_with_an_enhanced_version(snap_compare, snap_api, size) -> None:
+    assert snap_compare(app_for(snap_api[0]), terminal_size=size, run_before=settle("end", "enter"))
 
 
 @pytest.mark.parametrize("size", SIZES)

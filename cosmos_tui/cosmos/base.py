@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from cosmos_tui.text import escape_controls, strip_csi
@@ -138,3 +139,26 @@ def show_prefix(line: str, prefix: str = "compact") -> str:
     name = path.rsplit("/", 1)[-1]
     place = f"{name}:{number}" if number else name
     return f"{head}{stamp.partition(' ')[2]} {level} {place} {message}"
+
+
+# -- what a run must leave to count as completed ------------------------------------------------
+# Optional adapter attributes, read through these helpers so an adapter without them needs nothing:
+# ``primary_output`` (the file in the run folder that proves the model did its work, default
+# output.mp4), ``missing_output`` (the sentence when it is absent) and ``derive_outputs(run_dir)``
+# (files the adapter makes on this machine from the fetched log, e.g. the enhanced prompt).
+
+DEFAULT_OUTPUT = "output.mp4"
+
+
+def primary_output(adapter: ModelAdapter) -> tuple[str, str]:
+    """The file a completed run has in its folder, and the sentence for a run that exited 0 without it."""
+    name = str(getattr(adapter, "primary_output", DEFAULT_OUTPUT))
+    missing = getattr(adapter, "missing_output", None)
+    default = f"the model exited normally but wrote no {name} (or an empty one); see the run log."
+    return name, str(missing or default)
+
+
+def derive_outputs(adapter: ModelAdapter, run_dir: Path) -> list[Path]:
+    """Files the adapter derives locally after the outputs and the full log were fetched."""
+    method = getattr(adapter, "derive_outputs", None)
+    return list(method(run_dir)) if method is not None else []

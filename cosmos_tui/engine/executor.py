@@ -22,7 +22,14 @@ import peewee
 from peewee import SqliteDatabase
 
 from cosmos_tui.applog import log_run_outcome
-from cosmos_tui.cosmos.base import RunFiles, adapter_for, clean, placed_inputs
+from cosmos_tui.cosmos.base import (
+    RunFiles,
+    adapter_for,
+    clean,
+    derive_outputs,
+    placed_inputs,
+    primary_output,
+)
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, followups, run_json
 from cosmos_tui.engine.hosts import HostSession
@@ -420,13 +427,15 @@ class RunExecutor:
             path = self.run_dir / extra
             if path.exists():
                 fetched.append(str(path))
+        fetched += [str(path) for path in derive_outputs(self.adapter, self.run_dir)]
         return fetched
 
     def _judge(self, state: State, outputs: list[str]) -> Outcome:
         row = lifecycle.row(self.run_id)
         code = state.exit_code
-        has_video = any(Path(p).name == "output.mp4" and Path(p).stat().st_size > 0 for p in outputs)
-        if code == 0 and has_video and state.status == "exited":
+        primary, missing = primary_output(self.adapter)
+        has_output = any(Path(p).name == primary and Path(p).stat().st_size > 0 for p in outputs)
+        if code == 0 and has_output and state.status == "exited":
             # The model finished its work: a cancel or a hang flag that came later changes nothing.
             return Outcome(RunStatus.COMPLETED, 0, None, None)
         if row.cancel_requested or self.cancel.is_set():
@@ -461,10 +470,7 @@ class RunExecutor:
             )
         failure = self.adapter.classify(self.tail_text(), code)
         if code == 0:
-            return Outcome(
-                RunStatus.FAILED, 0, "unknown",
-                "the model exited normally but wrote no output.mp4 (or an empty one); see the run log.",
-            )
+            return Outcome(RunStatus.FAILED, 0, "unknown", missing)
         return Outcome(RunStatus.FAILED, code, failure.error_class, failure.message)
 
     def finish(

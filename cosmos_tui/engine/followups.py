@@ -10,13 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 
 from cosmos_tui.engine import upscale
+from cosmos_tui.engine.enhanced import make_enhanced_prompt
 
 log = logging.getLogger(__name__)
 
 Step = Callable[[str, datetime], None]
 
 # Model-specific steps register here (one entry per kind of follow-up).
-STEPS: list[Step] = [upscale.upscale_after]
+STEPS: list[Step] = [upscale.upscale_after, make_enhanced_prompt]
 
 
 def after_completed(run_id: str, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from rich.text import Text
@@ -10,9 +11,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import PromptRecord, RunRecord, escape_controls
+from cosmos_tui.records import PromptRecord, RunRecord, RunStatus, escape_controls
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key
@@ -197,6 +199,20 @@ class PromptsScreen(CosmosScreen[None]):
 
         self.app.push_screen(RunFormModal(ids), queued)
 
+    def action_enhance(self) -> None:
+        prompt = self.current()
+        if prompt is None:
+            self.notify("no prompt selected", severity="warning")
+            return
+        self.enhance(prompt.prompt_id)
+
+    @work(thread=True, group="enhance", exit_on_error=False)
+    def enhance(self, prompt_id: str) -> None:
+        child = enhance_and_wait(self, prompt_id)
+        if child is not None:
+            self.select = child
+            self.refresh_prompts()
+
     def action_delete(self) -> None:
         prompt = self.current()
         if prompt is None:
@@ -233,6 +249,10 @@ class PromptDetailScreen(CosmosScreen[None]):
         runs: list[RunRecord]
         select: str | None = None
 
+    @dataclass
+    class LineageLoaded(Message):
+        children: list[PromptRecord]
+
     def __init__(self, prompt: PromptRecord) -> None:
         super().__init__()
         self.prompt = prompt
@@ -242,10 +262,15 @@ class PromptDetailScreen(CosmosScreen[None]):
         yield Header()
         with VerticalScroll(id="detail"):
             yield Static(Text(f"{p.prompt_id}  {escape_controls(p.name)}", style="bold"), classes="title")
+            if p.parent_id:
+                yield Static(Text(f"enhanced from {p.parent_id}"), id="prompt-parent", classes="hint")
             yield Static(Text(escape_controls(p.text)), id="prompt-text", classes="box")
             yield Static(Text("negative: " + escape_controls(p.negative_prompt), style="dim"), classes="box")
             inputs = "\n".join(f"{k:>6}: {v}" for k, v in p.inputs.items())
             yield Static(Text(escape_controls(f"inputs ({p.input_dir}):\n{inputs}")), classes="box")
+            with Vertical(classes="box hidden", id="prompt-children-box"):
+                yield Static("enhanced versions", classes="title")
+                yield Static("", id="prompt-children")
             with Vertical(classes="box"):
                 yield Static("runs", classes="title")
                 yield RecordTable(DETAIL_COLUMNS, id="prompt-runs")
@@ -257,7 +282,20 @@ class PromptDetailScreen(CosmosScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load_runs(self, select: str | None = None) -> None:
         runs = self.api.list_runs(prompt=self.prompt.prompt_id, limit=200)
+        children = self.api.prompt_children(self.prompt.prompt_id)
         self.post_message(self.RunsLoaded(runs, select))
+        self.post_message(self.LineageLoaded(children))
+
+    def on_prompt_detail_screen_lineage_loaded(self, message: LineageLoaded) -> None:
+        lines = Text()
+        for child in message.children:
+            if lines:
+                lines.append("\n")
+            lines.append(child.prompt_id, style="bold")
+            lines.append(f"  {local_time(child.created_at)}  ", style="dim")
+            lines.append(one_line(child.text, 500))
+        self.query_one("#prompt-children", Static).update(lines)
+        self.query_one("#prompt-children-box").set_class(not message.children, "hidden")
 
     def on_prompt_detail_screen_runs_loaded(self, message: RunsLoaded) -> None:
         self.query_one(RecordTable).show([(run.run_id, {
@@ -275,9 +313,47 @@ class PromptDetailScreen(CosmosScreen[None]):
 
         self.app.push_screen(RunFormModal([self.prompt.prompt_id]), queued)
 
+    def action_enhance(self) -> None:
+        self.enhance()
+
+    @work(thread=True, group="enhance", exit_on_error=False)
+    def enhance(self) -> None:
+        if enhance_and_wait(self, self.prompt.prompt_id) is not None:
+            self.load_runs()
+
     def action_open_run(self) -> None:
         run_id = selected_key(self.query_one(RecordTable))
         if run_id:
             from cosmos_tui.tui.screens.log import LogScreen
 
             self.app.push_screen(LogScreen(run_id))
+
+
+CHILD_WAIT_SECONDS = 10.0  # a run collected by another process: its follow-up makes the prompt just after
+
+
+def enhance_and_wait(screen: CosmosScreen[None], prompt_id: str) -> str | None:
+    """In a thread worker: queue the prompt's enhancement, say so, wait for the run to end (while
+    the worker lives) and say how it went; the enhanced child prompt's ID, or None."""
+    api = screen.api
+    app = screen.app
+    worker = get_current_worker()
+    run_id = api.enhance_prompt(prompt_id)
+    app.call_from_thread(screen.notify, f"enhancing {prompt_id} as run {run_id}; the enhanced prompt "
+                                        "appears as its child when the run completes")
+    while not api.wait_executors([run_id], timeout=1.0):
+        if worker.is_cancelled:
+            return None
+    run = api.get_run(run_id)
+    child = api.enhanced_prompt(run_id)
+    deadline = time.monotonic() + CHILD_WAIT_SECONDS
+    while child is None and run.status == RunStatus.COMPLETED and time.monotonic() < deadline:
+        time.sleep(0.2)
+        child = api.enhanced_prompt(run_id)
+    if child is None:
+        why = escape_controls(run.error_message or f"it ended {run.status}")
+        app.call_from_thread(screen.notify, f"enhancing {prompt_id} failed (run {run_id}): {why}",
+                             severity="error", markup=False)
+        return None
+    app.call_from_thread(screen.notify, f"enhanced {prompt_id} into {child.prompt_id}", markup=False)
+    return child.prompt_id
