@@ -426,10 +426,12 @@ class CosmosAPI:
         overrides: dict[str, Any] | None = None,
         host: str | None = None,
         model_type: str = "transfer",
+        batch: bool = False,
     ) -> list[str]:
         """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
 
-        Nothing executes until an engine picks the runs up (``execute`` or a worker).
+        With ``batch`` they are queued as one batch (one model process). Nothing executes until
+        an engine picks the runs up (``execute`` or a worker).
         """
         from cosmos_tui.cosmos.base import adapter_for
 
@@ -442,6 +444,7 @@ class CosmosAPI:
         if not prompts:
             raise UsageError("no prompt given to run; pass at least one prompt ID.")
         configs = [self.execution_config(p, host_config.name, overrides) for p in prompts]
+        batch_id = self._batch_for(model_type, configs) if batch else None
         run_ids = []
         with self.store.guard(), self.store.db.atomic():
             for prompt, options in zip(prompts, configs, strict=True):
@@ -455,10 +458,26 @@ class CosmosAPI:
                     status=RunStatus.QUEUED,
                     config=options,
                     created_at=self._now(),
+                    **({"batch_id": batch_id, "batch_index": len(run_ids)} if batch_id else {}),
                 )
                 run_ids.append(record.run_id)
         log.info("queued %s on %s", ", ".join(run_ids), host_config.name)
         return run_ids
+
+    def _batch_for(self, model_type: str, configs: list[dict[str, Any]]) -> str:
+        """A new batch ID for runs that can share one model process; UsageError when they cannot."""
+        from cosmos_tui.cosmos.base import batch_adapter_for
+
+        adapter = batch_adapter_for(model_type)
+        if adapter is None:
+            raise UsageError(f'the model type "{model_type}" cannot run as a batch; run without --batch.')
+        keys = {adapter.batch_key(config) for config in configs}
+        if None in keys or len(keys) > 1:
+            raise UsageError(
+                "these prompts cannot share one model process (their steps, guidance, seed, GPUs or "
+                "controls differ); run them without --batch."
+            )
+        return ids.new_id("bs")
 
     def check_hosts(self, run_ids: Iterable[str]) -> None:
         """A run whose host left the config cannot go on here: say so (and note it on the run)."""

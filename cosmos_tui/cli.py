@@ -345,6 +345,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts.add_argument(
         "--json", action="store_true", default=False, help="print the runs as JSON when they end"
     )
+    run_opts.add_argument(
+        "--batch",
+        action="store_true",
+        help="run these prompts as one batch: one model process, loaded once (same settings needed)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(

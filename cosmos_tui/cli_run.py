@@ -152,7 +152,7 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         if not status.reachable:
             print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
             return EXIT_HOST
-        run_ids = api.run_inference(ids, overrides, host)
+        run_ids = api.run_inference(ids, overrides, host, batch=getattr(args, "batch", False))
         print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}", file=sys.stderr)
         with _Interrupt() as interrupt:
             done, outcome = _in_background(lambda: api.execute(run_ids, detach=args.detach))
