@@ -198,7 +198,8 @@ class Engine:
         if not run_ids:
             return None
         if batch_id is not None:
-            log.info("claimed batch %s (%s) on %s", batch_id, ", ".join(run_ids), host)
+            for run_id in run_ids:
+                log.info("claimed %s on %s in batch %s", run_id, host, batch_id)
             self.submit_batch(batch_id, run_ids, detach=detach)
         else:
             log.info("claimed %s on %s", run_ids[0], host)
