@@ -445,7 +445,7 @@ class CosmosAPI:
             raise UsageError("no prompt given to run; pass at least one prompt ID.")
         configs = [self.execution_config(p, host_config.name, overrides) for p in prompts]
         batch_id = self._batch_for(model_type, configs) if batch else None
-        run_ids = []
+        run_ids: list[str] = []
         with self.store.guard(), self.store.db.atomic():
             for prompt, options in zip(prompts, configs, strict=True):
                 record = run_queries.insert(
