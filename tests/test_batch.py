@@ -151,3 +151,17 @@ def test_cancelling_the_running_member_stops_the_batch_and_requeues_the_rest(api
     statuses = [r.status for r in runs]
     assert statuses == ["completed", "cancelled", "completed"], [r.error_message for r in runs]
     assert runs[2].batch_id is None  # queued again, then run after the stopped batch
+
+
+def test_a_detached_batch_is_collected_by_a_later_cosmos_tui(api_for, tmp_path: Path) -> None:
+    api = api_for("local", speed="0.01")
+    run_ids = queue(api, TEXTS, batch=True, num_steps=1)
+    api.execute(run_ids, detach=True)
+    assert {api.get_run(r).status for r in run_ids} <= {"running", "completed"}
+    later = api_for("local", speed="0.01")  # another process's view: re-attaches to the batch
+    assert later.execute(run_ids, timeout=120)
+    runs = [later.get_run(r) for r in run_ids]
+    assert [r.status for r in runs] == ["completed"] * 3, [r.error_message for r in runs]
+    assert model_loads(later, run_ids) == 1
+    for index, run in enumerate(runs):
+        assert (later.run_dir(run.run_id) / "prompt.txt").read_text().strip() == TEXTS[index]
