@@ -438,13 +438,17 @@ class CosmosAPI:
         host: str | None = None,
         model_type: str = "transfer",
         upscale: float | None = None,
+        batch: bool = False,
     ) -> list[str]:
         """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
 
         Nothing executes until an engine picks the runs up (``execute`` or a worker). With
-        ``upscale`` (a weight), each run queues its 4K upscale when it completes.
+        ``upscale`` (a weight), each run queues its 4K upscale when it completes; with ``batch``
+        they are queued as one batch (one model process).
         """
-        return self.run_sweep(prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale)
+        return self.run_sweep(
+            prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale, batch=batch
+        )
 
     # -- sweeps: one run per combination of seeds or settings ----------------------------------
 
@@ -458,13 +462,15 @@ class CosmosAPI:
         confirmed: bool = False,
         model_type: str = "transfer",
         upscale: float | None = None,
+        batch: bool = False,
     ) -> list[str]:
         """Queue one run per prompt and combination of the swept options (``{"seed": "1-4",
         "guidance": "3,5,7"}``: lists as ``sweeps.parse_values`` reads them, or lists of values) on
         top of ``overrides``; return the run IDs. When there is more than one combination the runs
         share a new sweep ID. More than ``sweeps.CONFIRM_ABOVE`` runs raise SweepTooLargeError
         unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused. With ``upscale`` (a
-        weight), each run queues its 4K upscale when it completes."""
+        weight), each run queues its 4K upscale when it completes; with ``batch`` all the runs are
+        one batch (one model process; UsageError when they cannot share one)."""
         from cosmos_tui.cosmos.base import adapter_for
 
         host_config = self.config.host(host)
@@ -501,6 +507,7 @@ class CosmosAPI:
         ]
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
+        batch_id = self._batch_for(model_type, [options for _prompt, options in planned]) if batch else None
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
         now = self._now()
@@ -518,6 +525,7 @@ class CosmosAPI:
                     sweep_id=sweep_id,
                     # Apart by a microsecond each: claimed, and listed, in the order of the sweep.
                     created_at=now + timedelta(microseconds=index),
+                    **({"batch_id": batch_id, "batch_index": index} if batch_id else {}),
                 )
                 run_ids.append(record.run_id)
         log.info("queued %d run(s) on %s as sweep %s", len(run_ids), host_config.name, sweep_id)
@@ -546,6 +554,21 @@ class CosmosAPI:
         for configs in groups.values():
             found.update(sweeps.labels(configs) if len(configs) > 1 else dict.fromkeys(configs, ""))
         return found
+
+    def _batch_for(self, model_type: str, configs: list[dict[str, Any]]) -> str:
+        """A new batch ID for runs that can share one model process; UsageError when they cannot."""
+        from cosmos_tui.cosmos.base import batch_adapter_for
+
+        adapter = batch_adapter_for(model_type)
+        if adapter is None:
+            raise UsageError(f'the model type "{model_type}" cannot run as a batch; run without --batch.')
+        keys = {adapter.batch_key(config) for config in configs}
+        if None in keys or len(keys) > 1:
+            raise UsageError(
+                "these prompts cannot share one model process (their steps, guidance, seed, GPUs or "
+                "controls differ); run them without --batch."
+            )
+        return ids.new_id("bs")
 
     def check_hosts(self, run_ids: Iterable[str]) -> None:
         """A run whose host left the config cannot go on here: say so (and note it on the run)."""

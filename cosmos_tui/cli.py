@@ -375,6 +375,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--upscale", nargs="?", type=float, const=0.5, metavar="W",
         help="queue each run's 4K upscale when it completes (upscale weight W, default 0.5)",
     )
+    run_opts.add_argument(
+        "--batch",
+        action="store_true",
+        help="run these prompts as one batch: one model process, loaded once (same settings needed)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(

@@ -86,12 +86,14 @@ def _queue(
 
     sweep = sweep_of(args)
     if not sweep:
-        return api.run_inference(ids, overrides, host, upscale=args.upscale), None
+        return api.run_inference(ids, overrides, host, upscale=args.upscale, batch=args.batch), None
     for flag, name in (("--seed", "seed"), ("--steps", "num_steps"), ("--guidance", "guidance")):
         if name in sweep and overrides.get(name) is not None:
             raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)
     try:
-        run_ids = api.run_sweep(ids, overrides, sweep, host, confirmed=args.yes, upscale=args.upscale)
+        run_ids = api.run_sweep(
+            ids, overrides, sweep, host, confirmed=args.yes, upscale=args.upscale, batch=args.batch
+        )
     except SweepTooLargeError as exc:
         raise UsageError(
             f"the sweep makes {exc.runs:,} runs, more than {api.SWEEP_CONFIRM_ABOVE}; add --yes to queue "

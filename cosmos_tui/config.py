@@ -100,6 +100,7 @@ class HostConfig:
     hang_minutes: float = 30.0
     stop_grace: int = 30
     keep_runs_days: float = 14.0
+    max_batch: int = 8
 
 
 @dataclass(frozen=True)

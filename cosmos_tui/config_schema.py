@@ -144,6 +144,15 @@ HOST_KEYS = (
         low=0,
         high=36500,
     ),
+    Key(
+        "max_batch",
+        "int",
+        8,
+        "Queued runs that can share one model process (same model and per-process settings) are "
+        "started together, up to this many; 1 turns batching off.",
+        low=1,
+        high=256,
+    ),
 )
 
 TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)

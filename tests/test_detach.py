@@ -50,7 +50,8 @@ def test_a_detached_run_never_waits_for_a_slot_held_by_a_finished_run(tmp_path: 
 
 
 def test_detaching_more_runs_than_slots_queues_the_rest_and_returns(tmp_path: Path) -> None:
-    config = make_config(tmp_path, None, host="local", speed="0.05")
+    # One slot, no batching: the second run cannot share the first one's model process.
+    config = make_config(tmp_path, None, host="local", speed="0.05", max_batch=1)
     first = cli(config, "prompt", "add", "first", str(DEMO)).stdout.strip()
     second = cli(config, "prompt", "add", "second", str(DEMO)).stdout.strip()
     result = cli(config, "--run", first, second, "--detach", timeout=60)

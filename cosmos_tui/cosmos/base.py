@@ -11,7 +11,7 @@ import importlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from cosmos_tui.text import escape_controls, strip_csi
 
@@ -95,6 +95,73 @@ def placed_inputs(adapter: ModelAdapter, config: dict[str, Any], files: RunFiles
     ``placed_inputs(config, files)`` out."""
     method = getattr(adapter, "placed_inputs", None)
     return dict(method(config, files)) if method is not None else {}
+
+
+class BatchAdapter(ModelAdapter, Protocol):
+    """A model that runs many samples in one process (Transfer1's ``--batch_input_path``)."""
+
+    def batch_key(self, config: dict[str, Any]) -> str | None:
+        """Equal for runs that can share one model process; None when this run cannot."""
+
+    def batch_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]: ...
+    def batch_line(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]: ...
+    def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str: ...
+    def sample_folder(self, index: int) -> str: ...
+    def sample_output_patterns(self) -> tuple[str, ...]: ...
+    def sample_marker(self, raw: bytes) -> bool: ...
+    def sample_event(self, line: str) -> tuple[str, int | None] | None: ...
+
+
+def batch_adapter_for(model_type: str) -> BatchAdapter | None:
+    """The model's adapter when it can batch, else None."""
+    try:
+        adapter = adapter_for(model_type)
+    except (NotImplementedError, ValueError):
+        return None
+    return cast(BatchAdapter, adapter) if hasattr(adapter, "batch_key") else None
+
+
+class SampleSplitter:
+    """Which sample of a batch each line of the model process's log belongs to.
+
+    Lines before the first sample (the model load) belong to sample 0; a sample's lines run up to
+    its end marker (saved, or blocked by the guardrail); the lines after the last sample belong
+    to none. ``reached`` holds the samples the model took up, ``ended`` how each one ended.
+    """
+
+    def __init__(self, adapter: BatchAdapter, count: int) -> None:
+        self.adapter = adapter
+        self.count = count
+        self.current = 0
+        self.reached: set[int] = set()
+        self.ended: dict[int, str] = {}  # index -> "saved" | "blocked" | "abandoned"
+
+    def feed(self, raw: bytes) -> int | None:
+        if self.current >= self.count:
+            return None
+        event = None
+        if self.adapter.sample_marker(raw):
+            event = self.adapter.sample_event(clean(raw.decode("utf-8", errors="replace").rstrip("\n")))
+        index = self.current
+        if event is None:
+            return index
+        kind, number = event
+        if kind == "start":
+            if index in self.reached:  # a new sample without an end to the last one
+                self.ended[index] = "abandoned"
+                self.current = index = index + 1
+                if index >= self.count:
+                    return None
+            self.reached.add(index)
+        elif kind == "saved" and number is not None and number < self.count:
+            index = number
+            self.reached.add(index)
+            self.ended[index] = "saved"
+            self.current = max(self.current, index + 1)
+        elif kind == "blocked":
+            self.ended[index] = "blocked"
+            self.current = index + 1
+        return index
 
 
 def adapter_for(model_type: str) -> ModelAdapter:

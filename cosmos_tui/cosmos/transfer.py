@@ -8,6 +8,7 @@ the input video; `--num_gpus` equals `--nproc_per_node`; outputs are output.mp4,
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from typing import Any
@@ -39,6 +40,18 @@ CKPT = re.compile(r"FileNotFoundError: .*No such file or directory: '([^']*check
 PY_ERROR = re.compile(r"^(?:\[rank\d+\]: )?((?:\w+\.)*\w*(?:Error|Exception)): (.*)$")
 ARG_ERROR = re.compile(r"^(?:\[rank\d+\]: )?[\w.]+: error: (.*)$")
 SIGNAL = re.compile(r"SignalException: Process \d+ got signal: (\d+)")
+
+# Batch mode (`--batch_input_path`, batch_size 1): transfer.py logs "running preprocessor" when it
+# takes up a sample, "Saved prompt to OUT/video_<i>/prompt.txt" after saving it, and "Guardrail
+# blocked generation for entire batch." when the guardrail stops it (the sample then has no output).
+SAMPLE_START = "running preprocessor"
+SAMPLE_SAVED = re.compile(r"Saved prompt to (?:.*/)?video_(\d+)/prompt\.txt\s*$")
+SAMPLE_BLOCKED = "Guardrail blocked generation for entire batch."
+# Settings transfer.py takes once per process (command line or spec), not per JSONL line.
+PER_PROCESS = (
+    "num_gpu", "num_steps", "guidance", "seed", "sigma_max", "fps", "blur_strength", "canny_threshold",
+    "negative_prompt",
+)
 
 
 class TransferAdapter:
@@ -123,6 +136,64 @@ class TransferAdapter:
 
     def output_patterns(self) -> tuple[str, ...]:
         return ("output.mp4", "output.txt", "*_input_control_*.mp4")
+
+    # -- batch mode: one model process for many samples -----------------------------------------
+
+    def batch_key(self, config: dict[str, Any]) -> str | None:
+        """What runs must share to share one model process (None: this run cannot batch)."""
+        weights = {c: float(w) for c, w in config.get("weights", {}).items() if float(w) > 0}
+        inputs = config.get("inputs", {})
+        given = sorted(c for c, key in CONTROL_INPUTS.items() if key in inputs and c in weights)
+        settings = {key: config.get(key) for key in PER_PROCESS}
+        return json.dumps({"settings": settings, "weights": weights, "given": given}, sort_keys=True)
+
+    def batch_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+        """The spec shared by the batch: controls and per-process settings, no prompt or video."""
+        spec = self.build_spec(config, files)
+        spec.pop("prompt", None)
+        spec.pop("input_video_path", None)
+        return spec
+
+    def batch_line(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+        """One sample's JSONL line: its video, prompt and control videos."""
+        inputs = config.get("inputs", {})
+        weights = config.get("weights", {})
+        overrides: dict[str, Any] = {}
+        for control, key in CONTROL_INPUTS.items():
+            if float(weights.get(control, 0)) > 0:
+                overrides[control] = {"input_control": files.inputs[inputs[key]] if key in inputs else None}
+        line: dict[str, Any] = {"visual_input": files.inputs[inputs["video"]], "prompt": config["prompt"]}
+        if overrides:
+            line["control_overrides"] = overrides
+        return line
+
+    def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str:
+        return self.command(config, files) + " --batch_input_path " + shlex.quote(jsonl_rel)
+
+    def sample_folder(self, index: int) -> str:
+        """Where sample ``index`` of a batch writes, relative to the output folder."""
+        return f"video_{index}"
+
+    def sample_output_patterns(self) -> tuple[str, ...]:
+        return ("output.mp4", "prompt.txt", "*_input_control_*.mp4")
+
+    def sample_marker(self, raw: bytes) -> bool:
+        """A cheap test: could this line start or end a sample?"""
+        return b"running preprocessor" in raw or b"Saved prompt to" in raw or b"Guardrail blocked" in raw
+
+    def sample_event(self, line: str) -> tuple[str, int | None] | None:
+        """("start", None), ("saved", index), ("blocked", None), or None for any other line."""
+        match = LOGURU.search(line)
+        if match is None:
+            return None
+        message = match.group(4)
+        if message.startswith(SAMPLE_START):
+            return ("start", None)
+        if saved := SAMPLE_SAVED.search(message):
+            return ("saved", int(saved.group(1)))
+        if message.startswith(SAMPLE_BLOCKED):
+            return ("blocked", None)
+        return None
 
     def interesting(self, raw: bytes) -> bool:
         # Stage lines are INFO loguru lines; the clip bar carries "it/s]" or "s/it]".

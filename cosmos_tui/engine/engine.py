@@ -16,10 +16,14 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from peewee import SqliteDatabase
 
+from cosmos_tui import ids
 from cosmos_tui.config import Config
+from cosmos_tui.cosmos.base import batch_adapter_for
+from cosmos_tui.engine.batch import BatchExecutor
 from cosmos_tui.engine.executor import RunExecutor, host_missing_message
 from cosmos_tui.engine.hosts import HostPool, HostSession, sha256_file
 from cosmos_tui.records import RunStatus
@@ -61,6 +65,15 @@ def owner_alive(owner: str | None) -> bool:
     except PermissionError:
         pass
     return _process_start(pid) == started
+
+
+BATCH_PREFIX = "bs"  # batch IDs: bs_ and 12 hex digits; the batch's folder on the host has that name
+
+
+def batch_key(model_type: str, config: dict[str, Any]) -> str | None:
+    """What runs must share to share one model process (None: this run cannot batch)."""
+    adapter = batch_adapter_for(model_type)
+    return adapter.batch_key(config) if adapter is not None else None
 
 
 class Engine:
@@ -149,17 +162,49 @@ class Engine:
         thread.start()
         return thread
 
+    def submit_batch(self, batch_id: str, run_ids: list[str], detach: bool = False) -> threading.Thread:
+        """Execute a batch (runs sharing one model process) in one thread, known by each run's ID."""
+
+        def target() -> None:
+            try:
+                BatchExecutor(self, batch_id, detach=detach).execute()
+            finally:
+                with self._lock:
+                    for run_id in run_ids:
+                        if self._threads.get(run_id) is thread:
+                            self._threads.pop(run_id, None)
+                for run_id in run_ids:
+                    self.notify_finished(run_id)
+
+        thread = threading.Thread(target=target, name=f"batch-{batch_id}", daemon=True)
+        with self._lock:
+            for run_id in run_ids:
+                self._threads[run_id] = thread
+        thread.start()
+        return thread
+
     def executing(self) -> list[str]:
         with self._lock:
             return list(self._threads)
 
     def claim_and_submit(self, host: str, detach: bool = False) -> str | None:
-        max_concurrent = self.config.hosts[host].max_concurrent if host in self.config.hosts else 1
-        run_id = lifecycle.claim_next(self.db, host, max_concurrent, self.owner, self.now())
-        if run_id is not None:
-            log.info("claimed %s on %s", run_id, host)
-            self.submit(run_id, detach=detach)
-        return run_id
+        known = self.config.hosts.get(host)
+        max_concurrent = known.max_concurrent if known is not None else 1
+        run_ids, batch_id = lifecycle.claim_group(
+            self.db, host, max_concurrent, self.owner, self.now(),
+            max_batch=known.max_batch if known is not None else 1, key=batch_key,
+            new_batch_id=lambda: ids.new_id(BATCH_PREFIX),
+        )
+        if not run_ids:
+            return None
+        if batch_id is not None:
+            for run_id in run_ids:
+                log.info("claimed %s on %s in batch %s", run_id, host, batch_id)
+            self.submit_batch(batch_id, run_ids, detach=detach)
+        else:
+            log.info("claimed %s on %s", run_ids[0], host)
+            self.submit(run_ids[0], detach=detach)
+        return run_ids[0]
 
     def reconcile(
         self, only: Iterable[str] | None = None, hosts: Iterable[str] | None = None, detach: bool = False
@@ -172,6 +217,7 @@ class Engine:
         wanted = set(only) if only is not None else None
         on_hosts = set(hosts) if hosts is not None else None
         adopted = []
+        batches: set[str] = set()
         for run_id, host, owner in lifecycle.mid_flight():
             if wanted is not None and run_id not in wanted:
                 continue
@@ -183,11 +229,34 @@ class Engine:
                 # Renamed or removed in the config: keep the run as it is, say why it waits.
                 lifecycle.note(self.db, run_id, host_missing_message(host))
                 continue
+            batch_id = lifecycle.batch_of(run_id)
+            if batch_id is not None:
+                if batch_id not in batches:
+                    batches.add(batch_id)
+                    adopted.extend(self._adopt_batch(batch_id, detach))
+                continue
             if lifecycle.adopt(self.db, run_id, owner, self.owner, self.now()):
                 log.info("re-attaching to %s (previous owner %s)", run_id, owner or "none")
                 adopted.append(run_id)
                 self.submit(run_id, detach=detach)
         return adopted
+
+    def _adopt_batch(self, batch_id: str, detach: bool) -> list[str]:
+        """Take over every busy run of a batch whose owner is gone, and resume the batch."""
+        taken: list[str] = []
+        for row in lifecycle.batch_members(batch_id):
+            if row.status not in RunStatus.BUSY:
+                continue
+            if row.claimed_by != self.owner and owner_alive(row.claimed_by):
+                return taken  # a live process still serves the batch
+            if row.claimed_by == self.owner or lifecycle.adopt(
+                self.db, row.id, row.claimed_by, self.owner, self.now()
+            ):
+                taken.append(row.id)
+        if taken:
+            log.info("re-attaching to batch %s (%s)", batch_id, ", ".join(taken))
+            self.submit_batch(batch_id, taken, detach=detach)
+        return taken
 
     def start_detached(
         self, run_ids: Iterable[str], hosts: Iterable[str], timeout: float | None = None

@@ -402,9 +402,12 @@ class RunExecutor:
                 log.warning("cleanup of %s failed: %s", self.run_id, exc)
         cleanup.after_collect(self.session, self.run_id, self.now(), self.context.hash_file)  # never raises
 
-    def _download_outputs(self) -> list[str]:
-        out_dir = self.session.abs(self.files.out_rel)
-        patterns = " ".join(self.adapter.output_patterns())
+    def _download_outputs(
+        self, out_rel: str | None = None, globs: tuple[str, ...] | None = None
+    ) -> list[str]:
+        """Fetch the outputs (of a batch: one sample's folder and its patterns)."""
+        out_dir = self.session.abs(out_rel or self.files.out_rel)
+        patterns = " ".join(globs or self.adapter.output_patterns())
         listing = self.session.transport.run(
             f"cd {sh_join([out_dir])} 2>/dev/null && "
             f'for f in {patterns}; do [ -f "$f" ] && echo "$(($(wc -c < "$f"))) $f"; done; true',

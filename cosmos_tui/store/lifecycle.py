@@ -7,21 +7,84 @@ the write lock instead of deadlocking, and a claim is decided by one conditional
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import SqliteDatabase, fn
 
 from cosmos_tui.records import RunStatus
 from cosmos_tui.store.db import tuples
 from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
+BatchKey = Callable[[str, dict[str, Any]], "str | None"]  # (model type, config) -> key or None
+
+
+def busy_slots(host: str) -> int:
+    """Model processes busy on ``host``: a batch's runs share one slot."""
+    return int(
+        Run.select(fn.COUNT(fn.DISTINCT(fn.COALESCE(Run.batch_id, Run.id))))
+        .where((Run.host == host) & Run.status.in_(RunStatus.BUSY))
+        .scalar()
+        or 0
+    )
+
+
+def claim_group(
+    db: SqliteDatabase,
+    host: str,
+    max_concurrent: int,
+    owner: str,
+    now: datetime,
+    *,
+    max_batch: int = 1,
+    key: BatchKey | None = None,
+    new_batch_id: Callable[[], str] | None = None,
+) -> tuple[list[str], str | None]:
+    """Claim the oldest queued run on ``host`` if it has a free slot, and in the same transaction
+    the queued runs that can share its model process: its batch if it was queued as one
+    (``--batch``), else up to ``max_batch`` runs with the same ``key``. Returns the claimed IDs
+    (oldest first) and the batch ID (None for a run on its own)."""
+    with db.atomic():
+        if busy_slots(host) >= max_concurrent:
+            return [], None
+        queued = Run.select().where((Run.host == host) & (Run.status == RunStatus.QUEUED))
+        first = queued.order_by(Run.created_at, Run.id).first()
+        if first is None:
+            return [], None
+        group = [first]
+        batch_id = first.batch_id
+        if batch_id:
+            mates = queued.where(Run.batch_id == batch_id)
+            group = list(mates.order_by(Run.batch_index, Run.created_at, Run.id))
+        elif max_batch > 1 and key is not None and new_batch_id is not None:
+            wanted = key(first.model_type, dict(first.config or {}))
+            if wanted is not None:
+                others = queued.where(
+                    (Run.id != first.id) & Run.batch_id.is_null() & (Run.model_type == first.model_type)
+                ).order_by(Run.created_at, Run.id)
+                for other in others:
+                    if len(group) >= max_batch:
+                        break
+                    if key(other.model_type, dict(other.config or {})) == wanted:
+                        group.append(other)
+            if len(group) > 1:
+                batch_id = new_batch_id()
+        claimed = []
+        for index, run in enumerate(group):
+            fields: dict[str, Any] = dict(status=RunStatus.CLAIMED, claimed_by=owner, updated_at=now)
+            if batch_id:
+                fields.update(batch_id=batch_id, batch_index=index)
+            done = Run.update(**fields).where((Run.id == run.id) & (Run.status == RunStatus.QUEUED)).execute()
+            if done == 1:
+                claimed.append(run.id)
+        return claimed, (batch_id if claimed else None)
+
 
 def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime) -> str | None:
     """Claim the oldest queued run on ``host`` if the host has a free slot; return its ID."""
     with db.atomic():
-        busy = Run.select().where((Run.host == host) & Run.status.in_(RunStatus.BUSY)).count()
+        busy = busy_slots(host)
         if busy >= max_concurrent:
             return None
         row = (
@@ -151,3 +214,43 @@ def cached_hash(path: str, size: int, mtime_ns: int) -> str | None:
 def store_hash(db: SqliteDatabase, path: str, size: int, mtime_ns: int, sha256: str) -> None:
     with db.atomic():
         InputHash.replace(path=path, size=size, mtime_ns=mtime_ns, sha256=sha256).execute()
+
+
+# -- batches: runs that share one model process -----------------------------------------------------
+
+
+def batch_members(batch_id: str) -> list[Run]:
+    """The runs of a batch, in sample order."""
+    return list(Run.select().where(Run.batch_id == batch_id).order_by(Run.batch_index, Run.id))
+
+
+def batch_of(run_id: str) -> str | None:
+    found = Run.get_or_none(Run.id == run_id)
+    return found.batch_id if found is not None else None
+
+
+def update_batch(db: SqliteDatabase, batch_id: str, **fields: Any) -> None:
+    """Write the same fields on every run of the batch that is still busy (its shared position)."""
+    with db.atomic():
+        Run.update(**fields).where((Run.batch_id == batch_id) & Run.status.in_(RunStatus.BUSY)).execute()
+
+
+def requeue(db: SqliteDatabase, run_id: str, now: datetime, message: str) -> bool:
+    """Put a busy run the model never reached back in the queue, out of its batch, with a note."""
+    with db.atomic():
+        found = Run.get_or_none(Run.id == run_id)
+        if found is None or found.status not in RunStatus.BUSY:
+            return False
+        config = dict(found.config or {})
+        config["_requeued"] = int(config.get("_requeued", 0)) + 1
+        RunStage.delete().where(RunStage.run == run_id).execute()
+        return (
+            Run.update(
+                status=RunStatus.QUEUED, claimed_by=None, batch_id=None, batch_index=None, handle=None,
+                log_position=None, stage=None, progress=0.0, eta_seconds=None, started_at=None,
+                remote_dir=None, error_class=None, error_message=message, updated_at=now, config=config,
+            )
+            .where((Run.id == run_id) & Run.status.in_(RunStatus.BUSY))
+            .execute()
+            == 1
+        )
