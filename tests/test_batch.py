@@ -142,9 +142,13 @@ def test_cancelling_a_member_the_model_has_not_reached_drops_only_it(api_for) ->
 
 def test_cancelling_the_running_member_stops_the_batch_and_requeues_the_rest(api_for) -> None:
     api = api_for("local", speed="0.02")
-    run_ids = queue(api, TEXTS, batch=True, num_steps=1)
+    # Enough steps that the second sample is still generating when the cancel arrives, even on a
+    # loaded machine: cancel once the model has reached it (its own log has lines).
+    run_ids = queue(api, TEXTS, batch=True, num_steps=30)
     thread = execute_in_background(api, run_ids)
-    wait_until(lambda: api.get_run(run_ids[0]).status == "completed", timeout=60)
+    second_log = api.run_dir(run_ids[1]) / "run.log"
+    wait_until(lambda: api.get_run(run_ids[0]).status == "completed" and second_log.exists()
+               and second_log.stat().st_size > 0, timeout=90)
     api.cancel_run(run_ids[1])
     thread.join(120)
     runs = [api.get_run(r) for r in run_ids]
