@@ -136,3 +136,21 @@ def test_a_download_that_arrives_short_is_refused(
         assert not list((tmp_path / "got").iterdir())  # neither the file nor its temp
     finally:
         transport.close()
+
+
+def test_expecting_a_big_file_opens_the_shared_connection_ahead(harness: Harness, tmp_path: Path) -> None:
+    before = set(harness.sshd.session_pids())
+    transport = transport_for(harness)
+    try:
+        transport.expect_bulk(1000)  # small files go over Paramiko: nothing to open
+        transport.expect_bulk(BIG)
+        poll(lambda: len(set(harness.sshd.session_pids()) - before) == 1, timeout=10, interval=0.05)
+        opened = set(harness.sshd.session_pids()) - before
+        local = tmp_path / "big.bin"
+        local.write_bytes(os.urandom(BIG))
+        transport.upload(local, str(tmp_path / "up.bin"))
+        assert opened < set(harness.sshd.session_pids()) - before  # used it: only Paramiko's is new
+        assert len(set(harness.sshd.session_pids()) - before) == 2
+    finally:
+        transport.close()
+    poll(lambda: not (set(harness.sshd.session_pids()) - before), timeout=10, interval=0.05)

@@ -84,6 +84,7 @@ class BulkCopier:
         self.target = target
         self._folder: Path | None = None
         self._lock = threading.Lock()
+        self._opener: threading.Thread | None = None
 
     @property
     def available(self) -> bool:
@@ -130,6 +131,42 @@ class BulkCopier:
             return f"{self.destination}:{glob_escaped(path) if source else path}"
         return f"{self.destination}:{shlex.quote(path)}"
 
+    def open_in_background(self) -> None:
+        """Start the shared connection now, so that its handshake overlaps other work (hashing, the
+        host's checks) instead of delaying the copy that follows."""
+        if not self.available:
+            return
+        with self._lock:
+            if self._opener is not None and self._opener.is_alive():
+                return
+            self._opener = threading.Thread(target=self._open, name="ssh-shared-open", daemon=True)
+            self._opener.start()
+
+    def _open(self) -> None:
+        control = self._control_path()
+        if control.exists():
+            return
+        with tempfile.TemporaryFile() as errors:
+            try:
+                # -f: back once authenticated, the connection itself then runs in the background.
+                result = subprocess.run(
+                    ["ssh", "-f", "-N", "-p", str(self.target.port), *self.options(), self.destination],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, timeout=60,
+                )
+            except (OSError, subprocess.TimeoutExpired) as exc:
+                log.info("opening a shared ssh connection to %s failed: %s", self.target.hostname, exc)
+                return
+            if result.returncode != 0:  # the copy then connects on its own, and says what is wrong
+                errors.seek(0)
+                log.info("opening a shared ssh connection to %s failed: %s", self.target.hostname,
+                         errors.read().decode("utf-8", errors="replace").strip())
+
+    def _wait_opening(self) -> None:
+        """Two connections racing to be the shared one would leave the loser running."""
+        opener = self._opener
+        if opener is not None:
+            opener.join()
+
     def copy(self, source: str, target: str, size: int, progress: Progress | None,
              measure: Callable[[], int], meanwhile: Callable[[], object] | None = None) -> str | None:
         """Run scp; None when it worked, else its last line of complaint.
@@ -137,6 +174,7 @@ class BulkCopier:
         ``meanwhile`` runs while the bytes move (connecting Paramiko for the checks after).
         ``measure`` says how far the copy got, for progress.
         """
+        self._wait_opening()
         argv = ["scp", "-q", "-B", "-P", str(self.target.port)]
         if scp_speaks_sftp():
             argv.append("-s")
@@ -173,6 +211,7 @@ class BulkCopier:
 
     def close(self) -> None:
         """Ask the shared connection, if one runs, to end, and remove its folder."""
+        self._wait_opening()
         with self._lock:
             folder, self._folder = self._folder, None
         if folder is None:

@@ -644,6 +644,10 @@ class SSHTransport(Transport):
         assert self._sftp is not None
         return self._sftp
 
+    def expect_bulk(self, size: int) -> None:
+        if size >= BULK_MIN:
+            self.bulk.open_in_background()
+
     def upload(self, local: Path, remote: str, progress: Progress | None = None) -> None:
         temp = f"{remote}.part-{uuid.uuid4().hex[:8]}"
         try:
