@@ -6,7 +6,8 @@ Prints:
 - orchestration overhead per run: wall time of a whole run minus the model's own time (the sim at
   speed 0, timed on its own), for docker over SSH (target < 0.5 s) and the local process runtime
   (target < 0.2 s), with a warm connection;
-- upload of a large file: Paramiko SFTP as cosmos-tui does it vs `scp` (target: at least as fast),
+- upload of a large file: cosmos-tui (scp over a shared connection) vs `scp` (target: at least as fast;
+  bench/bench_transfer.py has the whole comparison, both ways, cold and warm),
   and re-upload of unchanged inputs (target < 0.1 s);
 - log streaming from a flooding sim into the spool: lines/s (target >= 50,000) and the latency
   from the container writing a line (docker's timestamp) to the spool having it (target p95 < 150 ms).
@@ -122,7 +123,7 @@ def uploads(api: CosmosAPI, harness: Harness, megabytes: int) -> None:
             send()
     mb = megabytes * 1.048576
     ours_s, scp_s = statistics.median(ours), statistics.median(scps)
-    print(f"upload {megabytes} MiB: cosmos-tui SFTP median {ours_s:.2f} s ({mb / ours_s:.0f} MB/s), "
+    print(f"upload {megabytes} MiB: cosmos-tui median {ours_s:.2f} s ({mb / ours_s:.0f} MB/s), "
           f"scp median {scp_s:.2f} s ({mb / scp_s:.0f} MB/s): {scp_s / ours_s:.2f}x the speed of scp")
     engine = api.engine()
     session.prepare_run("bench-first", [big], engine.hash_file)  # hashes once, uploads once

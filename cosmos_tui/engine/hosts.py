@@ -130,6 +130,8 @@ class HostSession:
         host already has; the missing ones go up by SFTP to a temp name and are renamed in place.
         """
         rel_of: dict[str, str] = {}
+        sizes = [path.stat().st_size for path in files if path.is_file()]
+        self.transport.expect_bulk(max(sizes, default=0))  # its handshake overlaps hashing and checking
         for path in files:
             rel_of[str(path)] = f"{INPUTS_DIR}/{hasher(path)}{path.suffix.lower()}"
         run_dir = self.abs(self.run_rel(run_id))

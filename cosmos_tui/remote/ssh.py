@@ -15,9 +15,7 @@ import getpass
 import hashlib
 import logging
 import os
-import shutil
 import socket
-import subprocess
 import threading
 import time
 import uuid
@@ -30,12 +28,13 @@ import paramiko
 from cosmos_tui.command import hint
 from cosmos_tui.config import HostConfig
 from cosmos_tui.errors import AuthError, HostError
+from cosmos_tui.remote.openssh import BulkCopier
 from cosmos_tui.remote.transport import CommandResult, Progress, Stream, Transport, sh_join
 
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
-BULK_UPLOAD_MIN = 16 * 1024 * 1024  # bytes; smaller files go over Paramiko's SFTP channel
+BULK_MIN = 16 * 1024 * 1024  # bytes; smaller files go over Paramiko's SFTP channel, bigger by scp
 CONNECT_TIMEOUT = 10.0
 KEEPALIVE_EVERY = 5.0  # seconds between watchdog probes
 KEEPALIVE_ANSWER = 8.0  # a probe unanswered this long means the link is dead (noticed within 15 s)
@@ -48,10 +47,6 @@ PREFERRED_CIPHERS = (
     "aes256-ctr",
     "aes192-ctr",
 )
-
-
-def _scp_host(hostname: str) -> str:
-    return f"[{hostname}]" if ":" in hostname else hostname
 
 
 def _out_of_space(exc: OSError) -> bool:
@@ -91,6 +86,7 @@ class Target:
     key_files: list[str] = field(default_factory=list)
     known_hosts: Path = field(default_factory=lambda: Path("~/.ssh/known_hosts").expanduser())
     proxy_jump: str | None = None
+    ciphers_configured: bool = False  # ~/.ssh/config names the ciphers: scp keeps to them
 
     @property
     def host_key_name(self) -> str:
@@ -132,6 +128,7 @@ def resolve_target(
         key_files=keys,
         known_hosts=known or Path("~/.ssh/known_hosts").expanduser(),
         proxy_jump=entry.get("proxyjump"),
+        ciphers_configured="ciphers" in entry,
     )
 
 
@@ -472,6 +469,7 @@ class SSHTransport(Transport):
         self._shells: list[ShellSession] = []
         self._shells_lock = threading.Lock()
         self.reconnects = 0
+        self.bulk = BulkCopier(self.target)
 
     # -- connection --------------------------------------------------------------------------
 
@@ -547,6 +545,7 @@ class SSHTransport(Transport):
             self._sftp.close()
         if self._transport is not None:
             self._transport.close()
+        self.bulk.close()
 
     # -- commands ----------------------------------------------------------------------------
 
@@ -645,17 +644,19 @@ class SSHTransport(Transport):
         assert self._sftp is not None
         return self._sftp
 
+    def expect_bulk(self, size: int) -> None:
+        if size >= BULK_MIN:
+            self.bulk.open_in_background()
+
     def upload(self, local: Path, remote: str, progress: Progress | None = None) -> None:
         temp = f"{remote}.part-{uuid.uuid4().hex[:8]}"
-        sftp = self._sftp_client()
         try:
             size = local.stat().st_size
-            if size >= BULK_UPLOAD_MIN and shutil.which("scp"):
-                self._scp_put(local, temp, size, progress)
-            elif size >= BULK_UPLOAD_MIN:
+            if size < BULK_MIN:
+                self._sftp_client().put(str(local), temp, callback=progress, confirm=True)
+            elif not self._scp_put(local, temp, size, progress):
                 self._parallel_put(local, temp, size, progress)
-            else:
-                sftp.put(str(local), temp, callback=progress, confirm=True)
+            sftp = self._sftp_client()
             if sftp.stat(temp).st_size != size:
                 raise OSError(f"{temp} has the wrong size after the upload")
             sftp.posix_rename(temp, remote)
@@ -670,43 +671,20 @@ class SSHTransport(Transport):
         except (paramiko.SSHException, EOFError) as exc:
             raise LinkLost(f"the connection to host {self.name} dropped during an upload ({exc}).") from exc
 
-    def _scp_put(self, local: Path, temp: str, size: int, progress: Progress | None) -> None:
-        """Send a big file with OpenSSH's scp (the SFTP protocol since OpenSSH 9), same host key
-        rules: Paramiko spends about twice the CPU per byte, which on a busy box halves throughput.
-        Progress comes from watching the file grow on the host."""
-        target = self.target
-        argv = [
-            "scp", "-q", "-B", "-P", str(target.port),
-            "-o", f"UserKnownHostsFile={target.known_hosts}", "-o", "StrictHostKeyChecking=yes",
-            "-o", "ConnectTimeout=10",
-        ]
-        for key in target.key_files:
-            argv += ["-i", key]
-        if target.proxy_jump and target.proxy_jump.lower() != "none":
-            argv += ["-J", target.proxy_jump]
-        argv += [str(local), f"{target.user}@{_scp_host(target.hostname)}:{temp}"]
-        done = threading.Event()
-
-        def watch(report: Progress) -> None:
-            while not done.wait(0.5):
-                try:
-                    report(self._sftp_client().stat(temp).st_size or 0, size)
-                except (OSError, HostError):
-                    continue
-
-        watcher = threading.Thread(target=watch, args=(progress,), daemon=True) if progress else None
-        if watcher:
-            watcher.start()
-        try:
-            result = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        finally:
-            done.set()
-        if result.returncode != 0:
-            message = (result.stderr.strip().splitlines() or ["scp failed"])[-1]
-            log.info("scp upload failed (%s); sending over Paramiko instead", message)
-            self._parallel_put(local, temp, size, progress)
-        elif progress:
-            progress(size, size)
+    def _scp_put(self, local: Path, temp: str, size: int, progress: Progress | None) -> bool:
+        """Send a big file with OpenSSH's scp (cosmos_tui/remote/openssh.py says why and how);
+        False when scp is missing or failed. Progress comes from watching the file grow on the host."""
+        if not self.bulk.available:
+            return False
+        complaint = self.bulk.copy(
+            str(local), self.bulk.remote(temp, source=False), size, progress,
+            measure=lambda: self._sftp_client().stat(temp).st_size or 0,
+            meanwhile=self._sftp_client,  # Paramiko's handshake, for the checks after, overlaps the copy
+        )
+        if complaint is not None:
+            log.info("scp upload to %s failed (%s); sending over Paramiko instead", self.name, complaint)
+            return False
+        return True
 
     def _parallel_put(self, local: Path, temp: str, size: int, progress: Progress | None) -> None:
         """Write byte ranges of the file over several SFTP channels at once.
@@ -759,7 +737,13 @@ class SSHTransport(Transport):
         local.parent.mkdir(parents=True, exist_ok=True)
         temp = local.with_name(f".{local.name}.part-{uuid.uuid4().hex[:12]}")
         try:
-            self._sftp_client().get(remote, str(temp), callback=progress)
+            sftp = self._sftp_client()
+            size = sftp.stat(remote).st_size or 0
+            if size < BULK_MIN or not self._scp_get(remote, temp, size, progress):
+                sftp.get(remote, str(temp), callback=progress)
+            got = temp.stat().st_size
+            if got != size:
+                raise OSError(errno.EIO, f"it arrived with {got} of {size} bytes")
             temp.replace(local)
         except OSError as exc:
             temp.unlink(missing_ok=True)
@@ -767,3 +751,19 @@ class SSHTransport(Transport):
         except (paramiko.SSHException, EOFError) as exc:
             temp.unlink(missing_ok=True)
             raise LinkLost(f"the connection to host {self.name} dropped during a download ({exc}).") from exc
+
+    def _scp_get(self, remote: str, temp: Path, size: int, progress: Progress | None) -> bool:
+        """Fetch a big file with OpenSSH's scp, progress from the local file growing; False when
+        scp is missing or failed (the caller then fetches over Paramiko)."""
+        if not self.bulk.available:
+            return False
+
+        def measure() -> int:
+            return temp.stat().st_size if temp.exists() else 0
+
+        complaint = self.bulk.copy(self.bulk.remote(remote, source=True), str(temp), size, progress, measure)
+        if complaint is not None:
+            log.info("scp download from %s failed (%s); fetching over Paramiko instead", self.name, complaint)
+            temp.unlink(missing_ok=True)
+            return False
+        return True

@@ -67,6 +67,9 @@ class Transport(ABC):
     def download(self, remote: str, local: Path, progress: Progress | None = None) -> None:
         """Copy a file from the host: to a temp name beside ``local``, then a rename."""
 
+    def expect_bulk(self, size: int) -> None:  # noqa: B027 - optional: most transports need nothing
+        """A file of ``size`` bytes is about to move: open what that needs in the background."""
+
     def check(self) -> None:
         """Raise HostError when the host cannot be reached now."""
         self.run("true", timeout=30)
