@@ -200,20 +200,33 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
         run_ids, sweep_id = _queue(api, args, ids, overrides, host)
         swept = f" as sweep {sweep_id}" if sweep_id else ""
         print("queued " + " ".join(run_ids) + f" on {api.config.host_label(host)}{swept}", file=sys.stderr)
-        return _execute_and_report(api, out, run_ids, host, args, children=args.upscale is not None)
+        upscales = None if args.upscale is None else api.runs_queued_after
+        return _execute_and_report(api, out, run_ids, host, args, upscales, "4K upscale")
 
 
 def _execute_and_report(
-    api: CosmosAPI, out: Any, run_ids: list[str], host: str, args: argparse.Namespace, children: bool = False
+    api: CosmosAPI,
+    out: Any,
+    run_ids: list[str],
+    host: str,
+    args: argparse.Namespace,
+    then: Callable[[list[str]], list[str]] | None = None,
+    then_what: str = "",
+    each_needs_then: bool = False,
 ) -> int:
     """Execute queued runs here (or start them, ``args.detach``), showing progress, then print how
-    they ended; the exit code. With ``children``, the runs they queued when they completed (their
-    4K upscales) are executed and reported too (not with --detach: whoever collects them queues them)."""
+    they ended; the exit code. ``then`` names the runs they queued when they completed (4K upscales,
+    the runs of enhanced prompts): those are executed and reported too (not with --detach: whoever
+    collects the first runs queues them). With ``each_needs_then``, every run must have led to one
+    for exit 0."""
+    first = len(run_ids)
     interrupted = _execute_showing(api, out, run_ids, host, args.detach)
-    if children and not interrupted and not args.detach:
-        more = [child.run_id for r in run_ids for child in api.run_children(r)]
+    more: list[str] = []
+    if then is not None and not interrupted and not args.detach:
+        more = then(run_ids)
         if more:
-            print("queued " + " ".join(more) + " (4K upscale)", file=sys.stderr)
+            print("queued " + " ".join(more) + f" on {api.config.host_label(host)} ({then_what})",
+                  file=sys.stderr)
             interrupted = _execute_showing(api, out, more, host, False)
             run_ids = run_ids + more
     runs = [api.get_run(r) for r in run_ids]
@@ -235,7 +248,10 @@ def _execute_and_report(
         return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
     if any(r.error_class == "ssh" for r in runs):
         return EXIT_HOST
-    return EXIT_OK if all(r.status == RunStatus.COMPLETED for r in runs) else EXIT_FAILED
+    complete = all(r.status == RunStatus.COMPLETED for r in runs)
+    if each_needs_then and not args.detach:
+        complete = complete and len(more) == first
+    return EXIT_OK if complete else EXIT_FAILED
 
 
 def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, detach: bool) -> bool:
@@ -246,26 +262,28 @@ def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, de
         display = _Display(out, run_ids, api)
         interrupted = False
         give_up = 0.0
-        while not done.wait(POLL):
+        try:
+            while not done.wait(POLL):
+                display.update()
+                if interrupt.hit.is_set() and not interrupted:
+                    interrupted = True
+                    print("cosmos-tui: interrupted; cancelling the runs started here "
+                          "(again to stop waiting)...", file=sys.stderr)
+                    for run_id in run_ids:
+                        if not api.get_run(run_id).is_terminal:
+                            with contextlib.suppress(OperationError):  # it ended meanwhile
+                                api.cancel_run(run_id)
+                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
+                if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
+                    # Whatever a run thread is doing, an interrupt ends this command.
+                    left = [r for r in run_ids if not api.get_run(r).is_terminal]
+                    if left:
+                        print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
+                              f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
+                    break
             display.update()
-            if interrupt.hit.is_set() and not interrupted:
-                interrupted = True
-                print("cosmos-tui: interrupted; cancelling the runs started here "
-                      "(again to stop waiting)...", file=sys.stderr)
-                for run_id in run_ids:
-                    if not api.get_run(run_id).is_terminal:
-                        with contextlib.suppress(OperationError):  # it ended meanwhile
-                            api.cancel_run(run_id)
-                give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
-            if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
-                # Whatever a run thread is doing, an interrupt ends this command.
-                left = [r for r in run_ids if not api.get_run(r).is_terminal]
-                if left:
-                    print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
-                          f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
-                break
-        display.update()
-        display.close()
+        finally:
+            display.close()
         if "error" in outcome and not interrupted:
             raise outcome["error"]
     return interrupted
@@ -576,36 +594,6 @@ def _reachable(api: CosmosAPI, host: str) -> None:
         raise HostError(status.reason or f"host {host} cannot be reached.")
 
 
-def _execute_here(api: CosmosAPI, out: Any, run_ids: list[str], detach: bool, host: str) -> bool:
-    """Execute these runs here with the progress display (with ``detach``, start them and return);
-    True when interrupted: the runs are cancelled then, waiting for that once more at most."""
-    with _Interrupt() as interrupt:
-        done, outcome = _in_background(lambda: api.execute(run_ids, detach=detach))
-        display = _Display(out, run_ids, api)
-        interrupted = False
-        give_up = 0.0
-        try:
-            while not done.wait(POLL):
-                display.update()
-                if interrupt.hit.is_set() and not interrupted:
-                    interrupted = True
-                    print("cosmos-tui: interrupted; cancelling the runs started here "
-                          "(again to stop waiting)...", file=sys.stderr)
-                    for run_id in run_ids:
-                        if not api.get_run(run_id).is_terminal:
-                            with contextlib.suppress(OperationError):  # it ended meanwhile
-                                api.cancel_run(run_id)
-                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
-                if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
-                    break
-            display.update()
-        finally:
-            display.close()
-        if "error" in outcome and not interrupted:
-            raise outcome["error"]
-    return interrupted
-
-
 def cmd_prompt_enhance(args: argparse.Namespace) -> int:
     """`prompt enhance ID`: run the prompt upsampler; the enhanced prompt becomes a child prompt."""
     from cosmos_tui.cli_output import Output
@@ -619,7 +607,7 @@ def cmd_prompt_enhance(args: argparse.Namespace) -> int:
         _reachable(api, host)
         run_id = api.enhance_prompt(prompt.prompt_id, host=host)
         print(f"queued {run_id} to enhance {prompt.prompt_id} on {label}", file=sys.stderr)
-        if _execute_here(api, out, [run_id], args.detach, host):
+        if _execute_showing(api, out, [run_id], host, args.detach):
             return EXIT_INTERRUPTED
         run = api.get_run(run_id)
         child = api.enhanced_prompt(run_id)
@@ -667,30 +655,7 @@ def cmd_run_enhanced(args: argparse.Namespace) -> int:
         ]
         print(f"queued {' '.join(enhance_ids)} on {label} to enhance the prompts; each enhanced prompt "
               "runs when its enhancement completes", file=sys.stderr)
-        interrupted = _execute_here(api, out, enhance_ids, args.detach, host)
-        then: list[str] = []
-        if not interrupted and not args.detach:
-            then = api.runs_queued_after(enhance_ids)
-            if then:
-                print(f"queued {' '.join(then)} on {label} for the enhanced prompts", file=sys.stderr)
-                interrupted = _execute_here(api, out, then, False, host)
-        runs = [api.get_run(r) for r in [*enhance_ids, *then]]
-        if args.json:
-            out.json(_json_runs(runs))
-        elif args.detach and not interrupted:
-            for run in runs:
-                out.line(run.run_id)
-                print(_detached_report(run, label), file=sys.stderr)
-        else:
-            for run in runs:
-                for line in _report(run):
-                    out.line(line)
-    if interrupted:
-        return EXIT_INTERRUPTED
-    if args.detach:
-        fine = (*RunStatus.ACTIVE, RunStatus.COMPLETED)
-        return EXIT_OK if all(r.status in fine for r in runs) else EXIT_FAILED
-    if any(r.error_class == "ssh" for r in runs):
-        return EXIT_HOST
-    complete = len(then) == len(enhance_ids) and all(r.status == RunStatus.COMPLETED for r in runs)
-    return EXIT_OK if complete else EXIT_FAILED
+        return _execute_and_report(
+            api, out, enhance_ids, host, args, api.runs_queued_after, "the enhanced prompts",
+            each_needs_then=True,
+        )
