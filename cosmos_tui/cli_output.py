@@ -276,6 +276,9 @@ def run_fields(
     ]
     if r.parent_id:
         pairs.append(("parent run", r.parent_id))
+    if r.batch_id:
+        sample = "" if r.batch_index is None else f" (sample {r.batch_index + 1})"
+        pairs.append(("batch", f"{r.batch_id}{sample}: one model process with its other runs"))
     if r.sweep_id:
         pairs.append(("sweep", sweep or r.sweep_id))
     for child in children:
