@@ -50,6 +50,15 @@ COLUMNS = (
 )
 
 
+def batch_mark(run: RunRecord) -> str:
+    """Runs that share one model process carry the same tag: the end of their batch ID and the
+    sample number (``#1a2f:2``)."""
+    if not run.batch_id:
+        return ""
+    sample = "" if run.batch_index is None else f":{run.batch_index + 1}"
+    return f"#{run.batch_id[-4:]}{sample}"
+
+
 def sweep_marks(runs: list[RunRecord], labels: dict[str, str]) -> dict[str, tuple[str, str]]:
     """For each run of a sweep, in table order: its mark (╭ first of a group of neighbours, │ within,
     ╰ last, · alone) and what sets it apart from the rest of its sweep."""
@@ -142,11 +151,13 @@ class RunsScreen(CosmosScreen[None]):
         }
 
     def prompt_cell(self, run: RunRecord) -> Text:
-        """The prompt's name; a run of a sweep first shows its place in the group and what sets it
-        apart (``╭ seed=3 robot-arm``), so the name is what an ellipsis cuts."""
+        """The prompt's name; a run of a batch first shows its batch tag, a run of a sweep its place in
+        the group and what sets it apart (``╭ seed=3 robot-arm``), so the name is what an ellipsis cuts."""
         name = escape_controls(self.names.get(run.prompt_id or "", "-"))
         cell = Text(no_wrap=True, overflow="ellipsis")
         cell.append(self.link(run))
+        if run.batch_id:
+            cell.append(batch_mark(run) + " ", style="cyan")
         if run.run_id in self.sweeps:
             mark, label = self.sweeps[run.run_id]
             cell.append(mark + " ", style="dim")
