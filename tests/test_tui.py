@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from textual.widgets import DataTable, Input, Log, RichLog, Static, TextArea
+from textual.widgets import Checkbox, DataTable, Input, Log, RichLog, Static, TextArea
 
 from cosmos_tui.api import MAX_NAME_CHARS, MAX_PROMPT_CHARS, CosmosAPI
 from cosmos_tui.config import load
@@ -133,6 +133,22 @@ async def test_marking_and_running_queues_runs_with_the_form_values(local_api: C
         await pilot.pause()
         assert app.screen.query_one("#num_steps", Input).value == "7"
         await pilot.press("escape")
+
+
+async def test_marked_prompts_run_as_one_batch_from_the_form(local_api: CosmosAPI) -> None:
+    local_api.create_prompt("first", DEMO)
+    local_api.create_prompt("second", DEMO)
+    app = CosmosApp(local_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 2)
+        await pilot.press("space", "space", "r")
+        await pilot.pause()
+        app.screen.query_one("#batch", Checkbox).value = True
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
+        runs = sorted(local_api.list_runs(), key=lambda r: r.batch_index or 0)
+        assert runs[0].batch_id and {r.batch_id for r in runs} == {runs[0].batch_id}
+        assert [r.batch_index for r in runs] == [0, 1]
 
 
 async def test_delete_asks_first(local_api: CosmosAPI) -> None:

@@ -11,7 +11,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError, SweepTooLargeError
 from cosmos_tui.records import escape_controls
@@ -66,6 +66,10 @@ class RunFormModal(CosmosModal[list[str] | None]):
                     allow_blank=False,
                     id="host",
                 )
+            if count > 1:
+                # Off by default: compatible queued runs share a process anyway, up to max_batch.
+                yield Checkbox("as one batch: one model process, loaded once (same settings needed)",
+                               id="batch")
             yield Static(SWEEP_HINT, id="run-hint", classes="hint")
             yield Static("", id="run-error", classes="error")
             # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.
@@ -84,23 +88,25 @@ class RunFormModal(CosmosModal[list[str] | None]):
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()
 
-    def collect(self) -> tuple[dict[str, str], str]:
-        """Each field's text (a value, a comma list or a seed range; the API reads and checks them)
-        and the host."""
+    def collect(self) -> tuple[dict[str, str], str, bool]:
+        """Each field's text (a value, a comma list or a seed range; the API reads and checks them),
+        the host, and whether the runs are to be one batch."""
         values = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in FIELDS}
-        return values, str(self.query_one("#host", Select).value)
+        boxes = list(self.query("#batch").results(Checkbox))  # only when several prompts are run
+        batch = bool(boxes) and boxes[0].value
+        return values, str(self.query_one("#host", Select).value), batch
 
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
-        values, host = self.collect()
-        self.queue(values, host)
+        values, host, batch = self.collect()
+        self.queue(values, host, batch=batch)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def queue(self, values: dict[str, str], host: str, confirmed: bool = False) -> None:
+    def queue(self, values: dict[str, str], host: str, confirmed: bool = False, batch: bool = False) -> None:
         try:
-            run_ids = self.api.run_sweep(self.prompt_ids, {}, values, host, confirmed=confirmed)
+            run_ids = self.api.run_sweep(self.prompt_ids, {}, values, host, confirmed=confirmed, batch=batch)
         except SweepTooLargeError as exc:
-            self.app.call_from_thread(self.confirm_large, values, host, exc.runs)
+            self.app.call_from_thread(self.confirm_large, values, host, exc.runs, batch)
             return
         except CosmosError as exc:
             self.app.call_from_thread(self.refused, str(exc), getattr(exc, "field", None))
@@ -113,10 +119,10 @@ class RunFormModal(CosmosModal[list[str] | None]):
         if field in dict(FIELDS):
             self.query_one(f"#{field}", Input).focus()
 
-    def confirm_large(self, values: dict[str, str], host: str, runs: int) -> None:
+    def confirm_large(self, values: dict[str, str], host: str, runs: int, batch: bool = False) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self.queue(values, host, confirmed=True)
+                self.queue(values, host, confirmed=True, batch=batch)
 
         limit = self.api.SWEEP_CONFIRM_ABOVE
         question = f"These values make {runs:,} runs (more than {limit}). Queue them all?"
