@@ -903,10 +903,10 @@ class CosmosAPI:
     def runs_queued_after(self, run_ids: Iterable[str]) -> list[str]:
         """The runs queued when these runs completed (their child runs, e.g. the run of an enhanced
         prompt after its enhance run), oldest first."""
-        from cosmos_tui.store.enhanced import runs_after
+        from cosmos_tui.store import links
 
         with self.store.guard():
-            return runs_after([self.resolve_run_id(r) for r in run_ids])
+            return links.children_of([self.resolve_run_id(r) for r in run_ids])
 
     # -- statistics ---------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -70,12 +69,3 @@ def children(prompt_id: str) -> list[str]:
     """The IDs of the prompts made from this one, oldest first."""
     query = Prompt.select(Prompt.id).where(Prompt.parent == prompt_id).order_by(Prompt.created_at, Prompt.pk)
     return [child for (child,) in tuples(query)]
-
-
-def runs_after(run_ids: Iterable[str]) -> list[str]:
-    """The IDs of the runs queued after these ones completed (their children), oldest first."""
-    wanted = list(run_ids)
-    if not wanted:
-        return []
-    query = Run.select(Run.id).where(Run.parent.in_(wanted)).order_by(Run.created_at, Run.id)
-    return [run_id for (run_id,) in tuples(query)]

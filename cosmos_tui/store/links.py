@@ -3,6 +3,7 @@ queueing a child in the same transaction that checks its parent."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,16 @@ from cosmos_tui.store.models import Run
 
 def children(run_id: str, model_type: str | None = None) -> list[str]:
     """The IDs of a run's child runs (of this model type, if given), oldest first."""
-    query = Run.select(Run.id).where(Run.parent == run_id)
+    return children_of([run_id], model_type)
+
+
+def children_of(run_ids: Iterable[str], model_type: str | None = None) -> list[str]:
+    """The IDs of these runs' child runs (4K upscales, the runs of enhanced prompts; of this model
+    type, if given), oldest first."""
+    wanted = list(run_ids)
+    if not wanted:
+        return []
+    query = Run.select(Run.id).where(Run.parent.in_(wanted))
     if model_type is not None:
         query = query.where(Run.model_type == model_type)
     return [child for (child,) in tuples(query.order_by(Run.created_at, Run.id))]
