@@ -98,14 +98,16 @@ def foreign_database(path: Path) -> bool:
     except (OSError, sqlite3.Error):
         return False
     try:
-        if conn.execute("PRAGMA user_version").fetchone()[0]:
-            return False
-        names = [row[0] for row in conn.execute("SELECT name FROM sqlite_master")]
+        # One statement, so one snapshot: another process may create and migrate the file
+        # between two reads, and tables without a version would then look foreign.
+        rows = conn.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version), name FROM sqlite_master"
+        ).fetchall()
     except sqlite3.Error:
         return False  # damaged or not SQLite at all: the normal open says so
     finally:
         conn.close()
-    return any(not name.startswith("sqlite_") for name in names)
+    return any(not version and not name.startswith("sqlite_") for version, name in rows)
 
 
 class Store:
