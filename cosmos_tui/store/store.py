@@ -70,8 +70,7 @@ def open_problem(path: Path) -> str | None:
         return None
     if read_only:
         return (
-            f"the database {path} is on a read-only file system; point [paths].database at a "
-            "writable place."
+            f"the database {path} is on a read-only file system; point [paths].database at a writable place."
         )
     if not os.access(path.parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return f"the database {path} or its folder is not writable for you; fix the permissions."

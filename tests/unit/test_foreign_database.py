@@ -13,7 +13,6 @@ import pytest
 
 from cosmos_tui.store import store as store_module
 
-
 REAL_CONNECT = sqlite3.connect
 
 
