@@ -77,7 +77,8 @@ def _log_thread_crash(info: threading.ExceptHookArgs) -> None:
     if info.exc_type is SystemExit:
         return
     logging.getLogger("cosmos_tui.threads").error(
-        "thread %s died", info.thread.name if info.thread else "?",
+        "thread %s died",
+        info.thread.name if info.thread else "?",
         exc_info=info.exc_value,
     )
 

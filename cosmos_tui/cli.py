@@ -372,7 +372,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", default=False, help="print the runs as JSON when they end"
     )
     run_opts.add_argument(
-        "--upscale", nargs="?", type=float, const=0.5, metavar="W",
+        "--upscale",
+        nargs="?",
+        type=float,
+        const=0.5,
+        metavar="W",
         help="queue each run's 4K upscale when it completes (upscale weight W, default 0.5)",
     )
     run_opts.add_argument(
@@ -424,8 +428,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
     p.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
-    p.add_argument("--detach", action="store_true",
-                   help="start it on the host and exit; the prompt is made when a cosmos-tui collects it")
+    p.add_argument(
+        "--detach",
+        action="store_true",
+        help="start it on the host and exit; the prompt is made when a cosmos-tui collects it",
+    )
     _json_flag(p)
     p = add(psub, "delete", cmd_prompt_delete, "delete a prompt")
     p.add_argument("id", metavar="ID", help="prompt ID or a unique prefix")
@@ -458,8 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     _json_flag(p)
 
-    p = add(commands, "upscale", cli_run.cmd_upscale,
-            "4K-upscale a completed run as a new run linked to it, and execute it (like --run)")
+    p = add(
+        commands,
+        "upscale",
+        cli_run.cmd_upscale,
+        "4K-upscale a completed run as a new run linked to it, and execute it (like --run)",
+    )
     p.add_argument("id", metavar="RUN_ID", help="a completed transfer run (ID or a unique prefix)")
     p.add_argument("--weight", type=float, metavar="W", help="upscale control weight, above 0 to 1 (0.5)")
     p.add_argument("--host", metavar="NAME", help="host to run on (default: the run's own host)")
@@ -475,8 +486,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(hsub, "trust", cli_run.cmd_host_trust, "show a host's SSH key and record it after you confirm")
     p.add_argument("name", metavar="NAME", help="host name from the config")
     p.add_argument("--yes", action="store_true", help="record without asking")
-    p.add_argument("--replace", action="store_true",
-                   help="replace a recorded key that changed (after checking the new fingerprint)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace a recorded key that changed (after checking the new fingerprint)",
+    )
     p = add(
         hsub,
         "clean",
@@ -536,7 +550,6 @@ def _check_arguments(args: argparse.Namespace) -> None:
                     ) from exc
 
 
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -572,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.exception("unexpected error")
         where = f"; details are in {log_file}" if log_file else ""
-        print(f"cosmos-tui: error: unexpected {type(exc).__name__}: {escape_controls(str(exc))}{where}.",
-              file=sys.stderr)
+        print(
+            f"cosmos-tui: error: unexpected {type(exc).__name__}: {escape_controls(str(exc))}{where}.",
+            file=sys.stderr,
+        )
         return EXIT_FAILED

@@ -64,9 +64,7 @@ class Layout:
 SEPARATOR = 3  # " │ " between columns (no outer edge, no outer padding)
 
 
-def fit_columns(
-    columns: Sequence[str], natural: Sequence[int], width: int, layout: Layout
-) -> dict[str, int]:
+def fit_columns(columns: Sequence[str], natural: Sequence[int], width: int, layout: Layout) -> dict[str, int]:
     """The columns to show and their widths, in order (pure; ``natural`` is each column's widest cell)."""
     wide = dict(zip(columns, natural, strict=True))
     flex = [c for c in columns if c in layout.flex]

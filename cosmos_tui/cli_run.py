@@ -225,8 +225,10 @@ def _execute_and_report(
     if then is not None and not interrupted and not args.detach:
         more = then(run_ids)
         if more:
-            print("queued " + " ".join(more) + f" on {api.config.host_label(host)} ({then_what})",
-                  file=sys.stderr)
+            print(
+                "queued " + " ".join(more) + f" on {api.config.host_label(host)} ({then_what})",
+                file=sys.stderr,
+            )
             interrupted = _execute_showing(api, out, more, host, False)
             run_ids = run_ids + more
     runs = [api.get_run(r) for r in run_ids]
@@ -267,8 +269,11 @@ def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, de
                 display.update()
                 if interrupt.hit.is_set() and not interrupted:
                     interrupted = True
-                    print("cosmos-tui: interrupted; cancelling the runs started here "
-                          "(again to stop waiting)...", file=sys.stderr)
+                    print(
+                        "cosmos-tui: interrupted; cancelling the runs started here "
+                        "(again to stop waiting)...",
+                        file=sys.stderr,
+                    )
                     for run_id in run_ids:
                         if not api.get_run(run_id).is_terminal:
                             with contextlib.suppress(OperationError):  # it ended meanwhile
@@ -278,8 +283,11 @@ def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, de
                     # Whatever a run thread is doing, an interrupt ends this command.
                     left = [r for r in run_ids if not api.get_run(r).is_terminal]
                     if left:
-                        print(f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
-                              f"finishes the cancel (`{hint('run wait ' + left[0])}`).", file=sys.stderr)
+                        print(
+                            f"cosmos-tui: stopped waiting for {', '.join(left)}; the next cosmos-tui "
+                            f"finishes the cancel (`{hint('run wait ' + left[0])}`).",
+                            file=sys.stderr,
+                        )
                     break
             display.update()
         finally:
@@ -304,8 +312,10 @@ def cmd_upscale(args: argparse.Namespace) -> int:
             print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
             return EXIT_HOST
         run_id = api.upscale(parent.run_id, args.weight, host)
-        print(f"queued {run_id} on {api.config.host_label(host)}: 4K upscale of {parent.run_id}",
-              file=sys.stderr)
+        print(
+            f"queued {run_id} on {api.config.host_label(host)}: 4K upscale of {parent.run_id}",
+            file=sys.stderr,
+        )
         return _execute_and_report(api, out, [run_id], host, args)
 
 
@@ -423,8 +433,10 @@ def cmd_run_cancel(args: argparse.Namespace) -> int:
         for line in _report(run):
             print(line)
         if run.status == RunStatus.COMPLETED:
-            print(f"cosmos-tui: {run.run_id} had already finished on its host; its results are kept.",
-                  file=sys.stderr)
+            print(
+                f"cosmos-tui: {run.run_id} had already finished on its host; its results are kept.",
+                file=sys.stderr,
+            )
     return EXIT_OK if run.status == RunStatus.CANCELLED else EXIT_FAILED
 
 
@@ -492,12 +504,16 @@ def cmd_host_trust(args: argparse.Namespace) -> int:
     with _api(args) as api:
         check = api.host_key(args.name)
         if check.state == "trusted":
-            print(f"host {check.host} presents the key {check.shown}, already trusted in "
-                  f"{check.known_hosts}; nothing to record.")
+            print(
+                f"host {check.host} presents the key {check.shown}, already trusted in "
+                f"{check.known_hosts}; nothing to record."
+            )
             return EXIT_OK
         if check.state == "changed":
-            print(f"host {check.host}'s key has CHANGED: {check.known_hosts} has "
-                  f"{', '.join(check.recorded)}, but the host now presents {check.shown}.")
+            print(
+                f"host {check.host}'s key has CHANGED: {check.known_hosts} has "
+                f"{', '.join(check.recorded)}, but the host now presents {check.shown}."
+            )
             if not args.replace:
                 raise OperationError(
                     "the recorded key was kept. Someone may be intercepting the connection; if the host "
@@ -573,8 +589,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         idle_since = None
         while not interrupt.hit.wait(POLL):
             if args.until_idle:
-                busy = api.executing() or api.count_runs(RunStatus.ACTIVE
-                )
+                busy = api.executing() or api.count_runs(RunStatus.ACTIVE)
                 if busy:
                     idle_since = None
                 elif idle_since is None:
@@ -616,8 +631,11 @@ def cmd_prompt_enhance(args: argparse.Namespace) -> int:
                 out.json(run.to_json())
             else:
                 out.line(run_id)
-            print(f"{_detached_report(run, label)} The enhanced prompt is made when it is collected; "
-                  f"`{hint('prompt show ' + prompt.prompt_id)}` then lists it.", file=sys.stderr)
+            print(
+                f"{_detached_report(run, label)} The enhanced prompt is made when it is collected; "
+                f"`{hint('prompt show ' + prompt.prompt_id)}` then lists it.",
+                file=sys.stderr,
+            )
             return EXIT_OK
         if run.status != RunStatus.COMPLETED or child is None:
             for line in _report(run):
@@ -627,8 +645,10 @@ def cmd_prompt_enhance(args: argparse.Namespace) -> int:
         out.json(child.to_json())
     else:
         out.line(child.prompt_id)
-        print(f"enhanced {prompt.prompt_id} into {child.prompt_id}: {escape_controls(child.text)}",
-              file=sys.stderr)
+        print(
+            f"enhanced {prompt.prompt_id} into {child.prompt_id}: {escape_controls(child.text)}",
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -638,8 +658,10 @@ def cmd_run_enhanced(args: argparse.Namespace) -> int:
     from cosmos_tui.cli_output import Output
 
     if getattr(args, "seeds", None) or getattr(args, "sweep", None):
-        raise UsageError("--enhance runs each enhanced prompt once; leave out --seeds and --sweep, or sweep "
-                         "the enhanced prompts afterwards.")
+        raise UsageError(
+            "--enhance runs each enhanced prompt once; leave out --seeds and --sweep, or sweep "
+            "the enhanced prompts afterwards."
+        )
     out = Output(json_mode=args.json)
     with _api(args) as api:
         ids = _prompt_ids(args)
@@ -653,9 +675,18 @@ def cmd_run_enhanced(args: argparse.Namespace) -> int:
         enhance_ids = [
             api.enhance_prompt(given, host=host, run_after=True, overrides=overrides) for given in ids
         ]
-        print(f"queued {' '.join(enhance_ids)} on {label} to enhance the prompts; each enhanced prompt "
-              "runs when its enhancement completes", file=sys.stderr)
+        print(
+            f"queued {' '.join(enhance_ids)} on {label} to enhance the prompts; each enhanced prompt "
+            "runs when its enhancement completes",
+            file=sys.stderr,
+        )
         return _execute_and_report(
-            api, out, enhance_ids, host, args, api.runs_queued_after, "the enhanced prompts",
+            api,
+            out,
+            enhance_ids,
+            host,
+            args,
+            api.runs_queued_after,
+            "the enhanced prompts",
             each_needs_then=True,
         )

@@ -128,9 +128,7 @@ class Config:
             return self.hosts[wanted]
         except KeyError as exc:
             known = ", ".join(sorted(self.hosts)) or "none are configured"
-            raise ConfigError(
-                f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.'
-            ) from exc
+            raise ConfigError(f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.') from exc
 
     def host_label(self, name: str) -> str:
         """A host's name as shown to users: simulated hosts say so."""

@@ -42,7 +42,7 @@ class Key:
     why: str = ""  # where the range comes from, when that is not obvious
 
     def allowed_range(self) -> str:
-        """"from 1 to 1000", or "" for a key without a range."""
+        """ "from 1 to 1000", or "" for a key without a range."""
         if self.low is None or self.high is None:
             return ""
         return f"from {_number(self.low)} to {_number(self.high)}{self.why}"

@@ -25,8 +25,17 @@ def too_long(path: Path) -> bool:
 
 
 ProblemKind = Literal[
-    "missing", "broken_link", "loop", "too_long", "not_a_folder", "unreadable", "folder", "fifo",
-    "socket", "device", "special",
+    "missing",
+    "broken_link",
+    "loop",
+    "too_long",
+    "not_a_folder",
+    "unreadable",
+    "folder",
+    "fifo",
+    "socket",
+    "device",
+    "special",
 ]
 
 

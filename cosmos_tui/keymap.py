@@ -76,54 +76,145 @@ ACTIONS: tuple[Action, ...] = (
     Action("app", "dashboard", "4", "Dashboard", "the dashboard", "switch_mode('dashboard')"),
     Action("app", "help", "question_mark", "Help", "show or hide every key of the screen", "toggle_help"),
     # Before the screens' own escape (back, clear filter), but only while the help panel shows.
-    Action("app", "close_help", "escape", "Close help", "close the help panel", "close_help", show=False,
-           priority=True),
+    Action(
+        "app",
+        "close_help",
+        "escape",
+        "Close help",
+        "close the help panel",
+        "close_help",
+        show=False,
+        priority=True,
+    ),
     Action("app", "quit", "q", "Quit", "quit (asks first while runs execute from here)", "quit_app"),
     Action("table", "first", "home", "First row", "first row of a table", "scroll_top", show=False),
     Action("table", "last", "end", "Last row", "last row of a table", "scroll_bottom", show=False),
     Action("prompts", "filter", "slash", "Filter", "live full-text filter", "filter"),
-    Action("prompts", "clear_filter", "escape", "Clear filter", "clear and close the filter", "clear_filter",
-           show=False),
-    Action("prompts", "new", "n", "New", "new prompt: text, video folder (completed from inputs/, with the "
-           "controls found there), negative prompt, name; errors show under their field", "new_prompt"),
+    Action(
+        "prompts",
+        "clear_filter",
+        "escape",
+        "Clear filter",
+        "clear and close the filter",
+        "clear_filter",
+        show=False,
+    ),
+    Action(
+        "prompts",
+        "new",
+        "n",
+        "New",
+        "new prompt: text, video folder (completed from inputs/, with the "
+        "controls found there), negative prompt, name; errors show under their field",
+        "new_prompt",
+    ),
     Action("prompts", "open", "enter", "Open", "detail: full text, inputs, its runs", "open"),
-    Action("prompts", "run", "r", "Run", "run the marked prompts, else the selected one: weights, steps, "
-           "guidance, seeds, host (defaults from the config, the last values used remembered); comma "
-           "lists and seed ranges queue a sweep", "run"),
+    Action(
+        "prompts",
+        "run",
+        "r",
+        "Run",
+        "run the marked prompts, else the selected one: weights, steps, "
+        "guidance, seeds, host (defaults from the config, the last values used remembered); comma "
+        "lists and seed ranges queue a sweep",
+        "run",
+    ),
     Action("prompts", "mark", "space", "Mark", "mark or unmark the prompt", "mark"),
     Action("prompts", "delete", "d", "Delete", "delete the prompt and its runs, after confirming", "delete"),
-    Action("prompts", "enhance", "e", "Enhance", "enhance the selected prompt: the Pixtral prompt upsampler "
-           "reads it and its video on the default host; the enhanced text becomes a child prompt", "enhance"),
+    Action(
+        "prompts",
+        "enhance",
+        "e",
+        "Enhance",
+        "enhance the selected prompt: the Pixtral prompt upsampler "
+        "reads it and its video on the default host; the enhanced text becomes a child prompt",
+        "enhance",
+    ),
     Action("prompt", "back", "escape", "Back", "back to the prompts", "app.pop_screen"),
     Action("prompt", "run", "r", "Run", "run this prompt", "run"),
     Action("prompt", "open_run", "enter", "Open run log", "the selected run's log", "open_run"),
-    Action("prompt", "enhance", "e", "Enhance", "enhance this prompt (listed under enhanced versions when "
-           "done)", "enhance"),
-    Action("runs", "open_log", "enter", "Log", "the run's log (the table names each run's prompt)",
-           "open_log"),
-    Action("runs", "filter", "s", "Filter status", "cycle the status filter: all, running, queued, failed, "
-           "completed, cancelled", "cycle_filter", short="filter"),
+    Action(
+        "prompt",
+        "enhance",
+        "e",
+        "Enhance",
+        "enhance this prompt (listed under enhanced versions when done)",
+        "enhance",
+    ),
+    Action(
+        "runs", "open_log", "enter", "Log", "the run's log (the table names each run's prompt)", "open_log"
+    ),
+    Action(
+        "runs",
+        "filter",
+        "s",
+        "Filter status",
+        "cycle the status filter: all, running, queued, failed, completed, cancelled",
+        "cycle_filter",
+        short="filter",
+    ),
     Action("runs", "cancel", "c", "Cancel", "cancel the run, after confirming", "cancel_run"),
     Action("runs", "rerun", "R", "Re-run", "queue the run again with the same settings", "rerun"),
-    Action("runs", "open_output", "o", "Open output", "open the output video (xdg-open), else show its path",
-           "open_output"),
-    Action("runs", "upscale", "u", "Upscale", "4K-upscale the completed run: a new run (weight 0.5) shown "
-           "under it in the table", "upscale"),
+    Action(
+        "runs",
+        "open_output",
+        "o",
+        "Open output",
+        "open the output video (xdg-open), else show its path",
+        "open_output",
+    ),
+    Action(
+        "runs",
+        "upscale",
+        "u",
+        "Upscale",
+        "4K-upscale the completed run: a new run (weight 0.5) shown under it in the table",
+        "upscale",
+    ),
     Action("log", "back", "escape", "Back", "close the search box, else go back", "back"),
-    Action("log", "follow", "f,end", "Follow", "follow the end again after scrolling back (a badge counts "
-           "the lines that arrived meanwhile)", "follow"),
-    Action("log", "search", "slash", "Search", "search the lines shown: matches are highlighted, the current "
-           "one scrolled into view with its line number", "search"),
-    Action("log", "next_match", "n", "Next match", "next search match", "next_match", show=False,
-           short="next"),
-    Action("log", "previous_match", "N", "Previous match", "previous search match", "previous_match",
-           show=False, short="previous"),
+    Action(
+        "log",
+        "follow",
+        "f,end",
+        "Follow",
+        "follow the end again after scrolling back (a badge counts the lines that arrived meanwhile)",
+        "follow",
+    ),
+    Action(
+        "log",
+        "search",
+        "slash",
+        "Search",
+        "search the lines shown: matches are highlighted, the current "
+        "one scrolled into view with its line number",
+        "search",
+    ),
+    Action(
+        "log", "next_match", "n", "Next match", "next search match", "next_match", show=False, short="next"
+    ),
+    Action(
+        "log",
+        "previous_match",
+        "N",
+        "Previous match",
+        "previous search match",
+        "previous_match",
+        show=False,
+        short="previous",
+    ),
     Action("log", "wrap", "w", "Wrap", "wrap long lines or not", "wrap"),
-    Action("log", "prefix", "t", "Prefix", "cycle each line's loguru prefix: compact (02:01:31 INFO "
-           "transfer.py:398, the default), full, none", "prefix"),
+    Action(
+        "log",
+        "prefix",
+        "t",
+        "Prefix",
+        "cycle each line's loguru prefix: compact (02:01:31 INFO transfer.py:398, the default), full, none",
+        "prefix",
+    ),
     Action("log", "save", "s", "Save copy", "save a copy of the log to the current folder", "save"),
-    Action("gpu", "cancel", "c", "Cancel run", "cancel the selected run, after confirming",
-           "cancel_container"),
+    Action(
+        "gpu", "cancel", "c", "Cancel run", "cancel the selected run, after confirming", "cancel_container"
+    ),
     Action("gpu", "refresh", "g", "Refresh", "poll the hosts now", "poll_now"),
     Action("dashboard", "refresh", "g", "Refresh", "reload the figures", "reload"),
     Action("new_prompt", "cancel", "escape", "Cancel", "close the form without creating", "cancel"),
@@ -131,8 +222,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("run_form", "cancel", "escape", "Cancel", "close the form without running", "cancel"),
     Action("run_form", "run", "ctrl+s", "Run", "queue the runs", "start"),
     Action("confirm", "yes", "y", "Yes", "do it (the red button)", "answer(True)"),
-    Action("confirm", "no", "n,escape", "No", "keep things as they are (the focused button)",
-           "answer(False)"),
+    Action(
+        "confirm", "no", "n,escape", "No", "keep things as they are (the focused button)", "answer(False)"
+    ),
 )
 
 BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
@@ -149,14 +241,33 @@ RESERVED: dict[str, str] = {
 MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
 NAMED_KEYS = frozenset(
     [
-        "escape", "enter", "tab", "space", "backspace", "delete", "insert", "home", "end", "pageup",
-        "pagedown", "up", "down", "left", "right",
+        "escape",
+        "enter",
+        "tab",
+        "space",
+        "backspace",
+        "delete",
+        "insert",
+        "home",
+        "end",
+        "pageup",
+        "pagedown",
+        "up",
+        "down",
+        "left",
+        "right",
         *(f"f{n}" for n in range(1, 25)),
     ]
 )
 # Textual's short names for some characters (keys.KEY_NAME_REPLACEMENTS).
-CHARACTER_NAMES = {"solidus": "slash", "reverse_solidus": "backslash", "commercial_at": "at",
-                   "hyphen_minus": "minus", "plus_sign": "plus", "low_line": "underscore"}
+CHARACTER_NAMES = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
 DISPLAY = {"question_mark": "?", "slash": "/", "escape": "esc", "home": "Home", "end": "End"}
 
 
@@ -236,8 +347,9 @@ def check(entries: Mapping[str, object]) -> dict[str, str]:
         shown = f'"{entry}"'
         place = entry.partition(".")[0]
         if place not in PLACES:
-            raise KeymapError(f"{shown} names no screen; use <screen>.<action> with a screen among: "
-                              f"{', '.join(PLACES)}.")
+            raise KeymapError(
+                f"{shown} names no screen; use <screen>.<action> with a screen among: {', '.join(PLACES)}."
+            )
         if entry not in BY_ID:
             names = ", ".join(a.name for a in ACTIONS if a.place == place)
             raise KeymapError(f"{shown} is not an action; {place} has: {names}.")
@@ -249,11 +361,14 @@ def check(entries: Mapping[str, object]) -> dict[str, str]:
             if problem:
                 raise KeymapError(f'{shown} = "{value}": "{key}" is not a key; {problem}.')
             if key in RESERVED:
-                raise KeymapError(f'{shown} = "{value}": {key} {RESERVED[key]} in every screen; '
-                                  "choose another key.")
+                raise KeymapError(
+                    f'{shown} = "{value}": {key} {RESERVED[key]} in every screen; choose another key.'
+                )
             if PLACES[place].typing and "+" not in key and key_to_char(key):
-                raise KeymapError(f'{shown} = "{value}": {key} types into the form\'s fields; use a key '
-                                  "with ctrl+ or alt+, or a function key.")
+                raise KeymapError(
+                    f'{shown} = "{value}": {key} types into the form\'s fields; use a key '
+                    "with ctrl+ or alt+, or a function key."
+                )
         keymap[entry] = ",".join(keys)
     _check_clashes(keymap)
     return keymap
@@ -278,9 +393,11 @@ def _check_clashes(keymap: Mapping[str, str]) -> None:
     default = effective({})
     for entry in keymap:
         mine = BY_ID[entry]
-        places = [mine.place] if mine.place not in ("app", "table") else [
-            p for p in PLACES if p not in ("app", "table") and mine in scope(p)
-        ]
+        places = (
+            [mine.place]
+            if mine.place not in ("app", "table")
+            else [p for p in PLACES if p not in ("app", "table") and mine in scope(p)]
+        )
         for place in places:
             for other in scope(place):
                 if other.id == entry:

@@ -65,8 +65,9 @@ def parse_values(name: str, text: str) -> list[Any]:
     total = 0
     for item in items:
         if not item:
-            raise UsageError(f'the {key.name} list "{_shown(text)}" has an empty item; {_example(key)}.',
-                             field=key.name)
+            raise UsageError(
+                f'the {key.name} list "{_shown(text)}" has an empty item; {_example(key)}.', field=key.name
+            )
         segment = _segment(key, item)
         total += len(segment)
         if total > MAX_RUNS:
@@ -88,8 +89,10 @@ def _segment(key: Key, item: str) -> Sequence[Any]:
         if match:
             low, high = int(match.group(1)), int(match.group(2))
             if high < low:
-                raise UsageError(f"the {key.name} range {low}-{high} runs backwards; write it {high}-{low}.",
-                                 field=key.name)
+                raise UsageError(
+                    f"the {key.name} range {low}-{high} runs backwards; write it {high}-{low}.",
+                    field=key.name,
+                )
             if high - low >= MAX_RUNS:
                 raise UsageError(
                     f"the {key.name} range {low}-{high} gives more than {MAX_RUNS:,} values, more runs "
@@ -138,8 +141,9 @@ def parse_axes(sweep: Mapping[str, str | Sequence[Any]]) -> dict[str, list[Any]]
             if not raw:
                 raise UsageError(f"no {name} value given; {_example(KEYS[name])}.", field=name)
             if len(raw) > MAX_RUNS:
-                raise UsageError(f"the {name} list gives more than {MAX_RUNS:,} values; narrow it.",
-                                 field=name)
+                raise UsageError(
+                    f"the {name} list gives more than {MAX_RUNS:,} values; narrow it.", field=name
+                )
             axes[name] = list(dict.fromkeys(_checked(KEYS[name], v) for v in raw))
     return {name: axes[name] for name in KEYS if name in axes}
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
+from cosmos_tui.cosmos.families import adapter_module
 from cosmos_tui.text import escape_controls, strip_csi
 
 # Searched, not matched at the start: tqdm's bar on stderr has no newline until a clip ends, so
@@ -38,6 +39,9 @@ class LogEvent:
     stage: str | None = None
     clips_total: int | None = None
     clips_done: int | None = None
+    # A per-step bar (Cosmos 3 ``Sampling: 40%|...| 14/35``): progress within the current stage.
+    steps_done: int | None = None
+    steps_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,10 +116,10 @@ class BatchAdapter(ModelAdapter, Protocol):
     def sample_event(self, line: str) -> tuple[str, int | None] | None: ...
 
 
-def batch_adapter_for(model_type: str) -> BatchAdapter | None:
+def batch_adapter_for(model_type: str, family: str | None = None) -> BatchAdapter | None:
     """The model's adapter when it can batch, else None."""
     try:
-        adapter = adapter_for(model_type)
+        adapter = adapter_for(model_type, family)
     except (NotImplementedError, ValueError):
         return None
     return cast(BatchAdapter, adapter) if hasattr(adapter, "batch_key") else None
@@ -164,15 +168,23 @@ class SampleSplitter:
         return index
 
 
-def adapter_for(model_type: str) -> ModelAdapter:
-    """The adapter module ``cosmos_tui.cosmos.<model_type>`` and its ``ADAPTER``."""
+def adapter_for(model_type: str, family: str | None = None) -> ModelAdapter:
+    """The adapter serving the task ``model_type`` in the model family (Transfer1 when not given).
+
+    The family names a module ``cosmos_tui.cosmos.<module>`` (see ``families.py``); a module serving
+    several tasks defines ``ADAPTERS`` (task -> adapter), one serving a single task ``ADAPTER``.
+    """
     if not re.fullmatch(r"[a-z_]+", model_type):
         raise ValueError(model_type)
+    name = adapter_module(model_type, family)
     try:
-        module = importlib.import_module(f"cosmos_tui.cosmos.{model_type}")
+        module = importlib.import_module(f"cosmos_tui.cosmos.{name}")
     except ModuleNotFoundError:
         raise NotImplementedError(f"no adapter for the model type {model_type}") from None
-    return module.ADAPTER
+    adapters = getattr(module, "ADAPTERS", None)
+    if adapters is not None:
+        return cast(ModelAdapter, adapters[model_type])
+    return cast(ModelAdapter, module.ADAPTER)
 
 
 def clean(line: str) -> str:
@@ -213,6 +225,12 @@ def show_prefix(line: str, prefix: str = "compact") -> str:
 # ``primary_output`` (the file in the run folder that proves the model did its work, default
 # output.mp4), ``missing_output`` (the sentence when it is absent) and ``derive_outputs(run_dir)``
 # (files the adapter makes on this machine from the fetched log, e.g. the enhanced prompt).
+# Two more for families whose files are named otherwise on the host: ``local_names`` (a dict, the
+# host's file name -> the name users expect locally, e.g. Cosmos 3 ``vision.mp4`` -> ``output.mp4``)
+# and ``sample_failure(run_dir)`` (a Failure read from the fetched files, e.g. Cosmos 3's
+# ``sample_outputs.json`` with ``"status": "error"``, or None when they say nothing went wrong).
+# A run whose model writes a text answer (a reasoner) names it ``output_text`` (a local file
+# name); the engine stores its text with the run.
 
 DEFAULT_OUTPUT = "output.mp4"
 
@@ -229,3 +247,21 @@ def derive_outputs(adapter: ModelAdapter, run_dir: Path) -> list[Path]:
     """Files the adapter derives locally after the outputs and the full log were fetched."""
     method = getattr(adapter, "derive_outputs", None)
     return list(method(run_dir)) if method is not None else []
+
+
+def local_name(adapter: ModelAdapter, name: str) -> str:
+    """What a file fetched from the host is called in the run's local folder."""
+    names = getattr(adapter, "local_names", None) or {}
+    return str(names.get(name, name))
+
+
+def sample_failure(adapter: ModelAdapter, run_dir: Path) -> Failure | None:
+    """A failure the fetched files report (a per-sample status), or None."""
+    method = getattr(adapter, "sample_failure", None)
+    return method(run_dir) if method is not None else None
+
+
+def output_text_file(adapter: ModelAdapter) -> str | None:
+    """The local file holding the run's text answer (a reasoner), or None."""
+    name = getattr(adapter, "output_text", None)
+    return str(name) if name else None

@@ -49,7 +49,14 @@ SAMPLE_SAVED = re.compile(r"Saved prompt to (?:.*/)?video_(\d+)/prompt\.txt\s*$"
 SAMPLE_BLOCKED = "Guardrail blocked generation for entire batch."
 # Settings transfer.py takes once per process (command line or spec), not per JSONL line.
 PER_PROCESS = (
-    "num_gpu", "num_steps", "guidance", "seed", "sigma_max", "fps", "blur_strength", "canny_threshold",
+    "num_gpu",
+    "num_steps",
+    "guidance",
+    "seed",
+    "sigma_max",
+    "fps",
+    "blur_strength",
+    "canny_threshold",
     "negative_prompt",
 )
 

@@ -211,7 +211,10 @@ class BatchExecutor:
                 continue
         log.info(
             "batch %s (%d runs) started on %s as %s",
-            self.batch_id, len(self.members), self.session.name, handle,
+            self.batch_id,
+            len(self.members),
+            self.session.name,
+            handle,
         )
 
     # -- following the shared log -----------------------------------------------------------------
@@ -329,7 +332,9 @@ class BatchExecutor:
                 self.spools.pop(index).close()
                 member.finish(
                     Outcome(
-                        RunStatus.CANCELLED, None, "cancelled",
+                        RunStatus.CANCELLED,
+                        None,
+                        "cancelled",
                         "cancelled before the model reached it; the rest of its batch went on.",
                     ),
                     kept_files(member),
@@ -396,14 +401,18 @@ class BatchExecutor:
             elif int(member.config.get("_requeued", 0)) >= REQUEUE_ONCE and stopped_for != "cancel":
                 member.finish(
                     Outcome(
-                        RunStatus.FAILED, None, "batch",
+                        RunStatus.FAILED,
+                        None,
+                        "batch",
                         "the model process of its batch ended before reaching it, again; run it on its own.",
                     ),
                 )
             else:
                 (member.run_dir / "run.log").unlink(missing_ok=True)
                 lifecycle.requeue(
-                    self.db, member.run_id, self.context.now(),
+                    self.db,
+                    member.run_id,
+                    self.context.now(),
                     "its batch's model process ended before reaching it; queued again.",
                 )
                 self.context.notify_finished(member.run_id)

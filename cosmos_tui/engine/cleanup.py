@@ -171,8 +171,7 @@ def remove_runs_command(runs_dir: str, run_ids: list[str], dry_run: bool) -> str
         'else echo "fail $id $kb $(printf "%s" "$err" | tail -n 1)"; fi'
     )
     return (
-        process.alive_function()
-        + f"cd {shlex.quote(runs_dir)} || exit 0; "
+        process.alive_function() + f"cd {shlex.quote(runs_dir)} || exit 0; "
         f"for id in {sh_join(run_ids)}; do "
         'if [ ! -d "$id" ] || [ -L "$id" ]; then echo "gone $id"; continue; fi; '
         f'if [ -f "$id/{process.WRAPPER}" ] && [ ! -f "$id/{process.EXIT}" ] '
@@ -315,7 +314,6 @@ def clean_host(
     return report
 
 
-
 def _remove_run_folders(
     session: HostSession,
     runs_dir: str,
@@ -379,6 +377,7 @@ def _remove_inputs(
         if not result.ok:
             errors.append(f"removing inputs on {session.name} failed ({result.error_text}).")
     return removed
+
 
 def _int(text: str) -> int:
     head = text.split(" ", 1)[0]

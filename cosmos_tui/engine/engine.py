@@ -191,8 +191,13 @@ class Engine:
         known = self.config.hosts.get(host)
         max_concurrent = known.max_concurrent if known is not None else 1
         run_ids, batch_id = lifecycle.claim_group(
-            self.db, host, max_concurrent, self.owner, self.now(),
-            max_batch=known.max_batch if known is not None else 1, key=batch_key,
+            self.db,
+            host,
+            max_concurrent,
+            self.owner,
+            self.now(),
+            max_batch=known.max_batch if known is not None else 1,
+            key=batch_key,
             new_batch_id=lambda: ids.new_id(BATCH_PREFIX),
         )
         if not run_ids:
@@ -293,8 +298,11 @@ class Engine:
         names = list(hosts) if hosts is not None else list(self.config.hosts)
         for name in names:
             thread = threading.Thread(
-                target=self._work, args=([name], self._stop), kwargs={"detach": detach},
-                name=f"worker-{name}", daemon=True,
+                target=self._work,
+                args=([name], self._stop),
+                kwargs={"detach": detach},
+                name=f"worker-{name}",
+                daemon=True,
             )
             self._workers.append(thread)
             thread.start()
@@ -309,8 +317,11 @@ class Engine:
         self.reconcile(hosts=names)
         done = threading.Event()
         worker = threading.Thread(
-            target=self._work, args=(names, done), kwargs={"adopt": True, "poll": EXECUTE_POLL},
-            name="execute", daemon=True,
+            target=self._work,
+            args=(names, done),
+            kwargs={"adopt": True, "poll": EXECUTE_POLL},
+            name="execute",
+            daemon=True,
         )
         worker.start()
         try:
@@ -320,7 +331,12 @@ class Engine:
             worker.join(timeout=5)
 
     def _work(
-        self, hosts: list[str], until: threading.Event, *, detach: bool = False, adopt: bool = False,
+        self,
+        hosts: list[str],
+        until: threading.Event,
+        *,
+        detach: bool = False,
+        adopt: bool = False,
         poll: float = IDLE_POLL,
     ) -> None:
         """Claim queued runs on these hosts until ``until`` is set or the engine stops; when none

@@ -27,8 +27,10 @@ from cosmos_tui.cosmos.base import (
     adapter_for,
     clean,
     derive_outputs,
+    local_name,
     placed_inputs,
     primary_output,
+    sample_failure,
 )
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, followups, run_json
@@ -418,7 +420,7 @@ class RunExecutor:
             size_text, _, name = line.partition(" ")
             if not name or "/" in name or not size_text.isdigit():
                 continue
-            target = self.run_dir / name
+            target = self.run_dir / local_name(self.adapter, name)
             self.session.transport.download(f"{out_dir}/{name}", target)
             got = target.stat().st_size
             if got != int(size_text):
@@ -438,6 +440,10 @@ class RunExecutor:
         code = state.exit_code
         primary, missing = primary_output(self.adapter)
         has_output = any(Path(p).name == primary and Path(p).stat().st_size > 0 for p in outputs)
+        reported = sample_failure(self.adapter, self.run_dir)
+        if reported is not None and state.status == "exited":
+            # The model's own per-sample status (it may exit 0 with --keep-going).
+            return Outcome(RunStatus.FAILED, code, reported.error_class, reported.message)
         if code == 0 and has_output and state.status == "exited":
             # The model finished its work: a cancel or a hang flag that came later changes nothing.
             return Outcome(RunStatus.COMPLETED, 0, None, None)
@@ -602,4 +608,3 @@ class _InputMissing(CosmosError):
             )
         else:
             super().__init__(f"the input video {path} is missing; restore it or create the prompt again.")
-

@@ -107,15 +107,24 @@ class BulkCopier:
         """ssh options shared by scp and the control commands (no secrets: key paths only)."""
         target = self.target
         argv = [
-            "-o", f"UserKnownHostsFile={config_value(target.known_hosts)}",
-            "-o", "StrictHostKeyChecking=yes",
-            "-o", "BatchMode=yes",
-            "-o", "ConnectTimeout=10",
-            "-o", f"ServerAliveInterval={ALIVE_EVERY}",
-            "-o", "ServerAliveCountMax=3",
-            "-o", "ControlMaster=auto",
-            "-o", f"ControlPath={config_value(self._control_path())}",
-            "-o", f"ControlPersist={PERSIST_SECONDS}",
+            "-o",
+            f"UserKnownHostsFile={config_value(target.known_hosts)}",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+            "-o",
+            f"ServerAliveInterval={ALIVE_EVERY}",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "ControlMaster=auto",
+            "-o",
+            f"ControlPath={config_value(self._control_path())}",
+            "-o",
+            f"ControlPersist={PERSIST_SECONDS}",
         ]
         if not target.ciphers_configured and aes_in_hardware():
             argv += ["-o", "Ciphers=^" + ",".join(GCM_CIPHERS)]
@@ -151,15 +160,21 @@ class BulkCopier:
                 # -f: back once authenticated, the connection itself then runs in the background.
                 result = subprocess.run(
                     ["ssh", "-f", "-N", "-p", str(self.target.port), *self.options(), self.destination],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, timeout=60,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=errors,
+                    timeout=60,
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 log.info("opening a shared ssh connection to %s failed: %s", self.target.hostname, exc)
                 return
             if result.returncode != 0:  # the copy then connects on its own, and says what is wrong
                 errors.seek(0)
-                log.info("opening a shared ssh connection to %s failed: %s", self.target.hostname,
-                         errors.read().decode("utf-8", errors="replace").strip())
+                log.info(
+                    "opening a shared ssh connection to %s failed: %s",
+                    self.target.hostname,
+                    errors.read().decode("utf-8", errors="replace").strip(),
+                )
 
     def _wait_opening(self) -> None:
         """Two connections racing to be the shared one would leave the loser running."""
@@ -167,8 +182,15 @@ class BulkCopier:
         if opener is not None:
             opener.join()
 
-    def copy(self, source: str, target: str, size: int, progress: Progress | None,
-             measure: Callable[[], int], meanwhile: Callable[[], object] | None = None) -> str | None:
+    def copy(
+        self,
+        source: str,
+        target: str,
+        size: int,
+        progress: Progress | None,
+        measure: Callable[[], int],
+        meanwhile: Callable[[], object] | None = None,
+    ) -> str | None:
         """Run scp; None when it worked, else its last line of complaint.
 
         ``meanwhile`` runs while the bytes move (connecting Paramiko for the checks after).
@@ -221,7 +243,9 @@ class BulkCopier:
                 control = f"ControlPath={config_value(folder / 'mux')}"
                 subprocess.run(
                     ["ssh", "-o", control, "-O", "exit", self.destination],
-                    stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
+                    stdin=subprocess.DEVNULL,
+                    capture_output=True,
+                    timeout=10,
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 log.info("could not stop the shared ssh connection to %s: %s", self.target.hostname, exc)

@@ -352,8 +352,11 @@ def record_host_key(target: Target, key: paramiko.PKey, *, replace: bool = False
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     line = f"{name} {key.get_name()} {key.get_base64()}\n"
     if replace and path.is_file():
-        kept = [old for old in path.read_text(encoding="utf-8").splitlines(keepends=True)
-                if not _names_host(old, name)]
+        kept = [
+            old
+            for old in path.read_text(encoding="utf-8").splitlines(keepends=True)
+            if not _names_host(old, name)
+        ]
         if kept and not kept[-1].endswith("\n"):
             kept[-1] += "\n"
         temp = path.with_name(f".{path.name}.tmp")
@@ -677,7 +680,10 @@ class SSHTransport(Transport):
         if not self.bulk.available:
             return False
         complaint = self.bulk.copy(
-            str(local), self.bulk.remote(temp, source=False), size, progress,
+            str(local),
+            self.bulk.remote(temp, source=False),
+            size,
+            progress,
             measure=lambda: self._sftp_client().stat(temp).st_size or 0,
             meanwhile=self._sftp_client,  # Paramiko's handshake, for the checks after, overlaps the copy
         )

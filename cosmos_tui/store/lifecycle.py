@@ -246,9 +246,21 @@ def requeue(db: SqliteDatabase, run_id: str, now: datetime, message: str) -> boo
         RunStage.delete().where(RunStage.run == run_id).execute()
         return (
             Run.update(
-                status=RunStatus.QUEUED, claimed_by=None, batch_id=None, batch_index=None, handle=None,
-                log_position=None, stage=None, progress=0.0, eta_seconds=None, started_at=None,
-                remote_dir=None, error_class=None, error_message=message, updated_at=now, config=config,
+                status=RunStatus.QUEUED,
+                claimed_by=None,
+                batch_id=None,
+                batch_index=None,
+                handle=None,
+                log_position=None,
+                stage=None,
+                progress=0.0,
+                eta_seconds=None,
+                started_at=None,
+                remote_dir=None,
+                error_class=None,
+                error_message=message,
+                updated_at=now,
+                config=config,
             )
             .where((Run.id == run_id) & Run.status.in_(RunStatus.BUSY))
             .execute()

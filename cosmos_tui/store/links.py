@@ -36,7 +36,5 @@ def queue_child(parent_id: str, *, id: str, created_at: datetime, **fields: Any)
         parent = Run.get_or_none(Run.id == parent_id)
         if parent is None or parent.status != RunStatus.COMPLETED:
             return False
-        Run.create(
-            id=id, parent=parent_id, status=RunStatus.QUEUED, created_at=created_at, **fields
-        )
+        Run.create(id=id, parent=parent_id, status=RunStatus.QUEUED, created_at=created_at, **fields)
     return True

@@ -92,8 +92,9 @@ class CosmosApp(App[None]):
             failed = self.api.count_runs(RunStatus.FAILED, since=midnight)
         except CosmosError:
             return
-        self.post_message(self.Summary(f"{self.host_text} · {active} running · {queued} queued · "
-                                       f"{failed} failed today"))
+        self.post_message(
+            self.Summary(f"{self.host_text} · {active} running · {queued} queued · {failed} failed today")
+        )
 
     def on_cosmos_app_summary(self, message: Summary) -> None:
         self.sub_title = message.text
@@ -160,13 +161,18 @@ class CosmosApp(App[None]):
         yield from super().get_system_commands(screen)
         for a in ACTIONS:
             if a.place == "app" and a.action.startswith("switch_mode"):
-                yield SystemCommand(a.label, f"{a.what} (key {keys_text(self, a.id)})",
-                                    partial(self.call_next, self.run_action, a.action))
+                yield SystemCommand(
+                    a.label,
+                    f"{a.what} (key {keys_text(self, a.id)})",
+                    partial(self.call_next, self.run_action, a.action),
+                )
         for binding in screen.active_bindings.values():
             b = binding.binding
             entry = action_for(b)
             if entry is not None and b.show and binding.node is screen:
                 where = PLACES[entry.place].where
-                yield SystemCommand(f"{where[0].upper()}{where[1:]}: {entry.label}",
-                                    f"{entry.what} (key {self.get_key_display(b)})",
-                                    partial(self.call_next, screen.run_action, b.action))
+                yield SystemCommand(
+                    f"{where[0].upper()}{where[1:]}: {entry.label}",
+                    f"{entry.what} (key {self.get_key_display(b)})",
+                    partial(self.call_next, screen.run_action, b.action),
+                )

@@ -222,7 +222,9 @@ def test_command_line_is_quoted_and_carries_every_option() -> None:
 
 def test_adapter_for_finds_transfer_and_refuses_strange_names() -> None:
     assert adapter_for("transfer") is ADAPTER
-    with pytest.raises(NotImplementedError, match="no adapter for the model type predict"):
+    with pytest.raises(NotImplementedError, match="Cosmos-Transfer1 cannot run predict runs"):
         adapter_for("predict")
+    with pytest.raises(ValueError):
+        adapter_for("transfer", "transfer9")
     with pytest.raises(ValueError):
         adapter_for("../etc")

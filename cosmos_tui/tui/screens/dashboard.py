@@ -56,16 +56,22 @@ class DashboardScreen(CosmosScreen[None]):
             per_day.add_column(column)
         peak = max((x.total for x in d.runs_per_day), default=1) or 1
         for day in d.runs_per_day[-14:]:
-            per_day.add_row(day.day, str(day.total), Text("█" * max(1, round(20 * day.total / peak)),
-                                                          style="cyan"),
-                            str(day.completed), str(day.failed), str(day.cancelled))
+            per_day.add_row(
+                day.day,
+                str(day.total),
+                Text("█" * max(1, round(20 * day.total / peak)), style="cyan"),
+                str(day.completed),
+                str(day.failed),
+                str(day.cancelled),
+            )
         models = Table(box=None)
         for column in ("model", "finished", "success", "mean", "median"):
             models.add_column(column)
         for m in d.by_model:
             rate = "-" if m.success_rate is None else f"{m.success_rate:.0%}"
-            models.add_row(m.model_type, str(m.finished), rate, duration(m.mean_seconds),
-                           duration(m.median_seconds))
+            models.add_row(
+                m.model_type, str(m.finished), rate, duration(m.mean_seconds), duration(m.median_seconds)
+            )
         inputs = Table(box=None)
         inputs.add_column("input folder")
         inputs.add_column("runs")
@@ -77,11 +83,16 @@ class DashboardScreen(CosmosScreen[None]):
         for f in d.failures:
             failures.add_row(f.error_class, Text(str(f.count), style="red"))
         new, run = key(self, "prompts.new"), key(self, "prompts.run")
-        empty = Text(f"no runs yet: create a prompt ({new} on the prompts screen) and run it ({run})",
-                     style="dim")
+        empty = Text(
+            f"no runs yet: create a prompt ({new} on the prompts screen) and run it ({run})", style="dim"
+        )
         # Headings as lines of their own: a table's title wraps to the table's (narrow) width.
-        sections = ((f"runs per day (last {DAYS} days, UTC)", per_day), ("by model type", models),
-                    ("most used inputs", inputs), ("failures by error class", failures))
+        sections = (
+            (f"runs per day (last {DAYS} days, UTC)", per_day),
+            ("by model type", models),
+            ("most used inputs", inputs),
+            ("failures by error class", failures),
+        )
         parts: list[RenderableType] = [empty]
         if d.runs_per_day:
             parts = []

@@ -145,17 +145,33 @@ class GpuScreen(CosmosScreen[None]):
                 continue
             self.sampled[status.name] = now
             for gpu in status.gpus:
-                for metric, value in (("util", gpu.utilization), ("mem", gpu.memory_used_mib),
-                                      ("temp", gpu.temperature_c), ("power", gpu.power_w or 0.0)):
+                for metric, value in (
+                    ("util", gpu.utilization),
+                    ("mem", gpu.memory_used_mib),
+                    ("temp", gpu.temperature_c),
+                    ("power", gpu.power_w or 0.0),
+                ):
                     self.history[(status.name, gpu.index, metric)].append(value)
-        rows: Rows = [(c.run_id, {"host": status.label, "container": c.name, "run": c.run_id,
-                                  "state": c.state, "created": c.running_for})
-                      for status in message.statuses for c in status.containers]
+        rows: Rows = [
+            (
+                c.run_id,
+                {
+                    "host": status.label,
+                    "container": c.name,
+                    "run": c.run_id,
+                    "state": c.state,
+                    "created": c.running_for,
+                },
+            )
+            for status in message.statuses
+            for c in status.containers
+        ]
         if rows != self.container_rows:  # unchanged between most polls: leave the table be
             self.container_rows = list(rows)
             self.query_one("#containers", RecordTable).show(rows)
-            self.query_one("#no-runs", Static).update("" if rows else Text("nothing executing on the hosts",
-                                                                            style="dim"))
+            self.query_one("#no-runs", Static).update(
+                "" if rows else Text("nothing executing on the hosts", style="dim")
+            )
         self.render_hosts()
 
     def render_hosts(self) -> None:
@@ -180,6 +196,7 @@ class GpuScreen(CosmosScreen[None]):
             for column in ("util", "memory", "temp", "power"):
                 table.add_column(column, no_wrap=True)
             for gpu in status.gpus:
+
                 def spark(metric: str, top: float, key: tuple[str, int] = (status.name, gpu.index)) -> str:
                     return sparkline(list(self.history[(key[0], key[1], metric)]), top, spark_width)
 

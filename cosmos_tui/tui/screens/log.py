@@ -88,12 +88,17 @@ class FollowLog(Log):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         lines = self.lines
-        if not self.needle or index >= len(lines) or (
-            index != self.current and self.needle not in lines[index].lower()
+        if (
+            not self.needle
+            or index >= len(lines)
+            or (index != self.current and self.needle not in lines[index].lower())
         ):
             return super().render_line(y)
-        text = mark_matches(Text(lines[index].expandtabs(), style=self.rich_style, no_wrap=True), self.needle,
-                            index == self.current)
+        text = mark_matches(
+            Text(lines[index].expandtabs(), style=self.rich_style, no_wrap=True),
+            self.needle,
+            index == self.current,
+        )
         strip = Strip(text.render(self.app.console), text.cell_len)
         width = self.size.width
         return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style).apply_offsets(scroll_x, index)
@@ -150,8 +155,12 @@ class LogScreen(CosmosScreen[None]):
         yield Static("", id="log-stages")
         yield ProgressBar(total=100, show_eta=False, id="log-progress")
         keys = (key(self, "log.next_match"), key(self, "log.previous_match"), key(self, "log.back"))
-        yield Input(placeholder="search (enter; then {} / {} for next / previous, {} closes)".format(*keys),
-                    id="log-search", classes="hidden", disabled=True)
+        yield Input(
+            placeholder="search (enter; then {} / {} for next / previous, {} closes)".format(*keys),
+            id="log-search",
+            classes="hidden",
+            disabled=True,
+        )
         yield FollowLog(id="log", max_lines=KEEP_LINES, auto_scroll=True)
         yield RichLog(id="log-wrapped", max_lines=WRAP_ROWS, wrap=True, classes="hidden")
         yield Static("", id="log-found", classes="status-line hidden")
@@ -359,13 +368,22 @@ class LogScreen(CosmosScreen[None]):
             found.add_class("hidden")
             return
         if not self.matches:
-            found.update(Text(f"“{self.needle}”: no match in the lines shown · "
-                              f"{key(self, 'log.search')} searches again", style="yellow"))
+            found.update(
+                Text(
+                    f"“{self.needle}”: no match in the lines shown · "
+                    f"{key(self, 'log.search')} searches again",
+                    style="yellow",
+                )
+            )
         else:
             number = self.line_number(self.matches[self.match_index])
-            found.update(Text(f"“{self.needle}”: match {self.match_index + 1} of {len(self.matches)}, "
-                              f"line {number:,} · {hint(self, 'log.next_match', 'log.previous_match')} · "
-                              f"{key(self, 'log.search')} new search"))
+            found.update(
+                Text(
+                    f"“{self.needle}”: match {self.match_index + 1} of {len(self.matches)}, "
+                    f"line {number:,} · {hint(self, 'log.next_match', 'log.previous_match')} · "
+                    f"{key(self, 'log.search')} new search"
+                )
+            )
         found.remove_class("hidden")
 
     def _point_log_at_match(self) -> None:
@@ -433,8 +451,9 @@ class LogScreen(CosmosScreen[None]):
         for index in range(start, end):
             if index == at:
                 target = len(wrapped.lines)
-            wrapped.write(mark_matches(Text(shown[index]), self.needle, index == current),
-                          scroll_end=self.wrap_tail)
+            wrapped.write(
+                mark_matches(Text(shown[index]), self.needle, index == current), scroll_end=self.wrap_tail
+            )
         if not self.wrap_tail:
             row = max(0, target - 1)
             wrapped.scroll_to(y=row, animate=False)

@@ -65,8 +65,12 @@ class PromptsScreen(CosmosScreen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Input(placeholder=f"filter prompts (full-text; {key(self, 'prompts.clear_filter')} clears)",
-                    id="filter", classes="hidden", disabled=True)
+        yield Input(
+            placeholder=f"filter prompts (full-text; {key(self, 'prompts.clear_filter')} clears)",
+            id="filter",
+            classes="hidden",
+            disabled=True,
+        )
         yield RecordTable(COLUMNS, id="prompts", zebra_stripes=True)
         yield Static("", id="prompts-status", classes="status-line")
         yield Footer()
@@ -94,16 +98,22 @@ class PromptsScreen(CosmosScreen[None]):
         table = self.query_one(RecordTable)
         longest = max((len(escape_controls(p.name)) for p in message.prompts), default=0)
         table.widen("name", max(NAME_WIDTH, min(NAME_MAX, longest)))
-        rows: Rows = [(p.prompt_id, {
-            "mark": MARK if p.prompt_id in self.marked else " ",
-            "id": p.prompt_id,
-            "name": Text(one_line(p.name, 200), no_wrap=True, overflow="ellipsis"),
-            "text": Text(one_line(p.text, 500), no_wrap=True, overflow="ellipsis"),
-            "controls": ",".join(p.controls) or "-",
-            "runs": str(p.run_count),
-            "last": status_text(p.last_status),
-            "created": local_time(p.created_at),
-        }) for p in message.prompts]
+        rows: Rows = [
+            (
+                p.prompt_id,
+                {
+                    "mark": MARK if p.prompt_id in self.marked else " ",
+                    "id": p.prompt_id,
+                    "name": Text(one_line(p.name, 200), no_wrap=True, overflow="ellipsis"),
+                    "text": Text(one_line(p.text, 500), no_wrap=True, overflow="ellipsis"),
+                    "controls": ",".join(p.controls) or "-",
+                    "runs": str(p.run_count),
+                    "last": status_text(p.last_status),
+                    "created": local_time(p.created_at),
+                },
+            )
+            for p in message.prompts
+        ]
         select = self.select if any(p.prompt_id == self.select for p in message.prompts) else None
         table.show(rows, select=select)
         if select:
@@ -114,8 +124,10 @@ class PromptsScreen(CosmosScreen[None]):
         if self.marked:
             shown += f", {len(self.marked)} marked"
         self.query_one("#prompts-status", Static).update(
-            Text(f"{shown} · "
-                 + hint(self, "prompts.new", "prompts.run", "prompts.open", "prompts.filter", "app.help"))
+            Text(
+                f"{shown} · "
+                + hint(self, "prompts.new", "prompts.run", "prompts.open", "prompts.filter", "app.help")
+            )
         )
 
     def on_prompts_screen_failed(self, message: Failed) -> None:
@@ -223,8 +235,9 @@ class PromptsScreen(CosmosScreen[None]):
             if yes:
                 self.delete_prompt(prompt.prompt_id, bool(prompt.run_count))
 
-        self.app.push_screen(ConfirmModal(f"Delete prompt {prompt.prompt_id} ({prompt.name}){runs}?",
-                                          "Delete", "Keep"), answer)
+        self.app.push_screen(
+            ConfirmModal(f"Delete prompt {prompt.prompt_id} ({prompt.name}){runs}?", "Delete", "Keep"), answer
+        )
 
     @work(thread=True, group="delete", exit_on_error=False)
     def delete_prompt(self, prompt_id: str, force: bool) -> None:
@@ -298,10 +311,23 @@ class PromptDetailScreen(CosmosScreen[None]):
         self.query_one("#prompt-children-box").set_class(not message.children, "hidden")
 
     def on_prompt_detail_screen_runs_loaded(self, message: RunsLoaded) -> None:
-        self.query_one(RecordTable).show([(run.run_id, {
-            "id": run.run_id, "status": status_text(run.status), "host": run.host, "stage": run.stage or "-",
-            "created": local_time(run.created_at), "error": Text(run.error_class or ""),
-        }) for run in message.runs], select=message.select)
+        self.query_one(RecordTable).show(
+            [
+                (
+                    run.run_id,
+                    {
+                        "id": run.run_id,
+                        "status": status_text(run.status),
+                        "host": run.host,
+                        "stage": run.stage or "-",
+                        "created": local_time(run.created_at),
+                        "error": Text(run.error_class or ""),
+                    },
+                )
+                for run in message.runs
+            ],
+            select=message.select,
+        )
 
     def action_run(self) -> None:
         from cosmos_tui.tui.screens.run_form import RunFormModal
@@ -339,8 +365,11 @@ def enhance_and_wait(screen: CosmosScreen[None], prompt_id: str) -> str | None:
     app = screen.app
     worker = get_current_worker()
     run_id = api.enhance_prompt(prompt_id)
-    app.call_from_thread(screen.notify, f"enhancing {prompt_id} as run {run_id}; the enhanced prompt "
-                                        "appears as its child when the run completes")
+    app.call_from_thread(
+        screen.notify,
+        f"enhancing {prompt_id} as run {run_id}; the enhanced prompt "
+        "appears as its child when the run completes",
+    )
     while not api.wait_executors([run_id], timeout=1.0):
         if worker.is_cancelled:
             return None
@@ -352,8 +381,12 @@ def enhance_and_wait(screen: CosmosScreen[None], prompt_id: str) -> str | None:
         child = api.enhanced_prompt(run_id)
     if child is None:
         why = escape_controls(run.error_message or f"it ended {run.status}")
-        app.call_from_thread(screen.notify, f"enhancing {prompt_id} failed (run {run_id}): {why}",
-                             severity="error", markup=False)
+        app.call_from_thread(
+            screen.notify,
+            f"enhancing {prompt_id} failed (run {run_id}): {why}",
+            severity="error",
+            markup=False,
+        )
         return None
     app.call_from_thread(screen.notify, f"enhanced {prompt_id} into {child.prompt_id}", markup=False)
     return child.prompt_id

@@ -68,8 +68,9 @@ class RunFormModal(CosmosModal[list[str] | None]):
                 )
             if count > 1:
                 # Off by default: compatible queued runs share a process anyway, up to max_batch.
-                yield Checkbox("as one batch: one model process, loaded once (same settings needed)",
-                               id="batch")
+                yield Checkbox(
+                    "as one batch: one model process, loaded once (same settings needed)", id="batch"
+                )
             yield Static(SWEEP_HINT, id="run-hint", classes="hint")
             yield Static("", id="run-error", classes="error")
             # Docked: the buttons stay in sight while the fields scroll; the footer shows the keys.

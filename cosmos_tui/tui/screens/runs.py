@@ -31,7 +31,12 @@ from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 # "running" shows every run holding a slot on its host (claimed ... collecting).
 FILTERS = (
-    None, RunStatus.RUNNING, RunStatus.QUEUED, RunStatus.FAILED, RunStatus.COMPLETED, RunStatus.CANCELLED,
+    None,
+    RunStatus.RUNNING,
+    RunStatus.QUEUED,
+    RunStatus.FAILED,
+    RunStatus.COMPLETED,
+    RunStatus.CANCELLED,
 )
 REFRESH_SECONDS = 1.0
 PAGE = 300  # the newest runs shown
@@ -96,8 +101,10 @@ class RunsScreen(CosmosScreen[None]):
     def compose(self) -> ComposeResult:
         config = self.api.config
         host_width = max((len(config.host_label(name)) for name in config.hosts), default=4)
-        columns = [Column(c.key, c.label, max(4, min(host_width, 24)), c.drop) if c.key == "host" else c
-                   for c in COLUMNS]
+        columns = [
+            Column(c.key, c.label, max(4, min(host_width, 24)), c.drop) if c.key == "host" else c
+            for c in COLUMNS
+        ]
         yield Header()
         yield RecordTable(columns, id="runs", zebra_stripes=True)
         yield Static("", id="runs-status", classes="status-line")
@@ -212,8 +219,9 @@ class RunsScreen(CosmosScreen[None]):
             table.move_to(wanted)
             self.cosmos_app.select_run = None
         shown = self.status_filter or "all"
-        line = (f"{len(self.runs)} run(s), showing {shown} · "
-                + hint(self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun", "runs.open_output"))
+        line = f"{len(self.runs)} run(s), showing {shown} · " + hint(
+            self, "runs.filter", "runs.open_log", "runs.cancel", "runs.rerun", "runs.open_output"
+        )
         if line != self.status_line:
             self.status_line = line
             self.query_one("#runs-status", Static).update(Text(line))
@@ -227,12 +235,17 @@ class RunsScreen(CosmosScreen[None]):
             changed = before is not None and before != run.status
             if (changed or fresh) and run.status in (RunStatus.COMPLETED, RunStatus.FAILED):
                 if run.status == RunStatus.COMPLETED:
-                    self.notify(f"{run.run_id} completed: {self.result_path(run)}", title="Run finished",
-                                timeout=15)
+                    self.notify(
+                        f"{run.run_id} completed: {self.result_path(run)}", title="Run finished", timeout=15
+                    )
                 else:
                     reason = escape_controls(run.error_message or "")
-                    self.notify(f"{run.run_id} failed: {run.error_class}: {reason}",
-                                title="Run failed", severity="error", timeout=10)
+                    self.notify(
+                        f"{run.run_id} failed: {run.error_class}: {reason}",
+                        title="Run failed",
+                        severity="error",
+                        timeout=10,
+                    )
                 self.app.bell()
             self.seen[run.run_id] = run.status
 
@@ -315,8 +328,12 @@ class RunsScreen(CosmosScreen[None]):
         target = video or self.api.run_dir(run.run_id)
         opener = shutil.which("xdg-open")
         if opener and target.exists():
-            subprocess.Popen([opener, str(target)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+            subprocess.Popen(
+                [opener, str(target)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
             self.app.call_from_thread(self.notify, f"opening {target}")
         else:
             self.app.call_from_thread(self.notify, f"output: {target}", timeout=15)

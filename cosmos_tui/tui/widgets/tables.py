@@ -129,8 +129,9 @@ class RecordTable(DataTable):
 
     def widen(self, key: str, width: int) -> None:
         """Give a column the width its longest value needs (refits the table when that changes)."""
-        columns = [Column(c.key, c.label, width, c.drop, c.flex) if c.key == key else c
-                   for c in self.layout_columns]
+        columns = [
+            Column(c.key, c.label, width, c.drop, c.flex) if c.key == key else c for c in self.layout_columns
+        ]
         if columns != self.layout_columns:
             self.layout_columns = columns
             self.widths = {}
