@@ -101,6 +101,8 @@ class HostConfig:
     stop_grace: int = 30
     keep_runs_days: float = 14.0
     max_batch: int = 8
+    model: str = "transfer1"  # the model family (cosmos_tui/families.py)
+    checkpoint: str = ""  # empty: the family's default checkpoint
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cosmos_tui.families import DEFAULT_FAMILY, FAMILIES
+
 MAX_SEED = 2**32 - 1  # numpy's seed range
 LEVELS = ("very_low", "low", "medium", "high", "very_high")
 CONTROLS = ("vis", "edge", "depth", "seg")
@@ -104,6 +106,19 @@ HOST_KEYS = (
         "Folder on the host holding the model checkout and run folders.",
         check=non_empty,
         required=True,
+    ),
+    Key(
+        "model",
+        "choice",
+        DEFAULT_FAMILY,
+        "The Cosmos model family the host runs (its image or checkout).",
+        choices=tuple(FAMILIES),
+    ),
+    Key(
+        "checkpoint",
+        "str",
+        "",
+        'The checkpoint the family loads, e.g. "Cosmos3-Nano"; empty: the family\'s default.',
     ),
     Key("runtime", "choice", "docker", "How the model is started.", choices=("docker", "process")),
     Key(

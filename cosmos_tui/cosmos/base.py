@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from cosmos_tui.cosmos.families import adapter_module
+from cosmos_tui.families import adapter_module
 from cosmos_tui.text import escape_controls, strip_csi
 
 # Searched, not matched at the start: tqdm's bar on stderr has no newline until a clip ends, so

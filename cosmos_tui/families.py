@@ -1,9 +1,10 @@
 """The Cosmos model families a host can run, and which adapter serves each task.
 
 A host's ``model`` names its family; a run's ``model_type`` is its task (``transfer``,
-``predict``, ``reason``, ``upscale``, ``enhance``). The pair picks one adapter module in this
-package; the engine never branches on either. Adding a family is one entry here plus its
-adapter modules (and its simulator under ``cosmos_tui/sim``).
+``predict``, ``reason``, ``upscale``, ``enhance``). The pair picks one adapter module in
+``cosmos_tui.cosmos``; the engine never branches on either. Adding a family is one entry here
+plus its adapter modules (and its simulator under ``cosmos_tui/sim``). Plain data, so the config
+can check ``model`` without importing the adapters.
 """
 
 from __future__ import annotations
