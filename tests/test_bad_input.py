@@ -182,8 +182,10 @@ def test_prompt_parameters_are_checked_by_the_same_table(hosted_config: Path) ->
         ("[defaults]\nnum_steps = 5000\n", "use an integer from 1 to 1000"),
         ("[defaults]\nseed = 9223372036854775807\n", "use an integer from 0 to 4294967295"),
         ("[defaults.weights]\nedge = inf\n", "defaults.weights.edge = inf is not allowed"),
-        ("[hosts.a]\ntransport = 'local'\nruntime = 'process'\nremote_dir = 'r'\nhang_minutes = inf\n",
-         "hosts.a.hang_minutes = inf is not allowed; use a number from 0.01 to 10080"),
+        (
+            "[hosts.a]\ntransport = 'local'\nruntime = 'process'\nremote_dir = 'r'\nhang_minutes = inf\n",
+            "hosts.a.hang_minutes = inf is not allowed; use a number from 0.01 to 10080",
+        ),
     ],
 )
 def test_non_finite_and_absurd_config_values_are_config_errors(tmp_path: Path, body: str, text: str) -> None:
@@ -202,8 +204,9 @@ def test_guidance_inf_on_the_command_line_exits_2(
     code, err = run_main(capsys, "--run", prompt_id, "--guidance", "inf", "--config", str(hosted_config))
     assert code == 2
     assert_one_sentence(err, "guidance = inf is not allowed")
-    code, err = run_main(capsys, "--run", prompt_id, "--weights", "1e309", "0", "0", "0",
-                         "--config", str(hosted_config))
+    code, err = run_main(
+        capsys, "--run", prompt_id, "--weights", "1e309", "0", "0", "0", "--config", str(hosted_config)
+    )
     assert code == 2
     assert_one_sentence(err, "weight vis = inf is not allowed")
 
@@ -253,7 +256,7 @@ def test_non_utf8_prompts_file_exits_2(
     ("body", "text"),
     [
         ("x = " + "[" * 5000 + "]" * 5000 + "\n", "values are nested too deeply to read"),
-        ("[paths]\ninputs = '" + "a" * 5000 + "'\n", "paths.inputs = \"aaaa"),
+        ("[paths]\ninputs = '" + "a" * 5000 + "'\n", 'paths.inputs = "aaaa'),
         ("[paths]\ninputs = '" + "a/" * 3000 + "'\n", "is longer than the system allows"),
         ('[paths]\ndatabase = "x\\u0000y"\n', 'paths.database = "x\\u0000y" holds a NUL character'),
     ],

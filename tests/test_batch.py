@@ -147,8 +147,14 @@ def test_cancelling_the_running_member_stops_the_batch_and_requeues_the_rest(api
     run_ids = queue(api, TEXTS, batch=True, num_steps=30)
     thread = execute_in_background(api, run_ids)
     second_log = api.run_dir(run_ids[1]) / "run.log"
-    wait_until(lambda: api.get_run(run_ids[0]).status == "completed" and second_log.exists()
-               and second_log.stat().st_size > 0, timeout=90)
+    wait_until(
+        lambda: (
+            api.get_run(run_ids[0]).status == "completed"
+            and second_log.exists()
+            and second_log.stat().st_size > 0
+        ),
+        timeout=90,
+    )
     api.cancel_run(run_ids[1])
     thread.join(120)
     runs = [api.get_run(r) for r in run_ids]

@@ -31,6 +31,7 @@ REFERENCED = "b" * 64 + ".mp4"
 
 # -- against real hosts -------------------------------------------------------------------------------
 
+
 def make_api(tmp_path: Path, harness: Harness, host: str, **extra: object) -> CosmosAPI:
     folder = tmp_path / "project"
     folder.mkdir(exist_ok=True)
@@ -223,7 +224,10 @@ def test_cli_host_clean_json_and_unreachable_host(tmp_path: Path, harness: Harne
     env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
     result = subprocess.run(
         [BIN, "host", "clean", "test", "--dry-run", "--json", "--older-than", "3"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -234,15 +238,16 @@ def test_cli_host_clean_json_and_unreachable_host(tmp_path: Path, harness: Harne
         [BIN, "host", "clean", "test"], env=env, capture_output=True, text=True, timeout=60
     )
     assert plain.returncode == 0 and plain.stdout.startswith("host test: removed 0 run folder(s)")
-    down = subprocess.run(
-        [BIN, "host", "clean", "down"], env=env, capture_output=True, text=True, timeout=60
-    )
+    down = subprocess.run([BIN, "host", "clean", "down"], env=env, capture_output=True, text=True, timeout=60)
     assert down.returncode == 3
     assert down.stderr.startswith("cosmos-tui: error: cannot connect to host down")
     assert down.stderr.count("\n") == 1 and "Traceback" not in down.stderr
     bad = subprocess.run(
         [BIN, "host", "clean", "test", "--older-than", "-1"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert bad.returncode == 2 and "--older-than" in bad.stderr
 

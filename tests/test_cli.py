@@ -270,8 +270,15 @@ def test_terminal_tables_never_cut_ids_or_statuses(api, config_file: Path, colum
     long_text = "A robot arm stacks red cubes on a wooden table while the camera slowly circles it " * 2
     prompts = [api.create_prompt(long_text, DEMO, name=f"robot-arm-take-{i}") for i in range(2)]
     runs = [
-        add_run(api, prompts[0].prompt_id, status, host="gpu-box-in-the-basement", stage="collecting",
-                progress=99.0, seconds=35.0)
+        add_run(
+            api,
+            prompts[0].prompt_id,
+            status,
+            host="gpu-box-in-the-basement",
+            stage="collecting",
+            progress=99.0,
+            seconds=35.0,
+        )
         for status in ("cancelled", "completed", "failed")
     ]
     api.close()
@@ -329,7 +336,11 @@ def test_scripts_run_resolves_paths_from_where_the_user_is(tmp_path: Path) -> No
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(checkout / "scripts" / "run"), *args],
-            cwd=elsewhere, capture_output=True, text=True, env=env, timeout=120,
+            cwd=elsewhere,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
 
     added = run("prompt", "add", "t", "./myscene", "--json")
@@ -387,7 +398,11 @@ def test_hints_name_the_command_the_user_typed(tmp_path: Path) -> None:
     def hint_in(argv: list[str], cwd: Path, path: str = env["PATH"]) -> str:
         result = subprocess.run(
             [*argv, "prompt", "show", "ps_ffffffffffff"],
-            cwd=cwd, capture_output=True, text=True, env={**env, "PATH": path}, timeout=120,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**env, "PATH": path},
+            timeout=120,
         )
         assert result.returncode == 2, result.stderr
         return result.stderr.split("list them with ")[1].strip()
@@ -402,8 +417,14 @@ def test_hints_name_the_command_the_user_typed(tmp_path: Path) -> None:
     assert hint_in(direct, tmp_path, on_path) == "`cosmos-tui prompt list`."
     not_on_path = ":".join(p for p in env["PATH"].split(":") if Path(p).resolve() != BIN.parent.resolve())
     assert hint_in(direct, tmp_path, not_on_path) == f"`{BIN} prompt list`."
-    usage = subprocess.run(["./scripts/run", "prompt", "frobnicate"], cwd=checkout, capture_output=True,
-                           text=True, env=env, timeout=120)
+    usage = subprocess.run(
+        ["./scripts/run", "prompt", "frobnicate"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert "see `./scripts/run prompt --help`" in usage.stderr
 
 
@@ -470,8 +491,13 @@ def test_run_logs_follow_prints_every_line_until_the_run_ends(config_file: Path)
         path.parent.mkdir(parents=True)
         path.write_text("one\ntwo\n")
         env = {**os.environ, "COSMOS_TUI_CONFIG": str(config_file)}
-        proc = subprocess.Popen([str(BIN), "run", "logs", "-f", run.run_id], env=env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [str(BIN), "run", "logs", "-f", run.run_id],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         assert proc.stdout is not None and proc.stderr is not None
         # Printed while the run still goes on.
         assert [proc.stdout.readline(), proc.stdout.readline()] == ["one\n", "two\n"]

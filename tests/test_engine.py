@@ -156,8 +156,10 @@ def test_cancel_mid_run_removes_the_container_and_keeps_the_partial_log(
     [run_id] = api.run_inference([prompt.prompt_id])
     done = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 120}, daemon=True)
     done.start()
-    wait_until(lambda: api.get_run(run_id).stage in ("load", "preprocess", "guardrail"),
-               message="the run to load its model")
+    wait_until(
+        lambda: api.get_run(run_id).stage in ("load", "preprocess", "guardrail"),
+        message="the run to load its model",
+    )
     api.cancel_run(run_id)
     done.join(90)
     run = api.get_run(run_id)
@@ -224,6 +226,7 @@ def test_a_killed_executor_is_replaced_and_the_run_completes(
         [BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     with CosmosAPI(load(config)) as api:
+
         def started() -> list[RunRecord]:
             runs = api.list_runs()
             going = runs and runs[0].status == "running" and runs[0].stage not in (None, "starting")
@@ -335,8 +338,9 @@ def cli(config: Path, *args: str, timeout: float = 120) -> subprocess.CompletedP
     return subprocess.run([BIN, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
-def test_detached_runs_are_collected_by_a_later_process(tmp_path: Path, harness: Harness,
-                                                        host_name: str) -> None:
+def test_detached_runs_are_collected_by_a_later_process(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
     config = make_config(tmp_path, harness, host=host_name, speed="0.01")
     prompt_id = cli(config, "prompt", "add", "detached", str(DEMO)).stdout.strip()
     started = cli(config, "--run", prompt_id, "--detach", "--json")
@@ -348,8 +352,15 @@ def test_detached_runs_are_collected_by_a_later_process(tmp_path: Path, harness:
     waited = cli(config, "run", "wait", run["run_id"], "--json")
     assert waited.returncode == 0 and json.loads(waited.stdout)["status"] == "completed"
     shown = json.loads(cli(config, "run", "show", run["run_id"], "--json").stdout)
-    assert set(shown) >= {"run_id", "prompt_id", "status", "error_class", "error_message", "outputs",
-                          "log_path"}
+    assert set(shown) >= {
+        "run_id",
+        "prompt_id",
+        "status",
+        "error_class",
+        "error_message",
+        "outputs",
+        "log_path",
+    }
 
 
 def test_cli_cancel_and_status(tmp_path: Path, harness: Harness) -> None:
@@ -372,8 +383,13 @@ def test_interrupting_a_headless_run_cancels_it_and_exits_130(tmp_path: Path) ->
     config = make_config(tmp_path, None, host="local", speed="0.05", stop_grace=5)
     env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
     prompt_id = cli(config, "prompt", "add", "interrupted", str(DEMO)).stdout.strip()
-    proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [BIN, "--run", prompt_id, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     with CosmosAPI(load(config)) as api:
         wait_until(lambda: any(r.status == "running" for r in api.list_runs()), message="a running run")
     proc.send_signal(signal.SIGINT)
@@ -389,8 +405,11 @@ def test_reattach_collects_an_exited_run_and_fails_a_vanished_one(tmp_path: Path
     [exited] = json.loads(cli(config, "--run", prompt_id, "--detach", "--json").stdout)
     name = f"cosmos-{exited['run_id']}"
     inspect = ("inspect", "-f", "{{.State.Status}}", name)
-    wait_until(lambda: harness.dockerd.docker(*inspect).stdout.strip() == b"exited", interval=0.2,
-               message=f"container {name} to exit")
+    wait_until(
+        lambda: harness.dockerd.docker(*inspect).stdout.strip() == b"exited",
+        interval=0.2,
+        message=f"container {name} to exit",
+    )
     ended = harness.dockerd.docker("inspect", "-f", "{{.State.FinishedAt}}", name).stdout.decode().strip()
     time.sleep(2)  # collected well after it ended
     done = json.loads(cli(config, "run", "wait", exited["run_id"], "--json").stdout)
@@ -426,8 +445,9 @@ def test_a_host_that_goes_away_for_long_keeps_its_run_which_completes_later(
         with CosmosAPI(load(config)) as api:
             prompt = api.create_prompt("outage", DEMO)
             [run_id] = api.run_inference([prompt.prompt_id])
-            worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 20},
-                                      daemon=True)
+            worker = threading.Thread(
+                target=api.execute, args=([run_id],), kwargs={"timeout": 20}, daemon=True
+            )
             worker.start()
             early = (None, "starting", "uploading")
             wait_until(lambda: api.get_run(run_id).stage not in early, message="the model to start")
@@ -450,8 +470,9 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
         pytest.skip("needs root to mount a small tmpfs")
     small = tmp_path / "small"
     small.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -464,11 +485,16 @@ def test_a_full_local_disk_loses_nothing_and_the_run_completes_after(tmp_path: P
         with CosmosAPI(load(folder / "config.toml")) as api:
             prompt = api.create_prompt("flood the disk [sim:flood=20000]", DEMO)
             [run_id] = api.run_inference([prompt.prompt_id])
-            worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180},
-                                      daemon=True)
+            worker = threading.Thread(
+                target=api.execute, args=([run_id],), kwargs={"timeout": 180}, daemon=True
+            )
             worker.start()  # keeps trying while the disk stays full
-            wait_until(lambda: "is full" in (api.get_run(run_id).error_message or ""), 90, interval=0.1,
-                       message="the full disk to be reported")
+            wait_until(
+                lambda: "is full" in (api.get_run(run_id).error_message or ""),
+                90,
+                interval=0.1,
+                message="the full disk to be reported",
+            )
             run = api.get_run(run_id)
             assert run.status == "running"
             subprocess.run(["mount", "-o", "remount,size=64m", str(small)], check=True)
@@ -513,11 +539,18 @@ def test_a_frozen_ssh_link_never_fails_a_run_the_model_finishes(tmp_path: Path, 
         config.write_text(text)
         env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
         prompt_id = cli(config, "prompt", "add", "frozen link", str(DEMO)).stdout.strip()
-        proc = subprocess.Popen([BIN, "--run", prompt_id, "--json"], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [BIN, "--run", prompt_id, "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         with CosmosAPI(load(config)) as api:
-            wait_until(lambda: any(r.stage not in (None, "starting", "uploading") for r in api.list_runs()),
-                       message="the model to start")
+            wait_until(
+                lambda: any(r.stage not in (None, "starting", "uploading") for r in api.list_runs()),
+                message="the model to start",
+            )
         frozen = _tree(private.proc.pid)
         for pid in frozen:
             with contextlib.suppress(ProcessLookupError):

@@ -56,7 +56,11 @@ def test_enhancing_makes_a_child_prompt_with_the_enhanced_text(config_path: Path
         assert child.parent_id == prompt.prompt_id and child.name == "car-enhanced"
         assert child.text.startswith("A red car on a wet road " + ADDED)
         assert (child.inputs, child.parameters, child.negative_prompt, child.input_dir) == (
-            prompt.inputs, prompt.parameters, prompt.negative_prompt, prompt.input_dir)
+            prompt.inputs,
+            prompt.parameters,
+            prompt.negative_prompt,
+            prompt.input_dir,
+        )
         assert [c.prompt_id for c in api.prompt_children(prompt.prompt_id)] == [child.prompt_id]
         assert api.runs_queued_after([run_id]) == []  # no run asked for after it
         folder = api.run_dir(run_id)
@@ -125,9 +129,7 @@ def test_a_detached_enhance_chain_goes_on_in_whichever_process_collects_it(tmp_p
 
 
 @pytest.mark.parametrize("marker", ["[sim:missing_checkpoint]", "[sim:oom]"])
-def test_a_failed_enhancement_makes_no_prompt_and_runs_nothing(
-    config_path: Path, marker: str
-) -> None:
+def test_a_failed_enhancement_makes_no_prompt_and_runs_nothing(config_path: Path, marker: str) -> None:
     with CosmosAPI(load(config_path)) as api:
         prompt = api.create_prompt(f"A harbour at night {marker}", DEMO)
     done = cli(config_path, "--run", prompt.prompt_id, "--enhance")
@@ -148,20 +150,24 @@ async def test_e_enhances_the_selected_prompt_and_the_detail_lists_the_child(tmp
         prompt = api.create_prompt("A snowy forest", DEMO)
         app = CosmosApp(api)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot_wait_until(pilot, lambda: app.screen.query("#prompts") and len(
-                app.screen.query_one("#prompts").rows) == 1)
+            await pilot_wait_until(
+                pilot,
+                lambda: app.screen.query("#prompts") and len(app.screen.query_one("#prompts").rows) == 1,
+            )
             await pilot.press("e")
             await pilot_wait_until(pilot, lambda: len(api.prompt_children(prompt.prompt_id)) == 1, timeout=60)
             [child] = api.prompt_children(prompt.prompt_id)
             # The table shows the new prompt with the cursor on it, and a toast names it.
             await pilot_wait_until(pilot, lambda: len(app.screen.query_one("#prompts").rows) == 2)
-            await pilot_wait_until(pilot, lambda: any(
-                f"into {child.prompt_id}" in n.message for n in app._notifications))
+            await pilot_wait_until(
+                pilot, lambda: any(f"into {child.prompt_id}" in n.message for n in app._notifications)
+            )
             await pilot.press("down")  # the parent, below its newer child
             await pilot.press("enter")
             await pilot_wait_until(pilot, lambda: isinstance(app.screen, PromptDetailScreen))
             await pilot_wait_until(
-                pilot, lambda: child.prompt_id in str(app.screen.query_one("#prompt-children").render()))
+                pilot, lambda: child.prompt_id in str(app.screen.query_one("#prompt-children").render())
+            )
             assert not app.screen.query_one("#prompt-children-box").has_class("hidden")
 
 
@@ -174,6 +180,8 @@ def test_a_hostile_multi_line_prompt_is_enhanced_verbatim(tmp_path: Path, harnes
         assert api.execute([run_id], timeout=120)
         child = api.enhanced_prompt(run_id)
         assert child is not None, api.get_run(run_id).error_message
-        assert child.text == f"{NASTY} {ADDED}, with natural lighting, soft shadows, rich textures and a " \
-                             "smooth, steady camera motion."
+        assert (
+            child.text == f"{NASTY} {ADDED}, with natural lighting, soft shadows, rich textures and a "
+            "smooth, steady camera motion."
+        )
         assert not Path("/tmp/pwned").exists()

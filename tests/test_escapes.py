@@ -92,8 +92,13 @@ def test_a_prompt_name_with_a_control_character_is_refused(api: CosmosAPI, name:
 
 def test_the_cli_refuses_such_a_name_with_one_sentence_and_exit_2(config_file: Path) -> None:
     env = dict(os.environ, COSMOS_TUI_CONFIG=str(config_file))
-    result = subprocess.run([str(BIN), "prompt", "add", "a lake", str(DEMO), "--name", "x\x1b[2Jy"],
-                            capture_output=True, text=True, env=env, timeout=60)
+    result = subprocess.run(
+        [str(BIN), "prompt", "add", "a lake", str(DEMO), "--name", "x\x1b[2Jy"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert result.returncode == 2, result.stderr
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "control character" in result.stderr
@@ -140,8 +145,9 @@ def hostile_prompt(api: CosmosAPI) -> str:
 
 
 @pytest.mark.integration
-def test_prompt_show_and_list_on_a_terminal_send_no_control_character(api: CosmosAPI,
-                                                                       config_file: Path) -> None:
+def test_prompt_show_and_list_on_a_terminal_send_no_control_character(
+    api: CosmosAPI, config_file: Path
+) -> None:
     prompt_id = hostile_prompt(api)
     api.close()
 
@@ -161,13 +167,17 @@ def test_prompt_show_and_list_on_a_terminal_send_no_control_character(api: Cosmo
     env = dict(os.environ, COSMOS_TUI_CONFIG=str(config_file))
     piped = subprocess.run([str(BIN), "prompt", "list"], capture_output=True, env=env, timeout=60).stdout
     assert_nothing_raw(piped)
-    record = subprocess.run([str(BIN), "prompt", "show", prompt_id], capture_output=True, env=env,
-                            timeout=60).stdout
+    record = subprocess.run(
+        [str(BIN), "prompt", "show", prompt_id], capture_output=True, env=env, timeout=60
+    ).stdout
     assert HOSTILE.encode() in record
     import json
 
-    data = json.loads(subprocess.run([str(BIN), "prompt", "show", prompt_id, "--json"], capture_output=True,
-                                     env=env, timeout=60).stdout)
+    data = json.loads(
+        subprocess.run(
+            [str(BIN), "prompt", "show", prompt_id, "--json"], capture_output=True, env=env, timeout=60
+        ).stdout
+    )
     assert data["text"] == HOSTILE and data["name"] == f"lake{TITLE}"
 
 
@@ -179,8 +189,9 @@ LOG = (
 
 
 @pytest.mark.integration
-def test_run_logs_on_a_terminal_escapes_controls_and_piped_keeps_the_bytes(api: CosmosAPI,
-                                                                          config_file: Path) -> None:
+def test_run_logs_on_a_terminal_escapes_controls_and_piped_keeps_the_bytes(
+    api: CosmosAPI, config_file: Path
+) -> None:
     prompt = api.create_prompt("logged", DEMO)
     run = add_run(api, prompt.prompt_id, "completed")
     Path(run.log_path).parent.mkdir(parents=True, exist_ok=True)
@@ -234,8 +245,14 @@ async def test_the_tui_draws_no_control_character_from_prompts_or_logs(local_api
     from tests.test_tui import SIZE, table_ids, wait_until
 
     prompt_id = hostile_prompt(local_api)
-    run = add_run(local_api, prompt_id, "failed", host="sim", error_class="unknown",
-                  error_message=f"the model said {TITLE}")
+    run = add_run(
+        local_api,
+        prompt_id,
+        "failed",
+        host="sim",
+        error_class="unknown",
+        error_message=f"the model said {TITLE}",
+    )
     Path(run.log_path).parent.mkdir(parents=True, exist_ok=True)
     Path(run.log_path).write_text(LOG)
 

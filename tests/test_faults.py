@@ -37,9 +37,11 @@ def test_a_host_gone_from_the_config_keeps_its_run_which_is_collected_once_it_is
     prompt = cli(config, "prompt", "add", "renamed host", str(DEMO)).stdout.strip()
     [run] = json.loads(cli(config, "--run", prompt, "--detach", "--json").stdout)
     wait_until(host_file(tmp_path, run["run_id"], "exit_code").exists, message="the model to end")
-    config.write_text(original.replace("hosts.local", "hosts.renamed").replace(
-        'default_host = "local"', 'default_host = "renamed"'
-    ))
+    config.write_text(
+        original.replace("hosts.local", "hosts.renamed").replace(
+            'default_host = "local"', 'default_host = "renamed"'
+        )
+    )
 
     waited = cli(config, "run", "wait", run["run_id"])
     assert waited.returncode == 2, waited.stderr
@@ -126,8 +128,9 @@ def test_a_full_disk_is_told_on_the_terminal_ctrl_c_ends_and_the_finished_run_co
         pytest.skip("needs root to mount a small tmpfs")
     small = tmp_path / "small"
     small.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(small)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
     try:
@@ -140,8 +143,9 @@ def test_a_full_disk_is_told_on_the_terminal_ctrl_c_ends_and_the_finished_run_co
         )
         prompt = cli(config, "prompt", "add", "flood [sim:flood=20000]", str(DEMO)).stdout.strip()
         env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
-        proc = subprocess.Popen([BIN, "--run", prompt], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc = subprocess.Popen(
+            [BIN, "--run", prompt], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         said: list[str] = []
         reader = threading.Thread(target=lambda: said.extend(proc.stderr), daemon=True)
         reader.start()
@@ -185,7 +189,8 @@ def test_the_tui_refuses_to_start_without_a_terminal(tmp_path: Path, redirect: s
     try:
         with out.open("wb") as sink:
             streams = (
-                {"stdin": secondary, "stdout": sink} if redirect == "stdout"
+                {"stdin": secondary, "stdout": sink}
+                if redirect == "stdout"
                 else {"stdin": subprocess.DEVNULL, "stdout": secondary}
             )
             result = subprocess.run([BIN], env=env, stderr=subprocess.PIPE, text=True, timeout=30, **streams)

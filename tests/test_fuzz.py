@@ -40,8 +40,21 @@ FUZZ = settings(
 # -- nothing written outside the temporary folder -------------------------------------------------
 
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
-_WRITES = {"os.mkdir", "os.rename", "os.replace", "os.remove", "os.rmdir", "shutil.rmtree", "os.symlink",
-           "os.link", "os.truncate", "os.chmod", "os.chown", "os.utime", "sqlite3.connect"}
+_WRITES = {
+    "os.mkdir",
+    "os.rename",
+    "os.replace",
+    "os.remove",
+    "os.rmdir",
+    "shutil.rmtree",
+    "os.symlink",
+    "os.link",
+    "os.truncate",
+    "os.chmod",
+    "os.chown",
+    "os.utime",
+    "sqlite3.connect",
+}
 _watch: dict[str, Any] = {"root": None, "outside": []}
 
 
@@ -93,17 +106,105 @@ def only_writes_under(root: Path) -> Iterator[None]:
 
 # -- hostile values -------------------------------------------------------------------------------
 
-NUMBERS = ["0", "1", "-1", "35", "0.5", "inf", "-inf", "nan", "1e309", "-0", "1e-320", "4294967296",
-           "99999999999999999999", "9223372036854775808", "0x10", "1_000", " 7", "\u0663", "", "1" * 5000]
-TEXTS = ["", " ", "x", "\n", "sim\n", "\x1b[2J\x1b]0;pwned\x07", "\t", "a" * 5000, "-", "--", "ps_", "rs_",
-         "ps_0123456789ab", "rs_0", "$(touch pwned)", "`id`", "'\"", "\udcff", "Ünïcödé", "%s%n",
-         "../../..", "/", ".", "~", "~nouser/x", "\u202e", "demo", "completed,failed", "queued,x"]
-FLAGS = ["--json", "--force", "--keep-outputs", "--dry-run", "-f", "--follow", "-v", "-vv", "--help",
-         "--limit", "--offset", "--days", "--status", "--older-than", "--name", "--negative", "--host",
-         "--steps", "--guidance", "--seed", "--weights", "--detach", "--version", "--logs", "--prompts-file"]
+NUMBERS = [
+    "0",
+    "1",
+    "-1",
+    "35",
+    "0.5",
+    "inf",
+    "-inf",
+    "nan",
+    "1e309",
+    "-0",
+    "1e-320",
+    "4294967296",
+    "99999999999999999999",
+    "9223372036854775808",
+    "0x10",
+    "1_000",
+    " 7",
+    "\u0663",
+    "",
+    "1" * 5000,
+]
+TEXTS = [
+    "",
+    " ",
+    "x",
+    "\n",
+    "sim\n",
+    "\x1b[2J\x1b]0;pwned\x07",
+    "\t",
+    "a" * 5000,
+    "-",
+    "--",
+    "ps_",
+    "rs_",
+    "ps_0123456789ab",
+    "rs_0",
+    "$(touch pwned)",
+    "`id`",
+    "'\"",
+    "\udcff",
+    "Ünïcödé",
+    "%s%n",
+    "../../..",
+    "/",
+    ".",
+    "~",
+    "~nouser/x",
+    "\u202e",
+    "demo",
+    "completed,failed",
+    "queued,x",
+]
+FLAGS = [
+    "--json",
+    "--force",
+    "--keep-outputs",
+    "--dry-run",
+    "-f",
+    "--follow",
+    "-v",
+    "-vv",
+    "--help",
+    "--limit",
+    "--offset",
+    "--days",
+    "--status",
+    "--older-than",
+    "--name",
+    "--negative",
+    "--host",
+    "--steps",
+    "--guidance",
+    "--seed",
+    "--weights",
+    "--detach",
+    "--version",
+    "--logs",
+    "--prompts-file",
+]
 # Never "worker", "wait", "trust" or "init": they run until stopped, ask, or write where told.
-WORDS = ["prompt", "run", "add", "list", "search", "show", "delete", "logs", "cancel", "stats", "config",
-         "host", "clean", "status", "--run", "--config"]
+WORDS = [
+    "prompt",
+    "run",
+    "add",
+    "list",
+    "search",
+    "show",
+    "delete",
+    "logs",
+    "cancel",
+    "stats",
+    "config",
+    "host",
+    "clean",
+    "status",
+    "--run",
+    "--config",
+]
 
 numbers = st.sampled_from(NUMBERS)
 texts = st.one_of(st.sampled_from(TEXTS), st.text(st.characters(exclude_characters="\0"), max_size=12))
@@ -125,26 +226,62 @@ def argv_strategy(paths: list[str], configs: list[str]) -> st.SearchStrategy[lis
     where = st.one_of(st.sampled_from(paths), texts)
     ids = st.one_of(st.sampled_from(["ps_", "rs_", "ps_0123456789ab", "fog"]), texts)
     commands = st.one_of(
-        joined(st.just(["prompt", "add"]), st.one_of(st.just(["-"]), texts.map(lambda t: [t])),
-               where.map(lambda w: [w]), option("--name", texts), option("--negative", texts),
-               switch("--json")),
-        joined(st.just(["prompt", "list"]), option("--limit", numbers), option("--offset", numbers),
-               switch("--json")),
+        joined(
+            st.just(["prompt", "add"]),
+            st.one_of(st.just(["-"]), texts.map(lambda t: [t])),
+            where.map(lambda w: [w]),
+            option("--name", texts),
+            option("--negative", texts),
+            switch("--json"),
+        ),
+        joined(
+            st.just(["prompt", "list"]),
+            option("--limit", numbers),
+            option("--offset", numbers),
+            switch("--json"),
+        ),
         joined(st.just(["prompt", "search"]), texts.map(lambda t: [t]), option("--limit", numbers)),
-        joined(st.sampled_from([["prompt", "show"], ["prompt", "delete"], ["run", "show"], ["run", "logs"],
-                                ["run", "cancel"]]), ids.map(lambda i: [i]), switch("--force")),
-        joined(st.just(["run", "list"]), option("--status", texts), option("--prompt", ids),
-               option("--host", texts), option("--model", texts), option("--offset", numbers)),
+        joined(
+            st.sampled_from(
+                [
+                    ["prompt", "show"],
+                    ["prompt", "delete"],
+                    ["run", "show"],
+                    ["run", "logs"],
+                    ["run", "cancel"],
+                ]
+            ),
+            ids.map(lambda i: [i]),
+            switch("--force"),
+        ),
+        joined(
+            st.just(["run", "list"]),
+            option("--status", texts),
+            option("--prompt", ids),
+            option("--host", texts),
+            option("--model", texts),
+            option("--offset", numbers),
+        ),
         joined(st.just(["stats"]), option("--days", numbers), switch("--json")),
         joined(st.just(["config", "show"]), switch("--json")),
         joined(st.just(["status"]), option("--host", texts)),
-        joined(st.just(["host", "clean"]), texts.map(lambda t: [t]), option("--older-than", numbers),
-               st.just(["--dry-run"])),
-        joined(st.just(["--run"]), st.lists(ids, min_size=1, max_size=2),
-               option("--weights", st.lists(numbers, min_size=4, max_size=4).map(" ".join)).map(
-                   lambda o: [o[0], *o[1].split(" ")] if o else []),
-               option("--steps", numbers), option("--guidance", numbers), option("--seed", numbers),
-               option("--host", texts)),
+        joined(
+            st.just(["host", "clean"]),
+            texts.map(lambda t: [t]),
+            option("--older-than", numbers),
+            st.just(["--dry-run"]),
+        ),
+        joined(
+            st.just(["--run"]),
+            st.lists(ids, min_size=1, max_size=2),
+            option("--weights", st.lists(numbers, min_size=4, max_size=4).map(" ".join)).map(
+                lambda o: [o[0], *o[1].split(" ")] if o else []
+            ),
+            option("--steps", numbers),
+            option("--guidance", numbers),
+            option("--seed", numbers),
+            option("--host", texts),
+        ),
         st.lists(st.one_of(st.sampled_from(WORDS + FLAGS + NUMBERS[:8]), texts), max_size=6),
     )
     return joined(option("--config", st.sampled_from(configs)), commands)
@@ -174,8 +311,19 @@ def hostile_files(tmp: Path) -> tuple[list[str], list[str]]:
         (odd / name).write_bytes(os.fsencode(body) if name == "bytes.toml" else body.encode())
         configs.append(str(odd / name))
     configs += [str(odd / "fifo.toml"), str(odd / "empty"), str(loop), str(odd / "none.toml"), "/dev/zero"]
-    paths = [str(DEMO), "demo", str(fifo_scene), str(odd / "empty"), str(odd / "file"), str(loop),
-             "/dev/zero", "/dev/null", str(odd / "none"), "", "/"]
+    paths = [
+        str(DEMO),
+        "demo",
+        str(fifo_scene),
+        str(odd / "empty"),
+        str(odd / "file"),
+        str(loop),
+        "/dev/zero",
+        "/dev/null",
+        str(odd / "none"),
+        "",
+        "/",
+    ]
     return paths, configs
 
 
@@ -267,9 +415,18 @@ def _toml(document: dict[str, Any]) -> str:
 
 
 TOML_PIECES = [
-    "[paths]\n", "[defaults]\n", "[hosts.a]\n", "guidance = inf\n", "seed = -1\n", "num_steps = 1e3\n",
-    "x = " + "[" * 3000 + "]" * 3000 + "\n", 'database = "\\u0000"\n', "remote_dir = '/x'\n",
-    "port = 99999999999999999999\n", "[[hosts]]\n", "= 1\n",
+    "[paths]\n",
+    "[defaults]\n",
+    "[hosts.a]\n",
+    "guidance = inf\n",
+    "seed = -1\n",
+    "num_steps = 1e3\n",
+    "x = " + "[" * 3000 + "]" * 3000 + "\n",
+    'database = "\\u0000"\n',
+    "remote_dir = '/x'\n",
+    "port = 99999999999999999999\n",
+    "[[hosts]]\n",
+    "= 1\n",
 ]
 RAW_TOML = st.one_of(
     st.text(max_size=80),
@@ -303,11 +460,27 @@ def test_config_validation_survives_random_and_hostile_documents(tmp_path: Path)
 def test_run_options_are_finite_and_in_range_or_refused(tmp_path: Path) -> None:
     from cosmos_tui.run_options import build_options
 
-    config = load(write_config(_folder(tmp_path, "p"), "[hosts.h]\ntransport = 'local'\nruntime = 'process'\n"
-                               "remote_dir = 'r'\n"))
+    config = load(
+        write_config(
+            _folder(tmp_path, "p"), "[hosts.h]\ntransport = 'local'\nruntime = 'process'\nremote_dir = 'r'\n"
+        )
+    )
     host = config.host("h")
-    names = st.sampled_from(["num_steps", "guidance", "sigma_max", "seed", "fps", "num_gpu", "blur_strength",
-                             "canny_threshold", "weights", "negative_prompt", "lidar"])
+    names = st.sampled_from(
+        [
+            "num_steps",
+            "guidance",
+            "sigma_max",
+            "seed",
+            "fps",
+            "num_gpu",
+            "blur_strength",
+            "canny_threshold",
+            "weights",
+            "negative_prompt",
+            "lidar",
+        ]
+    )
     edges = st.sampled_from([math.inf, -math.inf, math.nan, 2**64, 2**32, -1, 0, 1, 35, 1001, 0.5, 1e308])
     values = st.one_of(edges, st.floats(), st.integers(), ANY_VALUE)
     weights = st.dictionaries(st.sampled_from(["vis", "edge", "depth", "seg", "lidar"]), values, max_size=3)
@@ -316,9 +489,18 @@ def test_run_options_are_finite_and_in_range_or_refused(tmp_path: Path) -> None:
     @FUZZ
     @given(parameters=options, overrides=options)
     def check(parameters: dict[str, Any], overrides: dict[str, Any]) -> None:
-        prompt = PromptRecord(prompt_id="ps_0", name="p", text="t", negative_prompt="", model_type="transfer",
-                              input_dir="/x", inputs={}, parameters=parameters, parent_id=None,
-                              created_at=None)  # type: ignore[arg-type]
+        prompt = PromptRecord(
+            prompt_id="ps_0",
+            name="p",
+            text="t",
+            negative_prompt="",
+            model_type="transfer",
+            input_dir="/x",
+            inputs={},
+            parameters=parameters,
+            parent_id=None,
+            created_at=None,
+        )  # type: ignore[arg-type]
         try:
             options = build_options(config, host, prompt, overrides)
         except UsageError:

@@ -91,7 +91,6 @@ def test_sim_image_runs_detached_over_ssh_and_reports_its_exit_code(
     assert len(out.strip()) == 64  # the container id
     assert name in harness.dockerd.our_containers()
 
-
     def exited() -> bool:
         _, status, _ = run(ssh, f"{docker} inspect -f '{{{{.State.Status}}}}' {name}")
         return status.strip() == "exited"

@@ -46,12 +46,14 @@ def test_a_changed_host_key_is_shown_as_changed_and_replaced_only_when_asked(
     assert "--replace" in refused.stderr
     assert known.read_text() == unrelated + stale  # nothing recorded
 
-    asked = subprocess.run([BIN, "host", "trust", "test", "--replace"], env=env, input="n\n",
-                           capture_output=True, text=True)
+    asked = subprocess.run(
+        [BIN, "host", "trust", "test", "--replace"], env=env, input="n\n", capture_output=True, text=True
+    )
     assert asked.returncode == 1 and known.read_text() == unrelated + stale
 
-    replaced = subprocess.run([BIN, "host", "trust", "test", "--replace"], env=env, input="y\n",
-                              capture_output=True, text=True)
+    replaced = subprocess.run(
+        [BIN, "host", "trust", "test", "--replace"], env=env, input="y\n", capture_output=True, text=True
+    )
     assert replaced.returncode == 0, replaced.stderr
     lines = known.read_text().splitlines()
     assert lines[0] == unrelated.strip() and len(lines) == 2 and lines[1].startswith(name)

@@ -55,9 +55,12 @@ def test_every_binding_in_the_tui_comes_from_the_table() -> None:
     from cosmos_tui.tui.widgets import confirm, tables
 
     classes = [
-        obj for module in (dashboard, gpu, log, prompt_form, prompts, run_form, runs, confirm, tables)
+        obj
+        for module in (dashboard, gpu, log, prompt_form, prompts, run_form, runs, confirm, tables)
         for obj in vars(module).values()
-        if isinstance(obj, type) and issubclass(obj, Screen | Widget) and obj.__module__ == module.__name__
+        if isinstance(obj, type)
+        and issubclass(obj, Screen | Widget)
+        and obj.__module__ == module.__name__
         and "BINDINGS" in vars(obj)
     ]
     ids = {b.id for cls in (*classes, CosmosApp) for b in cls.BINDINGS}  # type: ignore[union-attr]

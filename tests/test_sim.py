@@ -502,8 +502,15 @@ def test_install_local_and_version(tmp_path: Path) -> None:
 def test_prompt_upsampler_loads_its_real_checkpoint_with_vllm(workdir: Path) -> None:
     # The upsampler loads cosmos_transfer1/checkpoints.py's COSMOS_UPSAMPLER_CHECKPOINT through vLLM,
     # whose log lines go to stdout; the sim named a Pixtral folder the repository never uses.
-    argv = ["sh", str(TORCHRUN), UPSAMPLER, "--prompt", "x [sim:missing_checkpoint]", "--input_video",
-            "color.mp4"]
+    argv = [
+        "sh",
+        str(TORCHRUN),
+        UPSAMPLER,
+        "--prompt",
+        "x [sim:missing_checkpoint]",
+        "--input_video",
+        "color.mp4",
+    ]
     env = {**os.environ, "COSMOS_SIM_SPEED": "0.001"}
     failed = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, env=env)
     assert failed.returncode == 1

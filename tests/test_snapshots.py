@@ -48,23 +48,49 @@ def snap_api(monkeypatch: pytest.MonkeyPatch):
     clock = iter(NOW - timedelta(hours=5) + timedelta(minutes=i) for i in range(10_000))
     api = CosmosAPI(load(FIXED / "config.toml"), clock=lambda: next(clock))
     demo = FIXED / "inputs" / "videos" / "demo"
-    lighthouse = api.create_prompt("A lighthouse on a rocky coast at dusk, waves crashing, slow dolly in",
-                                   demo, name="lighthouse")
+    lighthouse = api.create_prompt(
+        "A lighthouse on a rocky coast at dusk, waves crashing, slow dolly in", demo, name="lighthouse"
+    )
     robot = api.create_prompt("A robot arm stacks red cubes on a wooden table [sim:clips=2]", demo)
     api.create_prompt("Rain on a neon street at night, reflections on wet asphalt", demo)
     start = NOW - timedelta(hours=2)
     done = add_run(api, lighthouse.prompt_id, "completed", host="sim", created=start, seconds=212)
-    for seq, (stage, secs) in enumerate((("load", 41), ("preprocess", 12), ("guardrail", 5), ("embed", 4),
-                                          ("diffusion", 140), ("decode", 9), ("save", 1))):
+    for seq, (stage, secs) in enumerate(
+        (
+            ("load", 41),
+            ("preprocess", 12),
+            ("guardrail", 5),
+            ("embed", 4),
+            ("diffusion", 140),
+            ("decode", 9),
+            ("save", 1),
+        )
+    ):
         at = start.replace(tzinfo=None) + timedelta(seconds=seq * 30)
         record_stage(api.store.db, done.run_id, stage, seq, at, at + timedelta(seconds=secs))
-    failed = add_run(api, robot.prompt_id, "failed", host="sim", created=start + timedelta(minutes=10),
-                     seconds=95, error_class="oom", exit_code=1,
-                     error_message="the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
-                                   "inputs, or free the GPU of other jobs.")
-    add_run(api, robot.prompt_id, "running", host="sim", created=NOW - timedelta(minutes=3),
-            started_at=(NOW - timedelta(minutes=3)).replace(tzinfo=None), stage="diffusion", progress=42.0,
-            eta_seconds=249.0)
+    failed = add_run(
+        api,
+        robot.prompt_id,
+        "failed",
+        host="sim",
+        created=start + timedelta(minutes=10),
+        seconds=95,
+        error_class="oom",
+        exit_code=1,
+        error_message="the GPU ran out of memory; use more GPUs (num_gpu), fewer or shorter "
+        "inputs, or free the GPU of other jobs.",
+    )
+    add_run(
+        api,
+        robot.prompt_id,
+        "running",
+        host="sim",
+        created=NOW - timedelta(minutes=3),
+        started_at=(NOW - timedelta(minutes=3)).replace(tzinfo=None),
+        stage="diffusion",
+        progress=42.0,
+        eta_seconds=249.0,
+    )
     add_run(api, lighthouse.prompt_id, "queued", host="sim", created=NOW - timedelta(minutes=1))
     log = Path(failed.log_path)
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -79,19 +105,31 @@ def snap_api(monkeypatch: pytest.MonkeyPatch):
     # An enhanced version of the lighthouse prompt (as an enhance run's follow-up makes it), listed
     # just above its parent.
     prompt_queries.insert(
-        api.store.db, id=ids.new_id(ids.PROMPT), name="lighthouse-enhanced",
+        api.store.db,
+        id=ids.new_id(ids.PROMPT),
+        name="lighthouse-enhanced",
         text=lighthouse.text + ". The scene is captured in photorealistic detail, with natural lighting.",
-        negative_prompt=lighthouse.negative_prompt, model_type="transfer", input_dir=lighthouse.input_dir,
-        inputs=lighthouse.inputs, parameters={}, parent=lighthouse.prompt_id,
+        negative_prompt=lighthouse.negative_prompt,
+        model_type="transfer",
+        input_dir=lighthouse.input_dir,
+        inputs=lighthouse.inputs,
+        parameters={},
+        parent=lighthouse.prompt_id,
         created_at=(lighthouse.created_at + timedelta(seconds=30)).astimezone(UTC).replace(tzinfo=None),
     )
     fixed_now = NOW
     monkeypatch.setattr(api, "now", lambda: fixed_now)
     status = HostStatus(
-        "sim", "sim (simulated)", True, None,
-        [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559.0, 65466.0, 97.0, 71.0, 612.5, 700.0),
-         GpuStatus(1, "NVIDIA H100 80GB HBM3", 81559.0, 1.0, 0.0, 33.0, 70.0, 700.0)],
-        [], 81_400_000_000,
+        "sim",
+        "sim (simulated)",
+        True,
+        None,
+        [
+            GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559.0, 65466.0, 97.0, 71.0, 612.5, 700.0),
+            GpuStatus(1, "NVIDIA H100 80GB HBM3", 81559.0, 1.0, 0.0, 33.0, 70.0, 700.0),
+        ],
+        [],
+        81_400_000_000,
     )
     monkeypatch.setattr(api, "host_status", lambda host=None: status)
     ids_ = {"failed": failed.run_id, "robot": robot.prompt_id}

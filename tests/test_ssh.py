@@ -32,8 +32,7 @@ def write_ssh_config(harness: Harness, extra: str = "") -> None:
     folder.mkdir(mode=0o700, exist_ok=True)
     (folder / "config").write_text(
         f"Host cosmos-alias\n  HostName 127.0.0.1\n  Port {harness.sshd.port}\n  User {harness.sshd.user}\n"
-        f"  IdentityFile {harness.sshd.client_key}\n  UserKnownHostsFile {harness.sshd.known_hosts}\n"
-        + extra
+        f"  IdentityFile {harness.sshd.client_key}\n  UserKnownHostsFile {harness.sshd.known_hosts}\n" + extra
     )
 
 
@@ -73,10 +72,15 @@ def test_ssh_agent_keys_are_used(harness: Harness, tmp_path: Path, monkeypatch) 
         env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
         subprocess.run(["ssh-add", str(harness.sshd.client_key)], env=env, check=True, capture_output=True)
         monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
-        transport = ssh.SSHTransport(host(
-            harness, hostname="127.0.0.1", port=harness.sshd.port, user=harness.sshd.user,
-            known_hosts=str(harness.sshd.known_hosts),
-        ))
+        transport = ssh.SSHTransport(
+            host(
+                harness,
+                hostname="127.0.0.1",
+                port=harness.sshd.port,
+                user=harness.sshd.user,
+                known_hosts=str(harness.sshd.known_hosts),
+            )
+        )
         try:
             assert transport.run("echo agent").ok
         finally:
@@ -86,17 +90,24 @@ def test_ssh_agent_keys_are_used(harness: Harness, tmp_path: Path, monkeypatch) 
 
 
 def test_unreachable_port_is_one_clear_sentence(harness: Harness) -> None:
-    transport = ssh.SSHTransport(host(harness, hostname="127.0.0.1", port=1, user="x",
-                                      known_hosts=str(harness.sshd.known_hosts)))
+    transport = ssh.SSHTransport(
+        host(harness, hostname="127.0.0.1", port=1, user="x", known_hosts=str(harness.sshd.known_hosts))
+    )
     with pytest.raises(HostError, match=r"cannot connect to host h \(127\.0\.0\.1:1\).*sshd runs"):
         transport.run("true")
 
 
 def test_watchdog_drops_a_silent_link_within_15_seconds(harness: Harness) -> None:
-    transport = ssh.SSHTransport(host(
-        harness, hostname="127.0.0.1", port=harness.sshd.port, user=harness.sshd.user,
-        key_file=str(harness.sshd.client_key), known_hosts=str(harness.sshd.known_hosts),
-    ))
+    transport = ssh.SSHTransport(
+        host(
+            harness,
+            hostname="127.0.0.1",
+            port=harness.sshd.port,
+            user=harness.sshd.user,
+            key_file=str(harness.sshd.client_key),
+            known_hosts=str(harness.sshd.known_hosts),
+        )
+    )
     try:
         before = set(harness.sshd.session_pids())
         transport.run("true")
@@ -118,10 +129,16 @@ def test_watchdog_drops_a_silent_link_within_15_seconds(harness: Harness) -> Non
 
 
 def test_command_shell_keeps_stdout_stderr_and_exit_codes_apart(harness: Harness) -> None:
-    transport = ssh.SSHTransport(host(
-        harness, hostname="127.0.0.1", port=harness.sshd.port, user=harness.sshd.user,
-        key_file=str(harness.sshd.client_key), known_hosts=str(harness.sshd.known_hosts),
-    ))
+    transport = ssh.SSHTransport(
+        host(
+            harness,
+            hostname="127.0.0.1",
+            port=harness.sshd.port,
+            user=harness.sshd.user,
+            key_file=str(harness.sshd.client_key),
+            known_hosts=str(harness.sshd.known_hosts),
+        )
+    )
     try:
         result = transport.run("printf 'no newline'; echo oops >&2; exit 7")
         assert (result.code, result.stdout, result.stderr) == (7, b"no newline", b"oops\n")
@@ -131,10 +148,16 @@ def test_command_shell_keeps_stdout_stderr_and_exit_codes_apart(harness: Harness
 
 
 def test_upload_with_progress_is_exact_and_atomic(harness: Harness, tmp_path: Path) -> None:
-    transport = ssh.SSHTransport(host(
-        harness, hostname="127.0.0.1", port=harness.sshd.port, user=harness.sshd.user,
-        key_file=str(harness.sshd.client_key), known_hosts=str(harness.sshd.known_hosts),
-    ))
+    transport = ssh.SSHTransport(
+        host(
+            harness,
+            hostname="127.0.0.1",
+            port=harness.sshd.port,
+            user=harness.sshd.user,
+            key_file=str(harness.sshd.client_key),
+            known_hosts=str(harness.sshd.known_hosts),
+        )
+    )
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(20 * 1024 * 1024 + 123))  # over the parallel threshold
     seen: list[int] = []

@@ -70,11 +70,18 @@ def test_sweeps_multiply_and_keep_the_other_options(tmp_path: Path) -> None:
     config = make_config(tmp_path, None, host="local", speed="0.002")
     prompt = cli(config, "prompt", "add", "a robot arm", str(DEMO)).stdout.strip()
     with CosmosAPI(load(config)) as api:
-        run_ids = api.run_sweep([prompt], {"num_steps": 12, "weights": {"edge": 0.7}},
-                                {"guidance": "3,5,7", "vis": "0.2,0.5"})
+        run_ids = api.run_sweep(
+            [prompt], {"num_steps": 12, "weights": {"edge": 0.7}}, {"guidance": "3,5,7", "vis": "0.2,0.5"}
+        )
         runs = [api.get_run(r) for r in run_ids]
         assert [(r.config["guidance"], r.config["weights"]["vis"]) for r in runs] == [
-            (3.0, 0.2), (3.0, 0.5), (5.0, 0.2), (5.0, 0.5), (7.0, 0.2), (7.0, 0.5)]
+            (3.0, 0.2),
+            (3.0, 0.5),
+            (5.0, 0.2),
+            (5.0, 0.5),
+            (7.0, 0.2),
+            (7.0, 0.5),
+        ]
         assert {r.config["num_steps"] for r in runs} == {12}
         assert {r.config["weights"]["edge"] for r in runs} == {0.7}
         assert len({r.sweep_id for r in runs}) == 1
@@ -100,10 +107,14 @@ def test_sweeps_multiply_and_keep_the_other_options(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (("--seeds", "1-300"), "the sweep makes 300 runs, more than 256; add --yes to queue them all, or "
-                               "narrow it."),
-        (("--seeds", "1-20", "--sweep", "guidance=1,2,3,4,5,6,7,8,9,10,11,12,13"),
-         "the sweep makes 260 runs, more than 256"),
+        (
+            ("--seeds", "1-300"),
+            "the sweep makes 300 runs, more than 256; add --yes to queue them all, or narrow it.",
+        ),
+        (
+            ("--seeds", "1-20", "--sweep", "guidance=1,2,3,4,5,6,7,8,9,10,11,12,13"),
+            "the sweep makes 260 runs, more than 256",
+        ),
         (("--sweep", "bogus=1,2"), '"bogus" cannot be swept; use one of num_steps, guidance'),
         (("--sweep", "guidance"), 'a sweep is KEY=VALUES such as guidance=3,5,7 or vis=0.2,0.5, not "guid'),
         (("--sweep", "guidance=3,x"), 'guidance "x" is not a number'),
@@ -123,6 +134,7 @@ def test_bad_sweeps_are_refused_in_one_sentence_and_queue_nothing(
 
 
 # -- the TUI: the run form's seeds field and comma lists, the runs table's groups -------------------
+
 
 @pytest.fixture
 def local_api(tmp_path: Path):
@@ -162,7 +174,13 @@ async def test_run_form_seeds_and_comma_lists_queue_a_sweep_shown_as_a_group(loc
         await wait_until(pilot, lambda: local_api.count_runs() == 6)
         runs = local_api.list_runs()[::-1]
         assert [(r.config["guidance"], r.config["seed"]) for r in runs] == [
-            (3.0, 1), (3.0, 2), (3.0, 3), (7.5, 1), (7.5, 2), (7.5, 3)]
+            (3.0, 1),
+            (3.0, 2),
+            (3.0, 3),
+            (7.5, 1),
+            (7.5, 2),
+            (7.5, 3),
+        ]
         assert len({r.sweep_id for r in runs}) == 1 and runs[0].sweep_id
 
         await pilot.press("2")  # the runs screen groups them, newest first

@@ -66,8 +66,19 @@ def test_a_person_creates_runs_watches_and_quits(tmp_path: Path) -> None:
         'database = "outputs/cosmos.db"\n' + local_host_table("sim", project / "remote", speed="0.01")
     )
     tmux = Tmux("cosmos", tmp_path / "tmux.sock")
-    tmux("new-session", "-d", "-s", "cosmos", "-x", "120", "-y", "36", "-c", str(project),
-         f"{BIN}; echo EXITED $?; sleep 60")
+    tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "cosmos",
+        "-x",
+        "120",
+        "-y",
+        "36",
+        "-c",
+        str(project),
+        f"{BIN}; echo EXITED $?; sleep 60",
+    )
     try:
         tmux.wait_for("0 prompt(s)")
         tmux.keys("n")

@@ -21,8 +21,13 @@ BIG = ssh.BULK_MIN + 123
 
 def transport_for(harness: Harness) -> ssh.SSHTransport:
     table = {
-        "transport": "ssh", "remote_dir": "/tmp", "runtime": "process", "hostname": "127.0.0.1",
-        "port": harness.sshd.port, "user": harness.sshd.user, "key_file": str(harness.sshd.client_key),
+        "transport": "ssh",
+        "remote_dir": "/tmp",
+        "runtime": "process",
+        "hostname": "127.0.0.1",
+        "port": harness.sshd.port,
+        "user": harness.sshd.user,
+        "key_file": str(harness.sshd.client_key),
         "known_hosts": str(harness.sshd.known_hosts),
     }
     config = from_mapping({"hosts": {"h": table}}, base=Path("/"), source=None, how="test")

@@ -180,8 +180,13 @@ async def test_runs_screen_runs_a_prompt_to_completion_with_a_toast_and_a_bell(l
         await wait_until(pilot, lambda: table_ids(app, "#runs") == [run_id])
         await wait_until(pilot, lambda: local_api.get_run(run_id).status == "completed", timeout=60)
         # The toast says where the result is.
-        await wait_until(pilot, lambda: bells and any("completed" in n.message and "output.mp4" in n.message
-                                                      for n in app._notifications))
+        await wait_until(
+            pilot,
+            lambda: (
+                bells
+                and any("completed" in n.message and "output.mp4" in n.message for n in app._notifications)
+            ),
+        )
         await pilot.press("R")
         await wait_until(pilot, lambda: len(local_api.list_runs()) == 2)
         rerun = next(r for r in local_api.list_runs() if r.run_id != run_id)
@@ -208,8 +213,9 @@ async def test_status_filter_and_cancel_with_confirmation(local_api: CosmosAPI) 
         await wait_until(pilot, lambda: local_api.get_run(queued).status == "cancelled")
 
 
-async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: CosmosAPI, tmp_path: Path,
-                                                                 monkeypatch) -> None:
+async def test_log_view_follows_pauses_searches_wraps_and_saves(
+    local_api: CosmosAPI, tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     prompt = local_api.create_prompt("logged", DEMO)
     run = add_run(local_api, prompt.prompt_id, "running", host="sim")
@@ -256,8 +262,14 @@ async def test_log_view_follows_pauses_searches_wraps_and_saves(local_api: Cosmo
 
 async def test_failed_run_log_shows_the_error_first(local_api: CosmosAPI) -> None:
     prompt = local_api.create_prompt("oom", DEMO)
-    run = add_run(local_api, prompt.prompt_id, "failed", host="sim", error_class="oom",
-                  error_message="the GPU ran out of memory; use more GPUs.")
+    run = add_run(
+        local_api,
+        prompt.prompt_id,
+        "failed",
+        host="sim",
+        error_class="oom",
+        error_message="the GPU ran out of memory; use more GPUs.",
+    )
     Path(run.log_path).parent.mkdir(parents=True)
     Path(run.log_path).write_text("torch.OutOfMemoryError: CUDA out of memory.\n")
     app = CosmosApp(local_api, start_engine=False, open_log=run.run_id)
@@ -353,8 +365,16 @@ async def test_command_palette_offers_screens_and_actions(local_api: CosmosAPI) 
     app = CosmosApp(local_api, start_engine=False)
     async with app.run_test(size=SIZE) as pilot:
         commands = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Prompts", "Runs", "GPUs", "Dashboard", "Prompts: New", "Prompts: Run",
-                       "Prompts: Delete", "Theme"):
+        for wanted in (
+            "Prompts",
+            "Runs",
+            "GPUs",
+            "Dashboard",
+            "Prompts: New",
+            "Prompts: Run",
+            "Prompts: Delete",
+            "Theme",
+        ):
             assert any(title.startswith(wanted) for title in commands), wanted
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -370,9 +390,15 @@ async def test_gpu_screen_cancels_a_container_run(tmp_path: Path, monkeypatch) -
     with CosmosAPI(load(tmp_path / "config.toml")) as api:
         prompt = api.create_prompt("x", DEMO)
         [run_id] = api.run_inference([prompt.prompt_id])
-        status = HostStatus("sim", "sim (simulated)", True, None,
-                            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 60000, 99, 70, 600, 700)],
-                            [ContainerStatus(f"cosmos-{run_id}", run_id, "running", "2 minutes ago")], 10**9)
+        status = HostStatus(
+            "sim",
+            "sim (simulated)",
+            True,
+            None,
+            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 60000, 99, 70, 600, 700)],
+            [ContainerStatus(f"cosmos-{run_id}", run_id, "running", "2 minutes ago")],
+            10**9,
+        )
         monkeypatch.setattr(api, "host_status", lambda host=None: status)
         app = CosmosApp(api, start_engine=False)
         async with app.run_test(size=SIZE) as pilot:
@@ -411,8 +437,16 @@ def screen_text(app: CosmosApp) -> str:
     from rich.console import Console
 
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
     console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
     return console.export_text(styles=False)
 
@@ -432,9 +466,18 @@ def static_text(app: CosmosApp, selector: str) -> str:
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
 async def test_runs_table_never_cuts_ids_or_statuses_and_names_the_prompt(local_api: CosmosAPI, size) -> None:
     prompt = local_api.create_prompt("A lighthouse in fog", DEMO, name="lighthouse-at-dusk")
-    runs = [add_run(local_api, prompt.prompt_id, status, host="sim", eta_seconds=4000.0, stage="diffusion",
-                    progress=40.0)
-            for status in ("collecting", "cancelled", "completed", "running")]
+    runs = [
+        add_run(
+            local_api,
+            prompt.prompt_id,
+            status,
+            host="sim",
+            eta_seconds=4000.0,
+            stage="diffusion",
+            progress=40.0,
+        )
+        for status in ("collecting", "cancelled", "completed", "running")
+    ]
     app = CosmosApp(local_api, start_engine=False)
     async with app.run_test(size=size) as pilot:
         await pilot.press("2")
@@ -517,17 +560,24 @@ async def test_cursor_goes_to_the_run_just_queued_and_to_a_rerun(local_api: Cosm
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)])
-async def test_gpu_sparklines_keep_their_width_and_the_numbers_show(tmp_path: Path, monkeypatch,
-                                                                    size) -> None:
+async def test_gpu_sparklines_keep_their_width_and_the_numbers_show(
+    tmp_path: Path, monkeypatch, size
+) -> None:
     from cosmos_tui.records import GpuStatus, HostStatus
     from cosmos_tui.tui.screens.gpu import GpuScreen
 
     body = 'default_host = "sim"\n[paths]\ndatabase = "db.sqlite"\n' + local_host_table("sim", tmp_path / "r")
     (tmp_path / "config.toml").write_text(body)
     with CosmosAPI(load(tmp_path / "config.toml")) as api:
-        status = HostStatus("sim", "sim (simulated)", True, None,
-                            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 65466, 97, 71, 612.5, 700)],
-                            [], 10**9)
+        status = HostStatus(
+            "sim",
+            "sim (simulated)",
+            True,
+            None,
+            [GpuStatus(0, "NVIDIA H100 80GB HBM3", 81559, 65466, 97, 71, 612.5, 700)],
+            [],
+            10**9,
+        )
         monkeypatch.setattr(api, "host_status", lambda host=None: status)
         app = CosmosApp(api, start_engine=False)
         async with app.run_test(size=size) as pilot:
@@ -576,7 +626,8 @@ def visible_rows(widget) -> range:  # type: ignore[no-untyped-def]
 
 
 async def test_log_search_esc_closes_only_the_box_and_the_match_is_marked_and_in_view(
-        local_api: CosmosAPI) -> None:
+    local_api: CosmosAPI,
+) -> None:
     prompt = local_api.create_prompt("searched", DEMO)
     run = add_run(local_api, prompt.prompt_id, "completed", host="sim")
     path = Path(run.log_path)
@@ -670,8 +721,9 @@ async def test_forms_show_ctrl_s_and_their_buttons_at_80x24(local_api: CosmosAPI
 
 async def test_dashboard_headings_stay_whole_and_the_filter_leaves_the_header(local_api: CosmosAPI) -> None:
     prompt = local_api.create_prompt("stats", DEMO)
-    add_run(local_api, prompt.prompt_id, "failed", host="sim", created=local_api.now(),
-            error_class="guardrail")
+    add_run(
+        local_api, prompt.prompt_id, "failed", host="sim", created=local_api.now(), error_class="guardrail"
+    )
     app = CosmosApp(local_api, start_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: len(table_ids(app, "#prompts")) == 1)

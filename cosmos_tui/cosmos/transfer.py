@@ -161,8 +161,9 @@ class TransferAdapter:
         spec.pop("input_video_path", None)
         return spec
 
-    def batch_line(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
-        """One sample's JSONL line: its video, prompt and control videos."""
+    def batch_line(self, config: dict[str, Any], files: RunFiles, index: int) -> dict[str, Any]:
+        """One sample's JSONL line: its video, prompt and control videos (the model numbers
+        samples by their line, so ``index`` needs no place in it)."""
         inputs = config.get("inputs", {})
         weights = config.get("weights", {})
         overrides: dict[str, Any] = {}
@@ -176,6 +177,10 @@ class TransferAdapter:
 
     def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str:
         return self.command(config, files) + " --batch_input_path " + shlex.quote(jsonl_rel)
+
+    def sample_spec(self, spec: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+        """One sample's view of the batch, as a single run's spec would be (kept in its folder)."""
+        return {**spec, "prompt": line["prompt"], "input_video_path": line["visual_input"]}
 
     def sample_folder(self, index: int) -> str:
         """Where sample ``index`` of a batch writes, relative to the output folder."""

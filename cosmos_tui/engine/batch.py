@@ -164,7 +164,7 @@ class BatchExecutor:
         inputs = self.session.prepare_run(self.batch_id, every, self.context.hash_file)
         files = RunFiles(self.files.run_rel, inputs)
         spec = self.adapter.batch_spec(self.lead_config, files)
-        lines = [self.adapter.batch_line(m.config, files) for m in members]
+        lines = [self.adapter.batch_line(m.config, files, i) for i, m in enumerate(members)]
         self.dir.mkdir(parents=True, exist_ok=True)
         spec_path, jsonl_path = self.dir / "spec.json", self.dir / JSONL
         spec_path.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -176,7 +176,7 @@ class BatchExecutor:
         self.members = {}
         for index, (member, line) in enumerate(zip(members, lines, strict=True)):
             member.run_dir.mkdir(parents=True, exist_ok=True)
-            own = {**spec, "prompt": line["prompt"], "input_video_path": line["visual_input"]}
+            own = self.adapter.sample_spec(spec, line)
             (member.run_dir / "spec.json").write_text(
                 json.dumps(own, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
             )

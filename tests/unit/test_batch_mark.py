@@ -9,8 +9,15 @@ from cosmos_tui.tui.screens.runs import batch_mark
 
 
 def run(**fields: object) -> RunRecord:
-    base: dict = dict(run_id="rs_1", prompt_id="ps_1", model_type="transfer", host="h",
-                      status=RunStatus.RUNNING, config={}, created_at=datetime(2026, 11, 22, tzinfo=UTC))
+    base: dict = dict(
+        run_id="rs_1",
+        prompt_id="ps_1",
+        model_type="transfer",
+        host="h",
+        status=RunStatus.RUNNING,
+        config={},
+        created_at=datetime(2026, 11, 22, tzinfo=UTC),
+    )
     return RunRecord(**{**base, **fields})
 
 

@@ -18,8 +18,14 @@ def config(**changes: object) -> dict[str, object]:
         "negative_prompt": "",
         "inputs": {"video": "/data/a.mp4", "depth": "/data/a_depth.mp4"},
         "weights": {"vis": 0.5, "edge": 0.0, "depth": 0.4, "seg": 0.0},
-        "num_gpu": 1, "num_steps": 35, "guidance": 7.0, "seed": 1, "sigma_max": 70.0, "fps": 24,
-        "blur_strength": "medium", "canny_threshold": "medium",
+        "num_gpu": 1,
+        "num_steps": 35,
+        "guidance": 7.0,
+        "seed": 1,
+        "sigma_max": 70.0,
+        "fps": 24,
+        "blur_strength": "medium",
+        "canny_threshold": "medium",
     }
     base.update(changes)
     return base
@@ -44,7 +50,7 @@ def test_transfer_can_batch() -> None:
 
 
 def test_batch_line_names_the_sample_video_prompt_and_control_videos() -> None:
-    line = ADAPTER.batch_line(config(), FILES)
+    line = ADAPTER.batch_line(config(), FILES, 0)
     assert line == {
         "visual_input": "inputs/aa.mp4",
         "prompt": "a street at dusk",
@@ -54,7 +60,7 @@ def test_batch_line_names_the_sample_video_prompt_and_control_videos() -> None:
 
 
 def test_batch_line_asks_the_model_to_compute_a_control_without_a_video() -> None:
-    line = ADAPTER.batch_line(config(weights={"edge": 0.3}, inputs={"video": "/data/a.mp4"}), FILES)
+    line = ADAPTER.batch_line(config(weights={"edge": 0.3}, inputs={"video": "/data/a.mp4"}), FILES, 0)
     assert line["control_overrides"] == {"edge": {"input_control": None}}
 
 
@@ -76,8 +82,14 @@ def test_batch_key_groups_runs_that_differ_only_per_sample() -> None:
     key = ADAPTER.batch_key(config())
     other = config(prompt="another prompt", inputs={"video": "/b.mp4", "depth": "/b_d.mp4"})
     assert key == ADAPTER.batch_key(other)
-    for change in ({"num_steps": 10}, {"guidance": 3.0}, {"num_gpu": 2}, {"seed": 2},
-                   {"negative_prompt": "blurry"}, {"weights": {"vis": 0.5, "depth": 0.5}}):
+    for change in (
+        {"num_steps": 10},
+        {"guidance": 3.0},
+        {"num_gpu": 2},
+        {"seed": 2},
+        {"negative_prompt": "blurry"},
+        {"weights": {"vis": 0.5, "depth": 0.5}},
+    ):
         assert ADAPTER.batch_key(config(**change)) != key, change
     # The same controls, but one computed by the model: the spec differs, so no shared process.
     assert ADAPTER.batch_key(config(inputs={"video": "/data/a.mp4"})) != key

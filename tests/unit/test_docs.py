@@ -25,9 +25,9 @@ def named_paths(text: str) -> set[str]:
 def test_every_file_architecture_md_names_exists() -> None:
     text = (REPO / "ARCHITECTURE.md").read_text(encoding="utf-8")
     missing = [
-        name for name in sorted(named_paths(text))
-        if not any((base / name).exists() for base in (REPO, PACKAGE))
-        and "<" not in name
+        name
+        for name in sorted(named_paths(text))
+        if not any((base / name).exists() for base in (REPO, PACKAGE)) and "<" not in name
     ]
     assert not missing, f"ARCHITECTURE.md names files that do not exist: {missing}"
 

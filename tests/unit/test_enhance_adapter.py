@@ -78,10 +78,14 @@ def test_derive_outputs_writes_the_enhanced_prompt_and_the_judge_looks_for_it(tm
 
 
 def test_failures_are_classified() -> None:
-    ckpt = ["[rank0]: FileNotFoundError: [Errno 2] No such file or directory: "
-            "'checkpoints/nvidia/Cosmos-UpsamplePrompt1-12B-Transfer/consolidated.safetensors'"]
+    ckpt = [
+        "[rank0]: FileNotFoundError: [Errno 2] No such file or directory: "
+        "'checkpoints/nvidia/Cosmos-UpsamplePrompt1-12B-Transfer/consolidated.safetensors'"
+    ]
     assert ADAPTER.classify(ckpt, 1).error_class == "missing_checkpoint"
-    oom = ["[rank0]: ValueError: No available memory for the cache blocks. Try increasing "
-           "`gpu_memory_utilization` when initializing the engine."]
+    oom = [
+        "[rank0]: ValueError: No available memory for the cache blocks. Try increasing "
+        "`gpu_memory_utilization` when initializing the engine."
+    ]
     failure = ADAPTER.classify(oom, 1)
     assert failure.error_class == "oom" and "\n" not in failure.message

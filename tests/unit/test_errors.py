@@ -94,8 +94,9 @@ def test_a_refused_login_is_not_retried(transport: ssh.SSHTransport, monkeypatch
     assert fake.calls == 1
 
 
-def test_a_link_lost_while_logging_in_is_retried(transport: ssh.SSHTransport,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_link_lost_while_logging_in_is_retried(
+    transport: ssh.SSHTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # "SSH authentication ... broke off" holds the word but is a dropped link, not a refusal.
     fake = FakeLink(HostError("SSH authentication with host h broke off (EOF); try again."))
     monkeypatch.setattr(ssh, "connect", fake)
@@ -109,8 +110,10 @@ def test_a_link_lost_while_logging_in_is_retried(transport: ssh.SSHTransport,
         ("Error: No such object: cosmos-rs_0123456789ab", True),
         ("Error response from daemon: No such container: cosmos-rs_0123456789ab", True),
         ("Error: no such container cosmos-rs_0123456789ab", True),  # podman
-        ("Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
-         False),
+        (
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            False,
+        ),
         ("permission denied while trying to connect to the Docker daemon socket", False),
     ],
 )
@@ -127,7 +130,13 @@ def test_path_problems_carry_a_kind(tmp_path: Path) -> None:
         name: getattr(path_problem(tmp_path / name), "kind", None)
         for name in ("pipe", "link", "gone", "file", "file/inside", ".")
     }
-    assert kinds == {"pipe": "fifo", "link": "broken_link", "gone": "missing", "file": None,
-                     "file/inside": "not_a_folder", ".": "folder"}
+    assert kinds == {
+        "pipe": "fifo",
+        "link": "broken_link",
+        "gone": "missing",
+        "file": None,
+        "file/inside": "not_a_folder",
+        ".": "folder",
+    }
     problem = path_problem(fifo)
     assert problem == "is a FIFO (named pipe), not a regular file" and f"{fifo} {problem}".endswith("file")

@@ -130,14 +130,24 @@ def no_reconnect_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def follower(
-    tmp_path: Path, runtime: ScriptedRuntime, position: Position | None = None, hang_after: float = 60.0,
+    tmp_path: Path,
+    runtime: ScriptedRuntime,
+    position: Position | None = None,
+    hang_after: float = 60.0,
     quiet: bool = False,
 ) -> tuple[LogFollower, Sink]:
     spool = tmp_path / "run_rs_000000000001" / "run.log"
     sink = Sink(spool)
     made = LogFollower(
-        runtime, "rs_000000000001", "4242", position or Position(), spool, sink,
-        hang_after=hang_after, quiet=quiet, clock=runtime.clock,
+        runtime,
+        "rs_000000000001",
+        "4242",
+        position or Position(),
+        spool,
+        sink,
+        hang_after=hang_after,
+        quiet=quiet,
+        clock=runtime.clock,
     )
     return made, sink
 

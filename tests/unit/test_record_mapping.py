@@ -51,8 +51,13 @@ def test_a_new_column_without_a_record_field_is_refused() -> None:
 
 def test_a_record_field_without_a_column_is_refused() -> None:
     with pytest.raises(TypeError, match=r"RunRecord.log_path has no column"):
-        RowMapping(RunRecord, Run, renames={"run_id": "id"}, derived=("stages",),
-                   internal=("claimed_by", "updated_at", "cancel_requested"))
+        RowMapping(
+            RunRecord,
+            Run,
+            renames={"run_id": "id"},
+            derived=("stages",),
+            internal=("claimed_by", "updated_at", "cancel_requested"),
+        )
 
 
 def test_rows_become_records_with_aware_times_enum_status_and_copied_json() -> None:
@@ -60,10 +65,25 @@ def test_rows_become_records_with_aware_times_enum_status_and_copied_json() -> N
     with db.bind_ctx(MODELS):
         db.create_tables(MODELS)
         made = datetime(2026, 1, 2, 3, 4, 5)
-        Prompt.create(id="ps_1", name="n", text="t", negative_prompt="", input_dir="/x",
-                      inputs={"video": "/x/color.mp4"}, created_at=made)
-        row = Run.create(id="rs_1", prompt="ps_1", model_type="transfer", host="h", status="running",
-                         config={"seed": 1}, created_at=made, outputs=["/o"])
+        Prompt.create(
+            id="ps_1",
+            name="n",
+            text="t",
+            negative_prompt="",
+            input_dir="/x",
+            inputs={"video": "/x/color.mp4"},
+            created_at=made,
+        )
+        row = Run.create(
+            id="rs_1",
+            prompt="ps_1",
+            model_type="transfer",
+            host="h",
+            status="running",
+            config={"seed": 1},
+            created_at=made,
+            outputs=["/o"],
+        )
         RunStage.create(run="rs_1", stage="diffusion", seq=0, started_at=made)
         run = RUN(Run.get_by_id("rs_1"), log_path="/l", stages=[STAGE(s) for s in RunStage.select()])
         prompt = PROMPT(Prompt.get(Prompt.id == "ps_1"), run_count=1, last_status="running")
@@ -77,17 +97,54 @@ def test_rows_become_records_with_aware_times_enum_status_and_copied_json() -> N
 
 def test_run_json_keeps_its_documented_keys_and_order() -> None:
     moment = datetime(2026, 11, 21, 9, 11, 44, tzinfo=UTC)
-    run = RunRecord(run_id="rs_1", prompt_id=None, model_type="transfer", host="h", status=RunStatus.FAILED,
-                    config={"weights": {"vis": 0.5}}, created_at=moment, log_position="7", last_log_at=moment,
-                    stages=[StageTiming("diffusion", 0, moment, None, None)])
+    run = RunRecord(
+        run_id="rs_1",
+        prompt_id=None,
+        model_type="transfer",
+        host="h",
+        status=RunStatus.FAILED,
+        config={"weights": {"vis": 0.5}},
+        created_at=moment,
+        log_position="7",
+        last_log_at=moment,
+        stages=[StageTiming("diffusion", 0, moment, None, None)],
+    )
     document = run.to_json()
     assert list(document) == [
-        "run_id", "prompt_id", "model_type", "host", "status", "error_class", "error_message", "exit_code",
-        "outputs", "log_path", "stage", "progress", "created_at", "started_at", "finished_at",
-        "duration_seconds", "eta_seconds", "parent_id", "batch_id", "batch_index", "sweep_id", "remote_dir",
-        "handle", "config", "stages",
+        "run_id",
+        "prompt_id",
+        "model_type",
+        "host",
+        "status",
+        "error_class",
+        "error_message",
+        "exit_code",
+        "outputs",
+        "log_path",
+        "stage",
+        "progress",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "eta_seconds",
+        "parent_id",
+        "batch_id",
+        "batch_index",
+        "sweep_id",
+        "remote_dir",
+        "handle",
+        "config",
+        "stages",
     ]
     assert type(document["status"]) is str and document["status"] == "failed"
     assert document["created_at"] == "2026-11-21T09:11:44Z"
-    assert document["stages"] == [{"stage": "diffusion", "seq": 0, "started_at": "2026-11-21T09:11:44Z",
-                                   "finished_at": None, "seconds": None}]
+    assert document["stages"] == [
+        {
+            "stage": "diffusion",
+            "seq": 0,
+            "started_at": "2026-11-21T09:11:44Z",
+            "finished_at": None,
+            "seconds": None,
+        }
+    ]

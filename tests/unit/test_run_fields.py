@@ -11,8 +11,15 @@ MOMENT = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 
 
 def run(**fields: object) -> RunRecord:
-    base: dict = dict(run_id="rs_1", prompt_id="ps_1", model_type="transfer", host="h",
-                      status=RunStatus.COMPLETED, config={}, created_at=MOMENT)
+    base: dict = dict(
+        run_id="rs_1",
+        prompt_id="ps_1",
+        model_type="transfer",
+        host="h",
+        status=RunStatus.COMPLETED,
+        config={},
+        created_at=MOMENT,
+    )
     return RunRecord(**{**base, **fields})
 
 

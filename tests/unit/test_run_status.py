@@ -12,7 +12,14 @@ from cosmos_tui.tui.format import STATUS_STYLE
 
 def test_values_are_the_strings_the_database_and_json_hold() -> None:
     assert [s.value for s in RunStatus] == [
-        "queued", "claimed", "uploading", "starting", "running", "collecting", "completed", "failed",
+        "queued",
+        "claimed",
+        "uploading",
+        "starting",
+        "running",
+        "collecting",
+        "completed",
+        "failed",
         "cancelled",
     ]
     assert tuple(RunStatus) == STATUSES

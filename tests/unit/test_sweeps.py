@@ -142,14 +142,23 @@ def test_clashes() -> None:
 
 def test_labels_name_what_differs() -> None:
     def config(seed: int, guidance: float, vis: float) -> dict[str, object]:
-        return {"seed": seed, "guidance": guidance, "num_steps": 35,
-                "weights": {"vis": vis, "edge": 0.25, "depth": 0.25, "seg": 0.25}}
+        return {
+            "seed": seed,
+            "guidance": guidance,
+            "num_steps": 35,
+            "weights": {"vis": vis, "edge": 0.25, "depth": 0.25, "seg": 0.25},
+        }
 
-    found = labels({
-        "rs_1": config(1, 3.0, 0.2),
-        "rs_2": config(2, 3.0, 0.5),
-        "rs_3": config(1, 7.5, 0.2),
-    })
-    assert found == {"rs_1": "guidance=3 vis=0.2 seed=1", "rs_2": "guidance=3 vis=0.5 seed=2",
-                     "rs_3": "guidance=7.5 vis=0.2 seed=1"}
+    found = labels(
+        {
+            "rs_1": config(1, 3.0, 0.2),
+            "rs_2": config(2, 3.0, 0.5),
+            "rs_3": config(1, 7.5, 0.2),
+        }
+    )
+    assert found == {
+        "rs_1": "guidance=3 vis=0.2 seed=1",
+        "rs_2": "guidance=3 vis=0.5 seed=2",
+        "rs_3": "guidance=7.5 vis=0.2 seed=1",
+    }
     assert labels({"rs_1": config(1, 3.0, 0.2), "rs_2": config(1, 3.0, 0.2)}) == {"rs_1": "", "rs_2": ""}

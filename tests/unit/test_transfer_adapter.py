@@ -154,8 +154,10 @@ def test_classify_an_argparse_rejection() -> None:
     [
         (["[rank0]: RuntimeError: A different GPU rank failed."], "unknown"),
         (["[rank0]: torch.cuda.OutOfMemoryError: CUDA out of memory. Tried to allocate 20.00 MiB"], "oom"),
-        (["[rank0]: json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
-         "invalid_input"),
+        (
+            ["[rank0]: json.decoder.JSONDecodeError: Expecting value: line 1 column 1 (char 0)"],
+            "invalid_input",
+        ),
     ],
 )
 def test_classify_other_real_errors(tail: list[str], error_class: str) -> None:

@@ -53,7 +53,10 @@ def test_spec_is_exactly_the_input_and_the_upscale_weight() -> None:
 def test_command_runs_transfer_py_with_ten_steps() -> None:
     argv = shlex.split(ADAPTER.command(CONFIG, FILES))
     assert argv[:5] == [
-        "torchrun", "--nproc_per_node=2", "--nnodes=1", "--node_rank=0",
+        "torchrun",
+        "--nproc_per_node=2",
+        "--nnodes=1",
+        "--node_rank=0",
         "cosmos_transfer1/diffusion/inference/transfer.py",
     ]
     assert argv[argv.index("--num_steps") + 1] == "10"
@@ -89,8 +92,14 @@ def test_weights_in_range_are_taken(weight: object) -> None:
 
 def run(run_id: str, parent: str | None = None) -> RunRecord:
     return RunRecord(
-        run_id=run_id, prompt_id=None, model_type="upscale" if parent else "transfer", host="h",
-        status=RunStatus.COMPLETED, created_at=datetime(2026, 11, 1, tzinfo=UTC), config={}, parent_id=parent,
+        run_id=run_id,
+        prompt_id=None,
+        model_type="upscale" if parent else "transfer",
+        host="h",
+        status=RunStatus.COMPLETED,
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+        config={},
+        parent_id=parent,
     )
 
 
