@@ -568,7 +568,7 @@ class CosmosAPI:
                 "these prompts cannot share one model process (their steps, guidance, seed, GPUs or "
                 "controls differ); run them without --batch."
             )
-        return ids.new_id("bs")
+        return ids.new_id(ids.BATCH)
 
     def check_hosts(self, run_ids: Iterable[str]) -> None:
         """A run whose host left the config cannot go on here: say so (and note it on the run)."""

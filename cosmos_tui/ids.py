@@ -13,6 +13,7 @@ import threading
 PROMPT = "ps"
 RUN = "rs"
 SWEEP = "sw"  # the runs queued together by one sweep of seeds or settings
+BATCH = "bs"  # runs sharing one model process; the batch's folder on a host has its ID
 HEX_DIGITS = 12
 
 _lock = threading.Lock()

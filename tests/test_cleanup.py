@@ -270,3 +270,28 @@ def test_stale_upload_parts_go_when_the_host_is_next_used_and_in_host_clean(
         assert api.clean_host(host_name, dry_run=True).stale_uploads_removed == 1 and fresh.exists()
         assert api.clean_host(host_name).stale_uploads_removed == 1
         assert not fresh.exists()
+
+
+@pytest.mark.integration
+def test_a_batch_folder_goes_once_every_run_of_it_is_finished(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
+    remote = tmp_path / ("remote-ssh" if host_name == "test" else "remote-local")
+    runs = remote / ".cosmos-tui" / "runs"
+    with make_api(tmp_path, harness, host_name, keep_runs_days=0) as api:
+        prompts = [api.create_prompt(text, DEMO).prompt_id for text in ("one", "two")]
+        run_ids = api.run_inference(prompts, batch=True)
+        assert api.execute(run_ids, timeout=120)
+        batch_id = api.get_run(run_ids[0]).batch_id
+        assert batch_id and (runs / batch_id / "output" / "video_1" / "output.mp4").is_file()
+        assert (runs / batch_id / cleanup.MARKER).is_file()  # marked once collected, like a run's
+
+        # A batch whose runs are not all finished keeps its folder.
+        busy = "bs_0000000000cc"
+        (runs / busy / "output").mkdir(parents=True)
+        queued = api.run_inference(prompts[:1])[0]
+        lifecycle.update(api.store.db, queued, batch_id=busy)
+
+        report = api.clean_host(host_name)
+        assert batch_id in report.runs_removed and not (runs / batch_id).exists()
+        assert busy in report.kept_unfinished and (runs / busy).is_dir()

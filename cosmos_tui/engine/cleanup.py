@@ -1,16 +1,17 @@
 """Freeing a host's disk: run folders of finished runs, and inputs no unfinished run needs.
 
 Only two kinds of path are ever removed, both under ``remote_dir/.cosmos-tui/``:
-``runs/<run_id>/`` where ``run_id`` matches the run ID format exactly, and
-``inputs/<sha256><suffix>``. Names come from a listing of the host, are checked against those
-patterns, and are quoted in every command; anything else found there (upload temp files,
-symlinks, foreign names) is left alone.
+``runs/<id>/`` where ``id`` matches the run or batch ID format exactly (a batch's folder holds
+the outputs of all its runs), and ``inputs/<sha256><suffix>``. Names come from a listing of the
+host, are checked against those patterns, and are quoted in every command; anything else found
+there (upload temp files, symlinks, foreign names) is left alone.
 
-A run folder goes when its run is finished: the database knows it as completed, failed or
-cancelled, or (for a folder this database has no record of, say after ``prompt delete
---force``) it carries the ``.collected`` marker that a cosmos-tui writes after it has collected
-and recorded the run. A folder with neither is kept: it may belong to another cosmos-tui's
-database whose run is still going. A folder whose container or process still lives is kept too.
+A run folder goes when its run is finished (a batch's folder: when every run of it is): the
+database knows it as completed, failed or cancelled, or (for a folder this database has no
+record of, say after ``prompt delete --force``) it carries the ``.collected`` marker that a
+cosmos-tui writes after it has collected and recorded the run. A folder with neither is kept: it
+may belong to another cosmos-tui's database whose run is still going. A folder whose container or
+process still lives is kept too.
 
 An input goes when no unfinished run needs it (their local inputs, hashed as an upload would
 be, and the uploaded files their records name), no run folder that stays refers to it in its
@@ -41,7 +42,7 @@ from cosmos_tui.store import hostfiles
 
 log = logging.getLogger(__name__)
 
-RUN_NAME = re.compile(r"rs_[0-9a-f]{12}")
+RUN_NAME = re.compile(r"(?:rs|bs)_[0-9a-f]{12}")  # a run's folder, or a batch's
 INPUT_NAME = re.compile(r"[0-9a-f]{64}(?:\.[a-z0-9]{1,10})?")
 INPUT_REF = r"inputs/[0-9a-f]\{64\}[.a-z0-9]*"  # grep BRE: an input path inside a spec.json
 MARKER = ".collected"
@@ -72,7 +73,7 @@ def scan_command(state_dir: str) -> str:
     return (
         'echo "now $(date +%s)"; '
         f"if cd {runs} 2>/dev/null; then "
-        "echo @runs; find . -mindepth 1 -maxdepth 1 -type d -name 'rs_*' -print; "
+        "echo @runs; find . -mindepth 1 -maxdepth 1 -type d \\( -name 'rs_*' -o -name 'bs_*' \\) -print; "
         f"echo @marks; find . -mindepth 2 -maxdepth 2 -type f -name {MARKER} -exec stat -c '%Y %n' {{}} +; "
         "echo @refs; find . -mindepth 2 -maxdepth 2 -type f -name spec.json "
         f"-exec grep -oH {shlex.quote(INPUT_REF)} {{}} +; "

@@ -67,9 +67,6 @@ def owner_alive(owner: str | None) -> bool:
     return _process_start(pid) == started
 
 
-BATCH_PREFIX = "bs"  # batch IDs: bs_ and 12 hex digits; the batch's folder on the host has that name
-
-
 def batch_key(model_type: str, config: dict[str, Any]) -> str | None:
     """What runs must share to share one model process (None: this run cannot batch)."""
     adapter = batch_adapter_for(model_type)
@@ -198,7 +195,7 @@ class Engine:
             self.now(),
             max_batch=known.max_batch if known is not None else 1,
             key=batch_key,
-            new_batch_id=lambda: ids.new_id(BATCH_PREFIX),
+            new_batch_id=lambda: ids.new_id(ids.BATCH),
         )
         if not run_ids:
             return None
