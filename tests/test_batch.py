@@ -3,6 +3,10 @@ several runs served by one model process, each with its own record, log slice an
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -17,6 +21,7 @@ from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
+BIN = Path(sys.executable).parent / "cosmos-tui"
 LOAD = b"Start creating base model"
 TEXTS = ["a harbour at dawn", "a desert road", "a snowy forest"]
 
@@ -127,8 +132,8 @@ def execute_in_background(api: CosmosAPI, run_ids: list[str]) -> threading.Threa
     return thread
 
 
-def test_cancelling_a_member_the_model_has_not_reached_drops_only_it(api_for) -> None:
-    api = api_for("local", speed="0.02")
+def test_cancelling_a_member_the_model_has_not_reached_drops_only_it(api_for, host_name: str) -> None:
+    api = api_for(host_name, speed="0.02")
     run_ids = queue(api, TEXTS, batch=True, num_steps=1)
     thread = execute_in_background(api, run_ids)
     wait_until(lambda: api.get_run(run_ids[0]).status == "running", timeout=60)
@@ -140,8 +145,8 @@ def test_cancelling_a_member_the_model_has_not_reached_drops_only_it(api_for) ->
     assert model_loads(api, run_ids) == 1
 
 
-def test_cancelling_the_running_member_stops_the_batch_and_requeues_the_rest(api_for) -> None:
-    api = api_for("local", speed="0.02")
+def test_cancelling_the_running_member_stops_the_batch_and_requeues_the_rest(api_for, host_name: str) -> None:
+    api = api_for(host_name, speed="0.02")
     # Enough steps that the second sample is still generating when the cancel arrives, even on a
     # loaded machine: cancel once the model has reached it (its own log has lines).
     run_ids = queue(api, TEXTS, batch=True, num_steps=30)
@@ -175,3 +180,52 @@ def test_a_detached_batch_is_collected_by_a_later_cosmos_tui(api_for, tmp_path: 
     assert model_loads(later, run_ids) == 1
     for index, run in enumerate(runs):
         assert (later.run_dir(run.run_id) / "prompt.txt").read_text().strip() == TEXTS[index]
+
+
+def test_a_killed_run_process_mid_batch_is_re_attached_and_no_sample_runs_twice(
+    tmp_path: Path, harness: Harness, host_name: str
+) -> None:
+    config = make_config(tmp_path, harness, host=host_name, speed="0.02")
+    env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
+    with CosmosAPI(load(config)) as api:
+        prompts = [api.create_prompt(text, DEMO).prompt_id for text in TEXTS]
+    first = subprocess.Popen(
+        [BIN, "--run", *prompts, "--batch", "--json", "--steps", "4"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    with CosmosAPI(load(config)) as api:
+
+        def mid_batch() -> list[str]:
+            runs = api.list_runs()
+            ids = [r.run_id for r in sorted(runs, key=lambda r: r.batch_index or 0)]
+            second = api.run_dir(ids[1]) / "run.log" if len(ids) == 3 else None
+            going = (
+                len(runs) == 3
+                and api.get_run(ids[0]).status == "completed"
+                and second is not None
+                and second.exists()
+                and second.stat().st_size > 0
+            )
+            return ids if going else []
+
+        run_ids = wait_until(mid_batch, timeout=90, message="the batch to finish its first sample")
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+        assert [api.get_run(r).status for r in run_ids[1:]] == ["running", "running"]
+    second = subprocess.run(
+        [BIN, "run", "wait", run_ids[2], "--json"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == 0, second.stderr
+    with CosmosAPI(load(config)) as api:
+        runs = [api.get_run(r) for r in run_ids]
+        assert [r.status for r in runs] == ["completed"] * 3, [r.error_message for r in runs]
+        assert len({r.batch_id for r in runs}) == 1
+        assert model_loads(api, run_ids) == 1  # re-attached to the model process, not started again
+        model_log = api.config.paths.outputs / f"batch_{runs[0].batch_id}" / "model.log"
+        assert model_log.read_bytes().count(LOAD) == 1
+        for index, run in enumerate(runs):
+            log = (api.run_dir(run.run_id) / "run.log").read_text()
+            assert log.count("Saved prompt to") == 1, (index, log[-500:])
+            assert (api.run_dir(run.run_id) / "prompt.txt").read_text().strip() == TEXTS[index]
