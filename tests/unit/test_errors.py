@@ -111,7 +111,8 @@ def test_a_link_lost_while_logging_in_is_retried(
         ("Error response from daemon: No such container: cosmos-rs_0123456789ab", True),
         ("Error: no such container cosmos-rs_0123456789ab", True),  # podman
         (
-            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?",
+            "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. "
+            "Is the docker daemon running?",
             False,
         ),
         ("permission denied while trying to connect to the Docker daemon socket", False),
