@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cosmos_tui import ids, sweeps
+from cosmos_tui import families, ids, sweeps
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
@@ -424,19 +424,23 @@ class CosmosAPI:
     # -- running ------------------------------------------------------------------------------
 
     def execution_config(
-        self, prompt: PromptRecord, host: str, overrides: dict[str, Any] | None = None
+        self,
+        prompt: PromptRecord,
+        host: str,
+        overrides: dict[str, Any] | None = None,
+        task: str = "transfer",
     ) -> dict[str, Any]:
         """Every generation option for a run: config defaults, then the prompt's, then overrides."""
         from cosmos_tui.run_options import build_options
 
-        return build_options(self.config, self.config.host(host), prompt, overrides or {})
+        return build_options(self.config, self.config.host(host), prompt, overrides or {}, task)
 
     def run_inference(
         self,
         prompt_ids: Iterable[str],
         overrides: dict[str, Any] | None = None,
         host: str | None = None,
-        model_type: str = "transfer",
+        model_type: str | None = None,
         upscale: float | None = None,
         batch: bool = False,
     ) -> list[str]:
@@ -460,7 +464,7 @@ class CosmosAPI:
         host: str | None = None,
         *,
         confirmed: bool = False,
-        model_type: str = "transfer",
+        model_type: str | None = None,
         upscale: float | None = None,
         batch: bool = False,
     ) -> list[str]:
@@ -470,22 +474,26 @@ class CosmosAPI:
         share a new sweep ID. More than ``sweeps.CONFIRM_ABOVE`` runs raise SweepTooLargeError
         unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused. With ``upscale`` (a
         weight), each run queues its 4K upscale when it completes; with ``batch`` all the runs are
-        one batch (one model process; UsageError when they cannot share one)."""
-        from cosmos_tui.cosmos.base import adapter_for
-
+        one batch (one model process; UsageError when they cannot share one). ``model_type`` is
+        the task (transfer, predict, reason); by default the prompts' own (``default_task``)."""
         host_config = self.config.host(host)
-        try:
-            adapter_for(model_type)
-        except NotImplementedError:
-            raise UsageError(f'the model type "{model_type}" cannot be run yet.') from None
+        prompts = [self.get_prompt(given) for given in prompt_ids]
+        if not prompts:
+            raise UsageError("no prompt given to run; pass at least one prompt ID.")
+        tasks = {model_type or self.default_task(prompt) for prompt in prompts}
+        if len(tasks) > 1:
+            raise UsageError(
+                "these prompts run different tasks by default (" + ", ".join(sorted(tasks)) + "); "
+                "queue them apart or name one with --task.",
+                field="task",
+            )
+        model_type = tasks.pop()
+        family = self.family_for(host_config.name, model_type)
         base = dict(overrides or {})
         axes = sweeps.parse_axes(sweep)
         clash = sweeps.clashes(base, axes)
         if clash:
             raise UsageError(f"{clash} is given both as one value and as a sweep; give it once.", field=clash)
-        prompts = [self.get_prompt(given) for given in prompt_ids]
-        if not prompts:
-            raise UsageError("no prompt given to run; pass at least one prompt ID.")
         count = len(prompts) * sweeps.size(axes)
         if count > sweeps.MAX_RUNS:
             raise UsageError(
@@ -501,13 +509,20 @@ class CosmosAPI:
             )
         combinations = sweeps.combinations(axes)
         planned = [
-            (prompt, self.execution_config(prompt, host_config.name, sweeps.overrides_for(base, combination)))
+            (
+                prompt,
+                self.execution_config(
+                    prompt, host_config.name, sweeps.overrides_for(base, combination), model_type
+                ),
+            )
             for prompt in prompts
             for combination in combinations
         ]
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
-        batch_id = self._batch_for(model_type, [options for _prompt, options in planned]) if batch else None
+        batch_id = (
+            self._batch_for(model_type, [options for _prompt, options in planned], family) if batch else None
+        )
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
         now = self._now()
@@ -519,6 +534,7 @@ class CosmosAPI:
                     id=ids.new_id(ids.RUN),
                     prompt=prompt.prompt_id,
                     model_type=model_type,
+                    family=family,
                     host=host_config.name,
                     status=RunStatus.QUEUED,
                     config=options,
@@ -532,6 +548,35 @@ class CosmosAPI:
         return run_ids
 
     SWEEP_CONFIRM_ABOVE = sweeps.CONFIRM_ABOVE
+
+    @staticmethod
+    def default_task(prompt: PromptRecord) -> str:
+        """What a run of this prompt does unless told: transfer for a control-video folder."""
+        return "transfer"
+
+    def family_for(self, host: str, task: str) -> str:
+        """The model family of ``host``, checked to run ``task`` (UsageError with the hosts that can)."""
+        from cosmos_tui.cosmos.base import adapter_for
+
+        host_config = self.config.host(host)
+        try:
+            adapter_for(task, host_config.model)
+        except (NotImplementedError, ValueError):
+            able = sorted(
+                name
+                for name, other in self.config.hosts.items()
+                if task in families.family(other.model).tasks
+            )
+            label = families.family(host_config.model).label
+            where = (
+                f"run it on {', '.join(able)}"
+                if able
+                else f"set model on a host to a family that runs {task}"
+            )
+            raise UsageError(
+                f"host {host_config.name} runs {label}, which cannot run {task} runs; {where}.", field="task"
+            ) from None
+        return host_config.model
 
     @staticmethod
     def sweep_assignment(text: str) -> tuple[str, str]:
@@ -555,11 +600,11 @@ class CosmosAPI:
             found.update(sweeps.labels(configs) if len(configs) > 1 else dict.fromkeys(configs, ""))
         return found
 
-    def _batch_for(self, model_type: str, configs: list[dict[str, Any]]) -> str:
+    def _batch_for(self, model_type: str, configs: list[dict[str, Any]], family: str | None = None) -> str:
         """A new batch ID for runs that can share one model process; UsageError when they cannot."""
         from cosmos_tui.cosmos.base import batch_adapter_for
 
-        adapter = batch_adapter_for(model_type)
+        adapter = batch_adapter_for(model_type, family)
         if adapter is None:
             raise UsageError(f'the model type "{model_type}" cannot run as a batch; run without --batch.')
         keys = {adapter.batch_key(config) for config in configs}
@@ -658,6 +703,7 @@ class CosmosAPI:
                 id=ids.new_id(ids.RUN),
                 prompt=run.prompt_id,
                 model_type=run.model_type,
+                family=run.family,
                 host=run.host,
                 status=RunStatus.QUEUED,
                 config=options,
@@ -677,11 +723,13 @@ class CosmosAPI:
 
         parent = self.get_run(given)
         host_config = self.config.host(host or parent.host)
+        family = self.family_for(host_config.name, upscale.MODEL_TYPE)
         with self.store.guard():
             return upscale.queue(
                 parent.run_id,
                 weight=upscale.DEFAULT_WEIGHT if weight is None else weight,
                 host=host_config.name,
+                family=family,
                 num_gpu=host_config.num_gpu,
                 now=self._now(),
             )
@@ -860,6 +908,7 @@ class CosmosAPI:
 
         prompt = self.get_prompt(given)
         host_config = self.config.host(host)
+        family = self.family_for(host_config.name, "enhance")
         options = self.execution_config(prompt, host_config.name, overrides)
         config: dict[str, Any] = dict(options)
         if run_after:
@@ -871,6 +920,7 @@ class CosmosAPI:
                 id=ids.new_id(ids.RUN),
                 prompt=prompt.prompt_id,
                 model_type="enhance",
+                family=family,
                 host=host_config.name,
                 status=RunStatus.QUEUED,
                 config=config,

@@ -357,6 +357,11 @@ def build_parser() -> argparse.ArgumentParser:
     run_opts.add_argument("--guidance", type=float, metavar="F", help="guidance scale")
     run_opts.add_argument("--seed", type=int, metavar="N", help="random seed")
     run_opts.add_argument("--host", metavar="NAME", help="host to run on (default: default_host)")
+    run_opts.add_argument(
+        "--task",
+        choices=("transfer", "predict", "reason"),
+        help="what the model does (default: transfer for a prompt with a control-video folder, else predict)",
+    )
     _sweep_flags(run_opts)
     run_opts.add_argument(
         "--enhance",

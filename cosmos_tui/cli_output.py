@@ -260,7 +260,7 @@ def run_fields(
     pairs = [
         ("id", r.run_id),
         ("prompt", r.prompt_id or "-"),
-        ("model", r.model_type),
+        ("model", f"{r.model_type} ({r.family})"),
         ("host", host_label(r.host)),
         ("status", r.status),
         ("stage", f"{r.stage or '-'} ({r.progress:.0f}%)"),
@@ -272,6 +272,8 @@ def run_fields(
         ("log", r.log_path or "-"),
         *[("output", path) for path in r.outputs],
     ]
+    if r.output_text is not None:
+        pairs.append(("answer", r.output_text))
     if r.parent_id:
         pairs.append(("parent run", r.parent_id))
     if r.batch_id:

@@ -92,7 +92,14 @@ def _queue(
             raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)
     try:
         run_ids = api.run_sweep(
-            ids, overrides, sweep, host, confirmed=args.yes, upscale=args.upscale, batch=args.batch
+            ids,
+            overrides,
+            sweep,
+            host,
+            confirmed=args.yes,
+            upscale=args.upscale,
+            batch=args.batch,
+            model_type=getattr(args, "task", None),
         )
     except SweepTooLargeError as exc:
         raise UsageError(
@@ -159,6 +166,8 @@ def _report(run: RunRecord) -> list[str]:
     lines = [_summary(run)]
     if run.status == RunStatus.COMPLETED:
         lines += [f"  {path}" for path in run.outputs if Path(path).name not in ("run.log", "spec.json")]
+        if run.output_text is not None:
+            lines += ["  answer:", *(f"    {line}" for line in run.output_text.splitlines())]
     if run.status != RunStatus.COMPLETED and run.log_path and Path(run.log_path).exists():
         lines.append(f"  log: {run.log_path}")
     return lines

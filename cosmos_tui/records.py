@@ -123,13 +123,15 @@ class RunRecord:
     # Declared in the order of the --json object (README "JSON output"); keyword-only.
     run_id: str
     prompt_id: str | None
-    model_type: str
+    model_type: str  # the task: transfer, predict, reason, upscale, enhance
+    family: str = "transfer1"  # the model family that runs it (cosmos_tui/families.py)
     host: str
     status: RunStatus
     error_class: str | None = None
     error_message: str | None = None
     exit_code: int | None = None
     outputs: list[str] = field(default_factory=list)
+    output_text: str | None = None  # a reasoner's answer
     log_path: str | None = None
     stage: str | None = None
     progress: float = 0.0

@@ -31,20 +31,23 @@ def _shown(value: Any) -> str:
 
 
 def build_options(
-    config: Config, host: HostConfig, prompt: PromptRecord, overrides: dict[str, Any]
+    config: Config, host: HostConfig, prompt: PromptRecord, overrides: dict[str, Any], task: str = "transfer"
 ) -> dict[str, Any]:
+    """Every option of a run of ``task``: config defaults, the prompt's, then ``overrides``."""
     d = config.defaults
     options: dict[str, Any] = {name: getattr(d, name) for name in TUNABLE}
     options["weights"] = d.weights.as_dict()
     options["num_gpu"] = host.num_gpu
     _apply(options, prompt.parameters, "the prompt's parameters: ")
     _apply(options, overrides, "")
-    if not any(w > 0 for w in options["weights"].values()):
+    if task == "transfer" and not any(w > 0 for w in options["weights"].values()):
         raise UsageError("every control weight is 0; give at least one control a weight above 0.")
     options["prompt"] = prompt.text
     options["negative_prompt"] = prompt.negative_prompt
     options["inputs"] = dict(prompt.inputs)
     options["prompt_id"] = prompt.prompt_id
+    if host.checkpoint:  # else the family's default, which the adapter knows
+        options["checkpoint"] = host.checkpoint
     return options
 
 

@@ -63,6 +63,27 @@ def test_migrated_schema_matches_the_models(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("start", ["new", "v1"])
+def test_every_migration_keeps_the_run_change_triggers(tmp_path: Path, start: str) -> None:
+    # Regression: a migrator-added NOT NULL column rebuilt the run table and dropped the triggers
+    # of step 5, so screens never saw new runs.
+    path = tmp_path / "c.db"
+    if start == "v1":
+        make_v1_database(path)
+    store = Store(path)
+    listed = store.db.execute_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+    triggers = {row[0] for row in listed}
+    assert {"run_change_insert", "run_change_update", "run_change_delete"} <= triggers
+    store.db.execute_sql(
+        "INSERT INTO run (id, model_type, host, status, config, created_at, progress, outputs, "
+        "cancel_requested) "
+        "VALUES ('rs_00000000000c', 'transfer', 'gpu', 'queued', '{}', '2026-01-01 10:05:00', 0, '[]', 0)"
+    )
+    [(seq,)] = store.db.execute_sql('SELECT "seq" FROM "run_change"').fetchall()
+    assert seq >= 1
+    store.close()
+
+
 def test_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     Store(path).close()

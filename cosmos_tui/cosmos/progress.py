@@ -28,7 +28,8 @@ class Tracker:
     are any, the adapter's default scaled by how long this run's finished stages took against
     their defaults (a first run on a fast or a slow host still gets a true ETA). Inside a stage
     the figure advances with elapsed time but never reaches the next stage's start, and it never
-    goes backwards.
+    goes backwards. Where the model prints a per-step bar (``steps_done/steps_total``), the
+    figure inside that stage follows the steps, and so does the time left in it.
     """
 
     stages: tuple[Stage, ...]
@@ -36,6 +37,8 @@ class Tracker:
     clips: int = 1
     clips_done: int = 0
     spans: list[StageSpan] = field(default_factory=list)
+    steps_done: int = 0
+    steps_total: int = 0  # of the current stage's per-step bar; 0 when it has none
     _shown: float = 0.0
 
     def _default(self, key: str) -> float:
@@ -62,15 +65,27 @@ class Tracker:
         if event.clips_total:
             self.clips = max(1, event.clips_total)
             self.clips_done = event.clips_done or 0
-        if event.stage is None:
-            return False
         current = self.current
-        if current is not None and current.stage == event.stage and event.stage == "load":
-            return False  # several "load" lines belong to one stage
+        stepping = bool(event.steps_total)
+        if event.stage is None or (current is not None and current.stage == event.stage):
+            if stepping and current is not None and current.finished is None:
+                self.steps_done, self.steps_total = event.steps_done or 0, event.steps_total or 0
+            # Several "load" lines, or a step bar naming its stage, belong to one stage.
+            if event.stage is None or event.stage == "load" or stepping:
+                return False
         if current is not None:
             current.finished = now
-        self.spans.append(StageSpan(event.stage, len(self.spans), now))
+        self.spans.append(StageSpan(str(event.stage), len(self.spans), now))
+        self.steps_done, self.steps_total = (
+            (event.steps_done or 0, event.steps_total or 0) if stepping else (0, 0)
+        )
         return True
+
+    def _step_fraction(self) -> float | None:
+        """How far the current stage is by its step bar, or None when it has none."""
+        if not self.steps_total:
+            return None
+        return min(1.0, max(0.0, self.steps_done / self.steps_total))
 
     def finish(self, now: float) -> None:
         if self.current is not None and self.current.finished is None:
@@ -95,7 +110,11 @@ class Tracker:
         scale = self.scale()
         expected = self.seconds(current.stage, scale)
         elapsed = (current.finished or now) - current.started
-        part = min(elapsed, expected * 0.95) if expected > 0 else 0.0
+        steps = self._step_fraction()
+        if steps is not None and current.finished is None:
+            part = expected * min(steps, 0.99)
+        else:
+            part = min(elapsed, expected * 0.95) if expected > 0 else 0.0
         total = self._total(scale)
         value = 100.0 * (self._done_before_current(scale) + part) / total if total else 0.0
         self._shown = max(self._shown, min(99.0, max(0.0, value)))
@@ -111,6 +130,11 @@ class Tracker:
         assert current is not None
         scale = self.scale()
         here = self.seconds(current.stage, scale)
-        left_here = max(0.0, here - (now - current.started))
+        elapsed = now - current.started
+        if self.steps_done and self.steps_total and current.finished is None:
+            # The pace of the steps so far tells the rest of this stage.
+            left_here = elapsed / self.steps_done * max(0, self.steps_total - self.steps_done)
+        else:
+            left_here = max(0.0, here - elapsed)
         after = self._total(scale) - self._done_before_current(scale) - here
         return max(0.0, after) + left_here

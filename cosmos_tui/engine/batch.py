@@ -92,7 +92,7 @@ class BatchExecutor:
                 RunExecutor(self.context, row.id).release(host_missing_message(lead.host))
             return
         self.runtime = runtime_for(self.session)
-        adapter = batch_adapter_for(lead.model_type)
+        adapter = batch_adapter_for(lead.model_type, lead.family)
         if adapter is None:
             raise CosmosError(f'the model type "{lead.model_type}" cannot run as a batch.')
         self.adapter: BatchAdapter = adapter

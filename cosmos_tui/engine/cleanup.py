@@ -201,11 +201,11 @@ def needed_inputs(hasher: Hasher) -> set[str] | None:
     from cosmos_tui.cosmos.base import adapter_for
 
     needed: set[str] = set()
-    for run_id, model_type, config in hostfiles.unfinished_configs():
+    for run_id, model_type, family, config in hostfiles.unfinished_configs():
         for rel in dict(config.get("_files") or {}).values():
             needed.add(str(rel).rpartition("/")[2])
         try:
-            local = adapter_for(model_type).local_inputs(config)
+            local = adapter_for(model_type, family).local_inputs(config)
         except Exception as exc:  # an adapter we cannot ask: keep every input to be safe
             log.warning("cannot tell which inputs run %s needs (%s); keeping all inputs", run_id, exc)
             return None
@@ -222,11 +222,11 @@ def folders_in_use(session: HostSession) -> set[str]:
     from cosmos_tui.cosmos.base import RunFiles, adapter_for, placed_inputs
 
     used: set[str] = set()
-    for run_id, model_type, config in hostfiles.unfinished_configs():
+    for run_id, model_type, family, config in hostfiles.unfinished_configs():
         paths = list(dict(config.get("_files") or {}).values())
         try:
             files = RunFiles(session.run_rel(run_id))
-            paths += placed_inputs(adapter_for(model_type), config, files).values()
+            paths += placed_inputs(adapter_for(model_type, family), config, files).values()
         except Exception as exc:  # an adapter we cannot ask: its files, if any, are in _files
             log.debug("no placed inputs for %s: %s", run_id, exc)
         for rel in paths:

@@ -67,9 +67,9 @@ def owner_alive(owner: str | None) -> bool:
     return _process_start(pid) == started
 
 
-def batch_key(model_type: str, config: dict[str, Any]) -> str | None:
+def batch_key(model_type: str, family: str, config: dict[str, Any]) -> str | None:
     """What runs must share to share one model process (None: this run cannot batch)."""
-    adapter = batch_adapter_for(model_type)
+    adapter = batch_adapter_for(model_type, family)
     return adapter.batch_key(config) if adapter is not None else None
 
 

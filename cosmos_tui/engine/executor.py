@@ -28,6 +28,7 @@ from cosmos_tui.cosmos.base import (
     clean,
     derive_outputs,
     local_name,
+    output_text_file,
     placed_inputs,
     primary_output,
     sample_failure,
@@ -43,6 +44,8 @@ from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import lifecycle
 
 log = logging.getLogger(__name__)
+
+OUTPUT_TEXT_MAX = 256 * 1024  # bytes of a text answer kept in the database; the file has it all
 
 TAIL_LINES = 400  # log lines kept in memory for classifying a failure
 
@@ -130,7 +133,7 @@ class RunExecutor:
             self.release(host_missing_message(row.host))
             return
         self.runtime = runtime_for(self.session)
-        self.adapter = adapter_for(row.model_type)
+        self.adapter = adapter_for(row.model_type, row.family)
         self.config = dict(row.config or {})
         self.files = RunFiles(self.session.run_rel(self.run_id))
         status = row.status
@@ -504,6 +507,9 @@ class RunExecutor:
         )
         if outputs is not None:
             fields["outputs"] = outputs
+            answer = self._output_text(outputs)
+            if answer is not None:
+                fields["output_text"] = answer
         fields["eta_seconds"] = None
         if outcome.status == RunStatus.COMPLETED:
             fields.update(progress=100.0, stage="done")
@@ -518,6 +524,22 @@ class RunExecutor:
         if outcome.status == RunStatus.COMPLETED:
             followups.after_completed(self.run_id, now)
         self.context.notify_finished(self.run_id)
+
+    def _output_text(self, outputs: list[str]) -> str | None:
+        """The run's text answer (a reasoner's), read from its fetched file; None without one."""
+        adapter = getattr(self, "adapter", None)  # unset when the run ended before it began
+        name = output_text_file(adapter) if adapter is not None else None
+        path = next((Path(p) for p in outputs if name and Path(p).name == name), None)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(OUTPUT_TEXT_MAX + 1)
+        except OSError as exc:
+            log.warning("could not read the answer of %s: %s", self.run_id, exc)
+            return None
+        text = raw[:OUTPUT_TEXT_MAX].decode("utf-8", errors="replace").strip()
+        return text + (" [...]" if len(raw) > OUTPUT_TEXT_MAX else "")
 
     def write_run_json(self) -> None:
         row = lifecycle.row(self.run_id)

@@ -79,7 +79,9 @@ def check_parent(parent_id: str) -> Any:
     return parent
 
 
-def queue(parent_id: str, *, weight: float, host: str, num_gpu: int, now: datetime) -> str:
+def queue(
+    parent_id: str, *, weight: float, host: str, num_gpu: int, now: datetime, family: str | None = None
+) -> str:
     """Queue the upscale of a completed transfer run on ``host``; its ID (refusals: ``check_parent``)."""
     weight = check_weight(weight)
     parent = check_parent(parent_id)
@@ -90,6 +92,7 @@ def queue(parent_id: str, *, weight: float, host: str, num_gpu: int, now: dateti
         created_at=now,
         prompt=parent.prompt_id,
         model_type=MODEL_TYPE,
+        family=family or parent.family,
         host=host,
         config=upscale_config(parent, weight, num_gpu),
     )

@@ -68,11 +68,13 @@ def _batches_finished_at(batch_ids: list[str]) -> dict[str, datetime | None]:
     return found
 
 
-def unfinished_configs() -> list[tuple[str, str, dict[str, Any]]]:
-    """(run ID, model type, config) of every run not yet finished, on any host."""
+def unfinished_configs() -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(run ID, model type, family, config) of every run not yet finished, on any host."""
     return [
-        (run_id, model_type, dict(config or {}))
-        for run_id, model_type, config in tuples(
-            Run.select(Run.id, Run.model_type, Run.config).where(Run.status.not_in(RunStatus.TERMINAL))
+        (run_id, model_type, family, dict(config or {}))
+        for run_id, model_type, family, config in tuples(
+            Run.select(Run.id, Run.model_type, Run.family, Run.config).where(
+                Run.status.not_in(RunStatus.TERMINAL)
+            )
         )
     ]

@@ -17,7 +17,7 @@ from cosmos_tui.records import RunStatus
 from cosmos_tui.store.db import tuples
 from cosmos_tui.store.models import InputHash, Prompt, Run, RunStage
 
-BatchKey = Callable[[str, dict[str, Any]], "str | None"]  # (model type, config) -> key or None
+BatchKey = Callable[[str, str, dict[str, Any]], "str | None"]  # (model type, family, config) -> key or None
 
 
 def busy_slots(host: str) -> int:
@@ -58,15 +58,18 @@ def claim_group(
             mates = queued.where(Run.batch_id == batch_id)
             group = list(mates.order_by(Run.batch_index, Run.created_at, Run.id))
         elif max_batch > 1 and key is not None and new_batch_id is not None:
-            wanted = key(first.model_type, dict(first.config or {}))
+            wanted = key(first.model_type, first.family, dict(first.config or {}))
             if wanted is not None:
                 others = queued.where(
-                    (Run.id != first.id) & Run.batch_id.is_null() & (Run.model_type == first.model_type)
+                    (Run.id != first.id)
+                    & Run.batch_id.is_null()
+                    & (Run.model_type == first.model_type)
+                    & (Run.family == first.family)
                 ).order_by(Run.created_at, Run.id)
                 for other in others:
                     if len(group) >= max_batch:
                         break
-                    if key(other.model_type, dict(other.config or {})) == wanted:
+                    if key(other.model_type, other.family, dict(other.config or {})) == wanted:
                         group.append(other)
             if len(group) > 1:
                 batch_id = new_batch_id()

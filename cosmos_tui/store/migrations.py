@@ -138,6 +138,15 @@ def _v6_batches_and_sweeps(db: SqliteDatabase) -> None:
     )
 
 
+def _v7_families_and_answers(db: SqliteDatabase) -> None:
+    """The model family a run is for (Transfer1 for every run before families), and a run's text
+    answer (a reasoner's)."""
+    # Plain ALTER TABLE: the migrator makes a NOT NULL column by rebuilding the table, which would
+    # drop step 5's change-counter triggers.
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "family" VARCHAR(255) NOT NULL DEFAULT \'transfer1\'')
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "output_text" TEXT')
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
@@ -145,6 +154,7 @@ STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v4_eta_and_dashboard_index,
     _v5_run_change_counter,
     _v6_batches_and_sweeps,
+    _v7_families_and_answers,
 )
 LATEST = len(STEPS)
 

@@ -67,6 +67,8 @@ class Run(BaseModel):
     batch_id = CharField(null=True, index=True)  # runs sharing one model process (migrations step 6)
     batch_index = IntegerField(null=True)  # this run's sample number in its batch
     sweep_id = CharField(null=True, index=True)  # runs queued together as one sweep of settings
+    family = CharField(default="transfer1")  # the model family that runs it (migrations step 7)
+    output_text = TextField(null=True)  # a text answer (a reasoner's), kept with the run
 
 
 class RunStage(BaseModel):

@@ -82,3 +82,30 @@ def test_a_two_clip_run_counts_both_clips_from_its_first_bar() -> None:
     assert before_clips == 100  # load .. augment
     done, total = now, DEFAULT_TOTAL + per_clip
     assert abs(tracker.progress(now) - 100 * done / total) < 0.5, (done, total)
+
+
+def test_a_step_bar_moves_progress_and_the_eta_by_the_steps() -> None:
+    tracker, start = fed(1.0, "diffusion")
+    before = tracker.progress(start)
+    # Ten of 35 steps in 20 s: the stage is 10/35 done whatever its expected length says.
+    tracker.feed(LogEvent(steps_done=10, steps_total=35), start + 20)
+    assert len(tracker.spans) == 7  # a bar line is no new stage
+    at_ten = tracker.progress(start + 20)
+    tracker.feed(LogEvent(stage="diffusion", steps_done=20, steps_total=35), start + 40)
+    assert len(tracker.spans) == 7  # nor is a bar line that names its own stage
+    at_twenty = tracker.progress(start + 40)
+    assert before < at_ten < at_twenty
+    share = 280 / DEFAULT_TOTAL * 100  # the diffusion stage's share of the whole run
+    assert abs((at_twenty - at_ten) - share * 10 / 35) < 0.5
+    eta = tracker.eta_seconds(start + 40)
+    after_diffusion = sum(
+        s.default_seconds for s in STAGES[STAGES.index(next(s for s in STAGES if s.key == "diffusion")) + 1 :]
+    )
+    assert eta is not None and abs(eta - (2.0 * 15 + after_diffusion)) < 1  # 2 s a step, 15 left
+
+
+def test_the_step_bar_ends_with_its_stage() -> None:
+    tracker, start = fed(1.0, "diffusion")
+    tracker.feed(LogEvent(steps_done=35, steps_total=35), start + 70)
+    tracker.feed(LogEvent(stage="decode"), start + 71)
+    assert tracker.steps_total == 0 and tracker.current is not None and tracker.current.stage == "decode"
