@@ -277,9 +277,6 @@ class Cosmos3Adapter:
 
     # -- batch mode: one model process for many samples -----------------------------------------
 
-    def group(self, config: dict[str, Any]) -> str:
-        return self.model_type
-
     def batch_key(self, config: dict[str, Any]) -> str | None:
         """Runs of one kind (transfer, generation, reasoning) on one checkpoint share a process.
 
@@ -293,7 +290,7 @@ class Cosmos3Adapter:
         except UsageError:
             return None  # it fails alone, before loading anything
         return json.dumps(
-            {"family": "cosmos3", "kind": self.group(config), "checkpoint": checkpoint(config), "num_gpu": 1},
+            {"family": "cosmos3", "kind": self.model_type, "checkpoint": checkpoint(config), "num_gpu": 1},
             sort_keys=True,
         )
 
