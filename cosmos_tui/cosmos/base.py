@@ -17,9 +17,11 @@ from cosmos_tui.families import adapter_module
 from cosmos_tui.text import escape_controls, strip_csi
 
 # Searched, not matched at the start: tqdm's bar on stderr has no newline until a clip ends, so
-# the next loguru line can follow it on the same line of the merged log.
+# the next loguru line can follow it on the same line of the merged log. Cosmos 3 puts a
+# ``job=<name>|`` field between the time and the level (``[08-21 10:00:00|job=|INFO|...]``).
 LOGURU = re.compile(
-    r"\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
+    r"\[(\d\d-\d\d \d\d:\d\d:\d\d)\|(?:job=[^|\]]*\|)?"
+    r"(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
 )
 TQDM = re.compile(r"(\d+)%\|.*?\| (\d+)/(\d+) \[")
 
