@@ -33,6 +33,7 @@ import json
 import posixpath
 import re
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,7 @@ def quoted(argv: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def read_progress(line: str, stage_of: Any) -> LogEvent | None:
+def read_progress(line: str, stage_of: Callable[[str], str | None]) -> LogEvent | None:
     """Stage starts (loguru messages), the chunk count (``Generating chunk k/N``, verbose logs)
     and the per-step bar (``Generating samples: 40%|...| 14/35 [...]``) in one cleaned line."""
     match = LOGURU.search(line)
@@ -109,10 +110,6 @@ def read_progress(line: str, stage_of: Any) -> LogEvent | None:
 
 def interesting(raw: bytes) -> bool:
     return b"|INFO|" in raw or b"|SUCCESS|" in raw or b"|WARNING|" in raw or b"Generating samples" in raw
-
-
-def messages(lines: list[str]) -> list[str]:
-    return [match.group(4) for line in lines if (match := LOGURU.search(line))]
 
 
 # -- failures --------------------------------------------------------------------------------------
