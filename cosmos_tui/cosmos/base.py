@@ -253,9 +253,29 @@ def derive_outputs(adapter: ModelAdapter, run_dir: Path) -> list[Path]:
 
 
 def local_name(adapter: ModelAdapter, name: str) -> str:
-    """What a file fetched from the host is called in the run's local folder."""
+    """What a file fetched from the host is called in the run's local folder. Besides the fixed
+    ``local_names``, an adapter may rename by pattern with ``local_name_for(name)`` (a Transfer2.5
+    batch sample's ``s3.mp4`` is ``output.mp4`` in its run's folder)."""
+    rename = getattr(adapter, "local_name_for", None)
+    if rename is not None:
+        name = str(rename(name))
     names = getattr(adapter, "local_names", None) or {}
     return str(names.get(name, name))
+
+
+def sample_patterns(adapter: BatchAdapter, index: int) -> tuple[str, ...]:
+    """Globs of sample ``index``'s files in its folder. A family whose samples all write into one
+    folder (Transfer2.5 and Predict2.5: ``OUT/<name>.mp4``) names them per sample with the
+    optional ``sample_outputs(index)``; the others' patterns are the same for every sample."""
+    method = getattr(adapter, "sample_outputs", None)
+    return tuple(method(index)) if method is not None else adapter.sample_output_patterns()
+
+
+def sample_dir(adapter: BatchAdapter, out_rel: str, index: int) -> str:
+    """Where sample ``index`` writes: its ``sample_folder`` under the output folder, or the output
+    folder itself for a family that writes every sample there (``sample_folder`` is "")."""
+    folder = adapter.sample_folder(index)
+    return f"{out_rel}/{folder}" if folder else out_rel
 
 
 def sample_failure(adapter: ModelAdapter, run_dir: Path) -> Failure | None:

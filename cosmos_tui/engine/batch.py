@@ -23,7 +23,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cosmos_tui.cosmos.base import BatchAdapter, RunFiles, SampleSplitter, batch_adapter_for
+from cosmos_tui.cosmos.base import (
+    BatchAdapter,
+    RunFiles,
+    SampleSplitter,
+    batch_adapter_for,
+    sample_dir,
+    sample_patterns,
+)
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup
 from cosmos_tui.engine.executor import (
@@ -123,8 +130,7 @@ class BatchExecutor:
         member.adapter = self.adapter
         member.config = dict(row.config or {})
         index = row.batch_index or 0
-        folder = self.adapter.sample_folder(index)
-        member.files = RunFiles(f"{self.session.run_rel(self.batch_id)}/output/{folder}")
+        member.files = RunFiles(sample_dir(self.adapter, self.files.out_rel, index))
         member.files.inputs = dict(member.config.get("_files", {}))
         return member
 
@@ -182,7 +188,7 @@ class BatchExecutor:
             )
             member.config["_files"] = inputs
             member.config["_sha256"] = {str(p): self.context.hash_file(p) for p in wanted[member.run_id]}
-            folder = f"{files.run_rel}/output/{self.adapter.sample_folder(index)}"
+            folder = sample_dir(self.adapter, files.out_rel, index)
             member.files = RunFiles(folder, inputs)
             member.move(
                 (RunStatus.UPLOADING,),
@@ -361,7 +367,7 @@ class BatchExecutor:
         if state is None:
             code = 0 if self.splitter.ended.get(index) == "saved" else 1
             state = State("exited", code)
-        outputs = member._download_outputs(member.files.run_rel, self.adapter.sample_output_patterns())
+        outputs = member._download_outputs(member.files.run_rel, sample_patterns(self.adapter, index))
         member.finish(member._judge(state, outputs), outputs)
 
     def collect(self) -> None:
