@@ -300,6 +300,12 @@ class BatchExecutor:
             self.spools[index].write(chunk)
             self.members[index]._read(chunk, self.trackers[index])
 
+    def log_partial(self, update: bytes) -> None:
+        assert self.splitter is not None
+        current = self.splitter.current
+        if current in self.spools and current in self.trackers:
+            self.members[current]._read_partial(update, self.trackers[current])
+
     def log_position(self, position: Position, last_data: float) -> None:
         assert self.splitter is not None
         for spool in self.spools.values():

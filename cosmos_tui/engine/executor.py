@@ -23,6 +23,7 @@ from peewee import SqliteDatabase
 
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import (
+    LogEvent,
     RunFiles,
     adapter_for,
     clean,
@@ -310,6 +311,9 @@ class RunExecutor:
     def log_lines(self, lines: list[bytes]) -> None:
         self._read(lines, self.tracker)
 
+    def log_partial(self, update: bytes) -> None:
+        self._read_partial(update, self.tracker)
+
     def log_position(self, position: Position, last_data: float) -> None:
         self._persist(self.tracker, position, last_data)
 
@@ -360,6 +364,16 @@ class RunExecutor:
             event = self.adapter.read_line(clean(raw.decode("utf-8", errors="replace").rstrip("\n")))
             if event is not None and tracker.feed(event, now) and record and len(tracker.spans) > 1:
                 self._record_span(tracker, tracker.spans[-2])
+
+    def _read_partial(self, update: bytes, tracker: Tracker) -> None:
+        """Step progress from a bar's latest redraw (never a stage change: that needs a whole line)."""
+        if not self.adapter.interesting(update):
+            return
+        event = self.adapter.read_line(clean(update.decode("utf-8", errors="replace")))
+        if event is not None and event.steps_total:
+            tracker.feed(
+                LogEvent(steps_done=event.steps_done, steps_total=event.steps_total), time.monotonic()
+            )
 
     def tail_text(self) -> list[str]:
         return [clean(raw.decode("utf-8", errors="replace").rstrip("\n")) for raw in self.tail[-TAIL_LINES:]]

@@ -61,6 +61,9 @@ class LogSink(Protocol):
     def log_lines(self, lines: list[bytes]) -> None:
         """Complete new lines, on their way to run.log."""
 
+    def log_partial(self, update: bytes) -> None:
+        """The latest ``\r`` update of a line still being written (a step bar): for progress only."""
+
     def log_position(self, position: Position, last_data: float) -> None:
         """run.log holds exactly what ``position`` says; ``last_data`` is a monotonic time."""
 
@@ -150,6 +153,7 @@ class LogFollower:
                 return True
             if data:
                 self.take(decoder.feed(data), now)
+                self.peek(decoder)
             self.tick(now)
 
     # -- one job each --------------------------------------------------------------------------------
@@ -163,6 +167,18 @@ class LogFollower:
         if self.quiet:
             self.quiet = False
             self.sink.log_quiet(False)
+
+    def peek(self, decoder: LineDecoder) -> None:
+        """A step bar redraws one line with ``\r`` and ends it only when its stage is done: pass
+        on its latest complete redraw, so progress moves with the steps (where the runtime
+        delivers unfinished lines: the process runtime does, docker's log driver does not)."""
+        partial = getattr(decoder, "buffer", b"")
+        end = partial.rfind(b"\r")
+        if end <= 0:
+            return
+        start = partial.rfind(b"\r", 0, end) + 1
+        if end > start:
+            self.sink.log_partial(partial[start:end])
 
     def tick(self, now: float) -> None:
         """What is due after each read: write run.log, report progress, watch for a stop."""

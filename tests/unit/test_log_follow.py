@@ -98,6 +98,7 @@ class Sink:
     def __init__(self, spool: Path) -> None:
         self.spool = spool
         self.lines: list[bytes] = []
+        self.partials: list[bytes] = []
         self.positions: list[Position] = []
         self.quiet: list[bool] = []
         self.follows = 0
@@ -109,6 +110,9 @@ class Sink:
 
     def log_lines(self, lines: list[bytes]) -> None:
         self.lines.extend(lines)
+
+    def log_partial(self, update: bytes) -> None:
+        self.partials.append(update)
 
     def log_position(self, position: Position, last_data: float) -> None:
         assert self.spool.stat().st_size == position.size  # never a position ahead of (or behind) run.log
@@ -315,3 +319,14 @@ def test_stop_reason(tmp_path: Path) -> None:
     assert made.stop_reason(start + 99.0) is None  # one stop at a time
     made.close()
     assert sink.stops == 1
+
+
+def test_a_step_bar_s_redraws_are_passed_on_before_its_line_ends(tmp_path: Path) -> None:
+    clock = Clock()
+    bar = [b"Sampling:  10%| | 1/10 [", b"\rSampling:  20%| | 2/10 [\rSampling:  30%| | 3/", b"10 [\rSa"]
+    runtime = ScriptedRuntime([[b"load\n", *bar, b"\n"]], ["exited"], clock)
+    made, sink = follower(tmp_path, runtime)
+    follow(made)
+    # Only whole redraws, each once it is followed by the next; run.log gets the line as written.
+    assert sink.partials == [b"Sampling:  20%| | 2/10 [", b"Sampling:  30%| | 3/10 ["]
+    assert (tmp_path / "run_rs_000000000001" / "run.log").read_bytes() == b"load\n" + b"".join(bar) + b"\n"
