@@ -39,7 +39,7 @@ from cosmos_tui.engine import cleanup, followups, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
-from cosmos_tui.errors import ConfigError, CosmosError, HostError
+from cosmos_tui.errors import ConfigError, CosmosError, HostError, UsageError
 from cosmos_tui.records import RunStatus
 from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import lifecycle
@@ -178,6 +178,8 @@ class RunExecutor:
                 f"docker on host {self.session.name} failed: {exc}; check the docker "
                 "command and image in the config.",
             )
+        elif isinstance(exc, UsageError):  # the adapter refused the run's settings or inputs
+            self.fail("invalid_input", str(exc))
         elif isinstance(exc, CosmosError):
             self.fail("unknown", str(exc))
         elif isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
