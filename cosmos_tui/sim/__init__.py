@@ -1,5 +1,6 @@
-"""The simulated GPU host: POSIX sh stand-ins for `torchrun` (running Cosmos Transfer1's scripts)
-and `nvidia-smi`, plus the tools to install them on a host or bake them into a Docker image.
+"""The simulated GPU host: POSIX sh stand-ins for `torchrun` and `python` (running the inference
+scripts of Cosmos Transfer1, Cosmos 3, Transfer2.5 and Predict2.5) and `nvidia-smi`, plus the tools
+to install them on a host or bake them into a Docker image.
 
 Only the model is simulated; everything around it (SSH, SFTP, Docker, the engine) is real.
 """

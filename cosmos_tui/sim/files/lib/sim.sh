@@ -259,3 +259,197 @@ sim_start() {
         touch_marker
     fi
 }
+
+# --- shared by the newer families (Cosmos 3, Transfer2.5, Predict2.5) --------------------------------
+# Launched by bin/python (SIM_LAUNCHER=python: one process, tracebacks straight to stderr, exit 1) or
+# by torchrun (SIM_LAUNCHER=torchrun: child stderr prefixed [rank0]:, then torchrun's failure report).
+
+SIM_LAUNCHER=${SIM_LAUNCHER:-torchrun}
+SIM_CONSOLE=""     # OUT/console.log once the model opened it
+SIM_DEBUGLOG=""    # OUT/debug.log
+SIM_LOG_JOB=""     # "job=|" for Cosmos 3's log format
+
+# flog LEVEL FILE:LINE:FUNCTION MESSAGE -- the family's loguru line on stdout (and console/debug log)
+flog() {
+    sim_line=$(printf '[%s|%s%s|%s] %s' "$(date '+%m-%d %H:%M:%S')" "$SIM_LOG_JOB" "$1" "$2" "$3")
+    printf '%s\n' "$sim_line"
+    [ -n "$SIM_CONSOLE" ] && printf '%s\n' "$sim_line" >> "$SIM_CONSOLE"
+    [ -n "$SIM_DEBUGLOG" ] && printf '%s\n' "$sim_line" >> "$SIM_DEBUGLOG"
+    return 0
+}
+
+# child stderr: straight through under python, [rank0]: prefixed under torchrun
+to_err() {
+    if [ "$SIM_LAUNCHER" = python ]; then cat >&2; else rank0; fi
+}
+
+# py_exit CODE: the Python process ends with CODE (under torchrun: torchrun's report, exit 1)
+py_exit() {
+    close_bar
+    if [ "$SIM_LAUNCHER" = python ]; then
+        sim_cleanup
+        exit "$1"
+    fi
+    child_failed "$1" "$SIM_SCRIPT"
+}
+
+# py_raise EXCEPTION_LINE FRAME... -- an uncaught exception: traceback on stderr, exit 1
+py_raise() {
+    close_bar
+    sim_exc=$1
+    shift
+    {
+        echo "Traceback (most recent call last):"
+        for sim_frame in "$@"; do
+            printf '%s\n' "$sim_frame"
+        done
+        printf '%s\n' "$sim_exc"
+    } | to_err
+    py_exit 1
+}
+
+# json_str TEXT -> TEXT as a JSON string literal (quotes included)
+json_str() {
+    printf '%s' "$1" | awk 'BEGIN { ORS = "" } {
+        gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
+        out = out (NR > 1 ? "\\n" : "") $0
+    } END { printf "\"%s\"", out }'
+}
+
+# py_repr TEXT -> TEXT as Python's repr() of a str (single quotes unless the text has one)
+py_repr() {
+    printf '%s' "$1" | awk 'BEGIN { ORS = "" } {
+        gsub(/\\/, "\\\\"); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
+        out = out (NR > 1 ? "\\n" : "") $0
+    } END {
+        if (index(out, "\047") > 0 && index(out, "\"") == 0) printf "\"%s\"", out
+        else { gsub(/\047/, "\\\047", out); printf "\047%s\047", out }
+    }'
+}
+
+# abspath PATH -> PATH made absolute against the current folder (no symlink resolution, like Path.absolute)
+abspath() {
+    case $1 in
+        /*) printf '%s\n' "$1" ;;
+        *) printf '%s/%s\n' "$(pwd)" "${1#./}" ;;
+    esac
+}
+
+# tqdm_line DESC N TOTAL ELAPSED_SECONDS -> one tqdm frame (unicode bar of 10, as on a UTF-8 pipe)
+tqdm_line() {
+    awk -v d="$1" -v n="$2" -v t="$3" -v e="$4" 'function iv(s) {
+            s = int(s + 0.5); if (s >= 3600) return sprintf("%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
+            return sprintf("%02d:%02d", s / 60, s % 60)
+        }
+        BEGIN {
+            split("\342\226\217 \342\226\216 \342\226\215 \342\226\214 \342\226\213 \342\226\212 \342\226\211", part, " ")
+            full = "\342\226\210"
+            f = (t > 0 ? n / t : 0); units = int(f * 10 * 8); bl = int(units / 8); fr = units % 8
+            bar = ""; for (k = 0; k < bl; k++) bar = bar full
+            if (bl < 10) { bar = bar (fr > 0 ? part[fr] : " "); for (k = bl + 1; k < 10; k++) bar = bar " " }
+            if (n > 0 && e > 0) {
+                r = n / e
+                rate = (r >= 1 ? sprintf("%5.2fit/s", r) : sprintf("%5.2fs/it", 1 / r))
+                rem = iv((t - n) / r)
+            } else if (n > 0) { rate = "?it/s"; rem = "00:00" } else { rate = "?it/s"; rem = "?" }
+            printf "%s: %3.0f%%|%s| %d/%d [%s<%s, %s]", d, f * 100, bar, n, t, iv(e), rem, rate
+        }'
+}
+
+# tqdm_run DESC TOTAL STEP_SECONDS [FAIL_AT] -- a tqdm bar on stderr, one frame per step (\r between
+# frames, \n when done). With FAIL_AT the loop stops after that many steps with the bar left open.
+tqdm_run() {
+    sim_total=$2
+    sim_n=0
+    sim_el=0
+    printf '\r%s' "$(tqdm_line "$1" 0 "$sim_total" 0)" >&2
+    SIM_BAR_OPEN=1
+    while [ "$sim_n" -lt "$sim_total" ]; do
+        if [ -n "${4:-}" ] && [ "$sim_n" -ge "$4" ]; then
+            return 1
+        fi
+        simsleep "$3"
+        sim_n=$((sim_n + 1))
+        sim_el=$(awk -v e="$sim_el" -v s="$3" -v k="$SIM_SPEED" 'BEGIN { printf "%.4f", e + s * k }')
+        printf '\r%s' "$(tqdm_line "$1" "$sim_n" "$sim_total" "$sim_el")" >&2
+    done
+    printf '\n' >&2
+    SIM_BAR_OPEN=""
+    return 0
+}
+
+# --- Hugging Face downloads (the families that fetch their weights) -----------------------------------
+# A repo counts as cached when the hub cache holds its snapshots folder:
+#   ${HF_HUB_CACHE:-${HF_HOME:-$HOME/.cache/huggingface}/hub}/models--ORG--NAME/snapshots/
+# A token is available when HF_TOKEN is set (non-empty) or ${HF_HOME:-$HOME/.cache/huggingface}/token
+# exists (what `hf auth login` writes). A download of an uncached repo without a token fails like a
+# gated repository does; with a token it "downloads" and creates the snapshots folder.
+
+hf_home() {
+    printf '%s\n' "${HF_HOME:-${HOME:-/root}/.cache/huggingface}"
+}
+
+hf_snapshots() {
+    sim_repo=$1
+    printf '%s/models--%s/snapshots\n' "${HF_HUB_CACHE:-$(hf_home)/hub}" "$(printf '%s' "$sim_repo" | sed 's|/|--|g')"
+}
+
+hf_cached() {
+    [ -d "$(hf_snapshots "$1")" ]
+}
+
+hf_token() {
+    [ -n "${HF_TOKEN:-}" ] || [ -s "${HF_TOKEN_PATH:-$(hf_home)/token}" ]
+}
+
+# hf_fetch REPO REVISION SECONDS -> 0 when the repo is (now) in the cache; 1 with the hf CLI's
+# error on stderr when it cannot be downloaded.
+hf_fetch() {
+    if hf_cached "$1"; then
+        return 0
+    fi
+    if [ "${HF_HUB_OFFLINE:-0}" = 1 ]; then
+        printf 'Error: Cannot find the requested files in the local cache and outgoing traffic has been disabled. To enable hf.co look-ups and downloads online, set '"'"'local_files_only'"'"' to False.\n' | to_err
+        return 1
+    fi
+    if ! hf_token; then
+        {
+            echo "Error: Access denied. This repository requires approval."
+            echo "Set HF_DEBUG=1 as environment variable for full traceback."
+        } | to_err
+        return 1
+    fi
+    simsleep "$3"
+    mkdir -p "$(hf_snapshots "$1")/$2" 2>/dev/null
+    return 0
+}
+
+on_py_signal() {
+    close_bar
+    if [ "$1" = SIGINT ]; then
+        {
+            echo "Traceback (most recent call last):"
+            echo "KeyboardInterrupt"
+        } >&2
+        sim_cleanup
+        exit 130
+    fi
+    sim_cleanup
+    exit 143
+}
+
+sim_start_python() {
+    sim_start
+    trap 'on_py_signal SIGTERM' TERM
+    trap 'on_py_signal SIGINT' INT
+}
+
+# sim_has_inference_type ARGS... -> true when --inference-type is given (Predict2.5's command line)
+sim_has_inference_type() {
+    for sim_arg in "$@"; do
+        case $sim_arg in
+            --inference-type | --inference-type=* | --inference_type | --inference_type=*) return 0 ;;
+        esac
+    done
+    return 1
+}
