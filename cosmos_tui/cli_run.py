@@ -86,7 +86,8 @@ def _queue(
 
     sweep = sweep_of(args)
     if not sweep:
-        return api.run_inference(ids, overrides, host, upscale=args.upscale, batch=args.batch), None
+        task = getattr(args, "task", None)
+        return api.run_inference(ids, overrides, host, task, upscale=args.upscale, batch=args.batch), None
     for flag, name in (("--seed", "seed"), ("--steps", "num_steps"), ("--guidance", "guidance")):
         if name in sweep and overrides.get(name) is not None:
             raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)

@@ -309,7 +309,12 @@ class Harness:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def host_table(
-        self, name: str = "test", remote_dir: Path | None = None, speed: str | None = None, **extra: object
+        self,
+        name: str = "test",
+        remote_dir: Path | None = None,
+        speed: str | None = None,
+        env: dict[str, str] | None = None,
+        **extra: object,
     ) -> str:
         """A [hosts.NAME] TOML table for an SSH + Docker host backed by this harness."""
         remote = remote_dir or (self.root / "remote")
@@ -330,8 +335,9 @@ class Harness:
             **extra,
         }
         table = toml_table(f"hosts.{name}", values)
-        if speed is not None:
-            table += toml_table(f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed})
+        variables = {**({"COSMOS_SIM_SPEED": speed} if speed is not None else {}), **(env or {})}
+        if variables:
+            table += toml_table(f"hosts.{name}.env", variables)
         return table
 
 
@@ -342,7 +348,9 @@ def toml_table(header: str, values: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def local_host_table(name: str, remote_dir: Path, speed: str = "0.001", **extra: object) -> str:
+def local_host_table(
+    name: str, remote_dir: Path, speed: str = "0.001", env: dict[str, str] | None = None, **extra: object
+) -> str:
     """A [hosts.NAME] table for a simulated host on this machine (local transport, process runtime)."""
     values: dict[str, object] = {
         "transport": "local",
@@ -352,4 +360,5 @@ def local_host_table(name: str, remote_dir: Path, speed: str = "0.001", **extra:
         "simulated": True,
         **extra,
     }
-    return toml_table(f"hosts.{name}", values) + toml_table(f"hosts.{name}.env", {"COSMOS_SIM_SPEED": speed})
+    variables = {"COSMOS_SIM_SPEED": speed, **(env or {})}
+    return toml_table(f"hosts.{name}", values) + toml_table(f"hosts.{name}.env", variables)

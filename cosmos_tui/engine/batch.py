@@ -34,6 +34,7 @@ from cosmos_tui.cosmos.base import (
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup
 from cosmos_tui.engine.executor import (
+    COMMAND_KEY,
     Outcome,
     RunContext,
     RunExecutor,
@@ -203,15 +204,25 @@ class BatchExecutor:
 
     def start(self) -> None:
         handle = self.runtime.find(self.batch_id)
+        command: str | None = None
         if handle is None:
             jsonl = f"{self.files.run_rel}/{JSONL}"
             command = self.adapter.batch_command(self.lead_config, self.files, jsonl)
             handle = self.runtime.start(self.batch_id, command)
         now = self.context.now()
         for member in self.members.values():
+            fields: dict[str, Any] = {}
+            if command is not None:  # exactly what ran, from remote_dir (run.json has it)
+                member.config[COMMAND_KEY] = command
+                fields["config"] = member.config
             try:
                 member.move(
-                    (RunStatus.STARTING,), RunStatus.RUNNING, handle=handle, last_log_at=now, stage="starting"
+                    (RunStatus.STARTING,),
+                    RunStatus.RUNNING,
+                    handle=handle,
+                    last_log_at=now,
+                    stage="starting",
+                    **fields,
                 )
             except _Gone:
                 continue

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 OUTPUT_TEXT_MAX = 256 * 1024  # bytes of a text answer kept in the database; the file has it all
 
+COMMAND_KEY = "_command"  # in a run's config: the model's command line as it was started
 TAIL_LINES = 400  # log lines kept in memory for classifying a failure
 
 
@@ -274,11 +275,21 @@ class RunExecutor:
     def start(self) -> None:
         self.files.inputs = dict(self.config.get("_files", {}))
         handle = self.runtime.find(self.run_id)
+        fields: dict[str, Any] = {}
         if handle is None:
             command = self.adapter.command(self.config, self.files)
             handle = self.runtime.start(self.run_id, command)
+            self.config[COMMAND_KEY] = command  # exactly what ran, from remote_dir (run.json has it)
+            fields["config"] = self.config
         now = self.now()
-        self.move((RunStatus.STARTING,), RunStatus.RUNNING, handle=handle, last_log_at=now, stage="starting")
+        self.move(
+            (RunStatus.STARTING,),
+            RunStatus.RUNNING,
+            handle=handle,
+            last_log_at=now,
+            stage="starting",
+            **fields,
+        )
         log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
 
     def stream(self) -> None:

@@ -32,6 +32,7 @@ def describe(row: Any, prompt_name: str | None = None) -> dict[str, Any]:
         "prompt_id": config.get("prompt_id"),
         "prompt_name": prompt_name,
         "model_type": row.model_type,
+        "family": row.family,
         "host": row.host,
         "status": row.status,
         "exit_code": row.exit_code,
@@ -45,7 +46,9 @@ def describe(row: Any, prompt_name: str | None = None) -> dict[str, Any]:
         "negative_prompt": config.get("negative_prompt"),
         "options": {k: v for k, v in config.items() if not k.startswith("_") and k not in _NOT_OPTIONS},
         "inputs": inputs,
+        "command": config.get("_command"),  # the model's command line, run from the host's remote_dir
         "outputs": sorted(Path(p).name for p in (row.outputs or [])),
+        "output_text": row.output_text,
         "cosmos_tui_version": __version__,
     }
 

@@ -1,0 +1,160 @@
+"""Every model family end to end against the real daemons (sshd + dockerd + the sim image) and the
+local process host: the command line and spec on the host, outputs under the names users expect,
+failures in the family's own words, batches, and a reasoner's answer."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+from tests.conftest import DEMO
+from tests.harness import Harness
+from tests.test_engine import make_config
+
+pytestmark = pytest.mark.integration
+
+BIN = Path(sys.executable).parent / "cosmos-tui"
+# A token for the simulator's gated download (it checks one is there, as the real hub does), and
+# a Hugging Face cache inside the host's remote_dir (relative to it: both runtimes start there).
+HF = {"HF_TOKEN": "hf_simulated", "HF_HOME": ".hf-home"}
+
+# family, task, the start of the command, the files a completed run has locally
+COSMOS3 = "python -m cosmos_framework.scripts.inference"
+CASES = [
+    ("cosmos3", "transfer", COSMOS3, ["output.mp4", "control_edge.mp4"]),
+    ("cosmos3", "predict", COSMOS3, ["output.mp4"]),
+    ("cosmos3", "reason", COSMOS3, ["output.txt"]),
+    ("transfer2.5", "transfer", "python examples/inference.py", ["output.mp4", "output_control_edge.mp4"]),
+    ("predict2.5", "predict", "python examples/inference.py", ["output.mp4"]),
+]
+
+
+@pytest.fixture(params=["test", "local"])
+def host_name(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def api_for(tmp_path: Path, harness: Harness):
+    made: list[CosmosAPI] = []
+
+    def build(host: str, family: str, **kwargs: object) -> CosmosAPI:
+        config = make_config(tmp_path, harness, host=host, model=family, env=HF, **kwargs)
+        api = CosmosAPI(load(config))
+        made.append(api)
+        return api
+
+    yield build
+    for api in made:
+        api.close()
+
+
+def host_run_dir(tmp_path: Path, host: str, run_id: str) -> Path:
+    remote = tmp_path / ("remote-ssh" if host == "test" else "remote-local")
+    return remote / ".cosmos-tui" / "runs" / run_id
+
+
+@pytest.mark.parametrize(("family", "task", "command", "files"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_a_family_completes_a_run_with_its_own_command_spec_and_outputs(
+    api_for, tmp_path: Path, host_name: str, family: str, task: str, command: str, files: list[str]
+) -> None:
+    api = api_for(host_name, family)
+    prompt = api.create_prompt("a robot arm pours water into a glass", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id], model_type=task)
+    assert api.execute([run_id], timeout=120)
+    run = api.get_run(run_id)
+    assert run.status == "completed", (run.error_class, run.error_message)
+    assert (run.family, run.model_type) == (family, task)
+    local = api.run_dir(run_id)
+    for name in files:
+        assert (local / name).stat().st_size > 0, (name, sorted(p.name for p in local.iterdir()))
+    # The spec on the host is the one kept here, and the command is the family's own.
+    on_host = host_run_dir(tmp_path, host_name, run_id) / "spec.json"
+    assert json.loads(on_host.read_text()) == json.loads((local / "spec.json").read_text())
+    assert run.config["_command"].startswith(command)
+    described = json.loads((local / "run.json").read_text())
+    assert (described["family"], described["command"]) == (family, run.config["_command"])
+    log = (local / "run.log").read_text()
+    if family == "cosmos3" and task != "reason":
+        assert "Sampling:" in log and "35/35" in log  # the per-step bar
+        assert "sampling" in [stage.stage for stage in run.stages]
+    if task == "reason":
+        answer = (local / "output.txt").read_text().strip()
+        assert answer and run.output_text == answer
+    else:
+        assert run.output_text is None
+
+
+def test_a_reasoner_s_answer_shows_in_run_show_json_and_after_run(api_for, tmp_path: Path) -> None:
+    api = api_for("local", "cosmos3")
+    prompt = api.create_prompt("What is the robot doing?", DEMO)
+    config = tmp_path / "project" / "config.toml"
+    env = {"COSMOS_TUI_CONFIG": str(config), "PATH": "/usr/bin:/bin"}
+    argv = [BIN, "--run", prompt.prompt_id, "--task", "reason"]
+    ran = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert "answer:" in ran.stdout and "robotic arm" in ran.stdout
+    [run] = api.list_runs()
+    shown = subprocess.run(
+        [BIN, "run", "show", run.run_id, "--json"], env=env, capture_output=True, text=True, timeout=60
+    )
+    data = json.loads(shown.stdout)
+    assert data["output_text"] and "robotic arm" in data["output_text"] and data["family"] == "cosmos3"
+
+
+FAILURES = [
+    ("cosmos3", "predict", "[sim:guardrail]", "guardrail", "Qwen3Guard"),
+    ("cosmos3", "predict", "[sim:oom]", "oom", "out of memory"),
+    ("transfer2.5", "transfer", "[sim:guardrail]", "guardrail", "guardrail"),
+    ("predict2.5", "predict", "[sim:oom]", "oom", "out of memory"),
+]
+
+
+@pytest.mark.parametrize(
+    ("family", "task", "marker", "error_class", "words"), FAILURES, ids=[f"{f[0]}-{f[3]}" for f in FAILURES]
+)
+def test_failures_are_classified_in_the_family_s_words(
+    api_for, host_name: str, family: str, task: str, marker: str, error_class: str, words: str
+) -> None:
+    api = api_for(host_name, family)
+    prompt = api.create_prompt(f"a quiet street {marker}", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id], model_type=task)
+    api.execute([run_id], timeout=120)
+    run = api.get_run(run_id)
+    assert (run.status, run.error_class) == ("failed", error_class), run.error_message
+    assert words.lower() in (run.error_message or "").lower()
+    assert "\n" not in (run.error_message or "")
+
+
+@pytest.mark.parametrize(("family", "task"), [("cosmos3", "predict"), ("transfer2.5", "transfer")])
+def test_a_batch_loads_the_family_s_model_once(api_for, host_name: str, family: str, task: str) -> None:
+    api = api_for(host_name, family)
+    texts = ["a harbour at dawn", "a desert road", "a snowy forest"]
+    prompts = [api.create_prompt(text, DEMO).prompt_id for text in texts]
+    run_ids = api.run_inference(prompts, model_type=task, batch=True)
+    assert api.execute(run_ids, timeout=120)
+    runs = [api.get_run(r) for r in run_ids]
+    assert [r.status for r in runs] == ["completed"] * 3, [(r.error_class, r.error_message) for r in runs]
+    assert len({r.batch_id for r in runs}) == 1 and runs[0].batch_id
+    model_log = (api.config.paths.outputs / f"batch_{runs[0].batch_id}" / "model.log").read_text()
+    loads = "Loaded 3 samples" if family == "cosmos3" else "Generating 3 samples"
+    assert model_log.count(loads) == 1
+    for run in runs:
+        assert (api.run_dir(run.run_id) / "output.mp4").stat().st_size > 0
+        assert "--keep-going" in run.config["_command"]
+
+
+def test_a_host_whose_family_cannot_run_the_task_is_refused_in_one_sentence(api_for) -> None:
+    from cosmos_tui.errors import UsageError
+
+    api = api_for("local", "predict2.5")
+    prompt = api.create_prompt("a street", DEMO)
+    refusal = r"host local runs Cosmos-Predict2\.5, which cannot run transfer runs"
+    with pytest.raises(UsageError, match=refusal):
+        api.run_inference([prompt.prompt_id], model_type="transfer")
