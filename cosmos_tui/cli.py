@@ -230,7 +230,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         title="by model type",
     )
     out.table(
-        ["input", "runs"], [[i.input_dir, str(i.runs)] for i in stats.top_inputs], title="most used inputs"
+        ["input", "runs"],
+        [[i.input_dir or "(text only)", str(i.runs)] for i in stats.top_inputs],
+        title="most used inputs",
     )
     out.table(
         ["error class", "failures"], [[e.error_class, str(e.count)] for e in stats.failures], title="failures"

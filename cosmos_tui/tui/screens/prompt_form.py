@@ -51,7 +51,7 @@ class NewPromptModal(CosmosModal[str | None]):
             yield Label("Prompt text")
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="text-error", classes="error")
-            yield Label("Input: a control-video folder, a video or an image (empty: text only)")
+            yield Label("Input: video folder, video or image (empty: text only)")
             yield Input(placeholder="demo, robot.jpg, or a path", id="folder")
             yield Static("", id="folder-info", classes="hint")
             yield Label("Negative prompt (empty: the configured default)")
