@@ -504,6 +504,8 @@ class CosmosAPI:
         prompts = [self.get_prompt(given) for given in prompt_ids]
         if not prompts:
             raise UsageError("no prompt given to run; pass at least one prompt ID.")
+        for prompt in prompts:  # a transfer of an image would fail on the host, minutes later
+            tasks.check_task(prompt, model_type)
         count = len(prompts) * sweeps.size(axes)
         if count > sweeps.MAX_RUNS:
             raise UsageError(

@@ -198,3 +198,22 @@ def test_stats_names_text_only_prompts_among_the_most_used_inputs(api: CosmosAPI
     api.close()
     table = cli("stats", config=config_file).stdout
     assert "(text only)\t1" in table.splitlines()
+
+
+def test_a_run_the_prompt_input_cannot_feed_is_refused_before_it_is_queued(tmp_path: Path) -> None:
+    from tests.harness import local_host_table
+
+    (tmp_path / "config.toml").write_text(
+        'default_host = "sim"\n[paths]\ninputs = "inputs"\noutputs = "outputs"\n'
+        'database = "outputs/cosmos.db"\n' + local_host_table("sim", tmp_path / "remote", speed="0.003")
+    )
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        refused_before_queueing(api)
+
+
+def refused_before_queueing(api: CosmosAPI) -> None:
+    video = api.create_prompt("restyle it", DEMO / "color.mp4")  # one video: transfer is fine
+    text = api.create_prompt("a lighthouse at dusk")
+    with pytest.raises(UsageError, match=f"prompt {text.prompt_id} has no input, and a transfer run needs"):
+        api.run_inference([video.prompt_id, text.prompt_id], {}, model_type="transfer")
+    assert api.list_runs() == []
