@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cosmos_tui import families, ids, sweeps
+from cosmos_tui import families, ids, sweeps, tasks
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
@@ -40,6 +40,7 @@ from cosmos_tui.records import (
     DeleteResult,
     HostKeyCheck,
     HostStatus,
+    InputKind,
     PromptRecord,
     RunChanges,
     RunRecord,
@@ -53,7 +54,7 @@ from cosmos_tui.store import runs as run_queries
 from cosmos_tui.store.lookup import resolve
 from cosmos_tui.store.models import Prompt, Run
 from cosmos_tui.text import has_controls
-from cosmos_tui.videos import find_video_dir, validate_video_dir
+from cosmos_tui.videos import input_names, resolve_input
 
 if TYPE_CHECKING:
     from cosmos_tui.engine.engine import Engine
@@ -210,15 +211,17 @@ class CosmosAPI:
     def create_prompt(
         self,
         text: str,
-        video_dir: str | Path,
+        input_path: str | Path | None = None,
         *,
         name: str | None = None,
         negative_prompt: str | None = None,
-        model_type: str = "transfer",
+        model_type: str | None = None,
         parameters: dict[str, Any] | None = None,
         parent_id: str | None = None,
     ) -> PromptRecord:
-        """Validate and store a prompt; the text is kept verbatim."""
+        """Validate and store a prompt; the text is kept verbatim. ``input_path`` is a
+        control-video folder, one video or image file (a path, or a name in the inputs folder),
+        or None for text alone. ``model_type`` defaults to the input's default task."""
         if not text or not text.strip():
             raise UsageError("the prompt text is empty; describe the video you want.", field="text")
         if len(text) > MAX_PROMPT_CHARS:
@@ -246,7 +249,7 @@ class CosmosAPI:
                 f"the negative prompt is over {MAX_PROMPT_CHARS:,} characters; shorten it.",
                 field="negative_prompt",
             )
-        if model_type not in MODEL_TYPES:
+        if model_type is not None and model_type not in MODEL_TYPES:
             raise UsageError(
                 f'unknown model type "{model_type}"; use one of {", ".join(MODEL_TYPES)}.', field="model_type"
             )
@@ -254,8 +257,14 @@ class CosmosAPI:
             from cosmos_tui.run_options import check_parameters
 
             check_parameters(parameters)
-        folder = find_video_dir(video_dir, self.config.paths.inputs)
-        inputs = validate_video_dir(folder)
+        kind, input_dir, inputs = resolve_input(input_path, self.config.paths.inputs)
+        if model_type is None:
+            model_type = tasks.default_task(kind)
+        else:
+            try:
+                tasks.check_task(kind, model_type)
+            except UsageError as exc:
+                raise UsageError(str(exc), field="model_type") from exc
         with self.store.guard():
             if parent_id is not None:
                 parent_id = self.resolve_prompt_id(parent_id)
@@ -268,30 +277,39 @@ class CosmosAPI:
                     self.config.defaults.negative_prompt if negative_prompt is None else negative_prompt
                 ),
                 model_type=model_type,
-                input_dir=str(folder),
+                input_dir=input_dir,
                 inputs=inputs,
                 parameters=parameters or {},
                 parent=parent_id,
                 created_at=self._now(),
             )
-        log.info("created prompt %s from %s", record.prompt_id, folder)
+        log.info("created prompt %s from %s (%s)", record.prompt_id, input_dir or "no input", kind)
         return record
 
-    def video_folders(self) -> list[str]:
-        """Folder names a user may type for a prompt: every folder under inputs/ and inputs/videos/
-        with a color.mp4."""
-        inputs = self.config.paths.inputs
-        found: list[str] = []
-        for base in (inputs, inputs / "videos"):
-            if base.is_dir():
-                found += sorted(p.name for p in base.iterdir() if (p / "color.mp4").is_file())
-        return found
+    def input_names(self) -> list[str]:
+        """Names a user may type for a prompt's input: folders with a color.mp4, videos and images
+        in inputs/, inputs/videos/ and inputs/images/."""
+        return input_names(self.config.paths.inputs)
 
-    def check_video_folder(self, given: str | Path) -> tuple[Path, dict[str, str]]:
-        """The folder a prompt would use for ``given`` (a path, or a name in inputs/) and its
-        videos ({control: path}); a UsageError says what is wrong with it."""
-        folder = find_video_dir(given, self.config.paths.inputs)
-        return folder, validate_video_dir(folder)
+    def check_prompt_input(self, given: str | Path | None) -> tuple[InputKind, str, dict[str, str]]:
+        """What a prompt would read for ``given`` (a path, a name in inputs/, or None): its kind,
+        the folder or file, and its inputs ({control: path}); a UsageError says what is wrong."""
+        return resolve_input(given, self.config.paths.inputs)
+
+    @staticmethod
+    def prompt_tasks(prompt: PromptRecord) -> tuple[str, ...]:
+        """The tasks (transfer, predict, reason) this prompt's input can feed, its default first."""
+        return tasks.allowed_tasks(prompt)
+
+    @staticmethod
+    def default_task(prompt: PromptRecord) -> str:
+        """Transfer for a prompt with a control-video folder, else predict."""
+        return tasks.default_task(prompt)
+
+    @staticmethod
+    def check_task(prompt: PromptRecord, task: str) -> None:
+        """Refuse, in one sentence (``field="task"``), a task the prompt's input cannot feed."""
+        tasks.check_task(prompt, task)
 
     def resolve_prompt_id(self, given: str) -> str:
         with self.store.guard():
@@ -480,20 +498,22 @@ class CosmosAPI:
         prompts = [self.get_prompt(given) for given in prompt_ids]
         if not prompts:
             raise UsageError("no prompt given to run; pass at least one prompt ID.")
-        tasks = {model_type or self.default_task(prompt) for prompt in prompts}
-        if len(tasks) > 1:
+        wanted = {model_type or self.default_task(prompt) for prompt in prompts}
+        if len(wanted) > 1:
             raise UsageError(
-                "these prompts run different tasks by default (" + ", ".join(sorted(tasks)) + "); "
+                "these prompts run different tasks by default (" + ", ".join(sorted(wanted)) + "); "
                 "queue them apart or name one with --task.",
                 field="task",
             )
-        model_type = tasks.pop()
+        model_type = wanted.pop()
         family = self.family_for(host_config.name, model_type)
         base = dict(overrides or {})
         axes = sweeps.parse_axes(sweep)
         clash = sweeps.clashes(base, axes)
         if clash:
             raise UsageError(f"{clash} is given both as one value and as a sweep; give it once.", field=clash)
+        for prompt in prompts:  # a transfer of an image would fail on the host, minutes later
+            tasks.check_task(prompt, model_type)
         count = len(prompts) * sweeps.size(axes)
         if count > sweeps.MAX_RUNS:
             raise UsageError(
@@ -548,11 +568,6 @@ class CosmosAPI:
         return run_ids
 
     SWEEP_CONFIRM_ABOVE = sweeps.CONFIRM_ABOVE
-
-    @staticmethod
-    def default_task(prompt: PromptRecord) -> str:
-        """What a run of this prompt does unless told: transfer for a control-video folder."""
-        return "transfer"
 
     def family_for(self, host: str, task: str) -> str:
         """The model family of ``host``, checked to run ``task`` (UsageError with the hosts that can)."""
@@ -907,6 +922,7 @@ class CosmosAPI:
         from cosmos_tui.store.enhanced import THEN_KEY
 
         prompt = self.get_prompt(given)
+        tasks.check_task(prompt, "enhance")  # an image or text alone has no video to read
         host_config = self.config.host(host)
         family = self.family_for(host_config.name, "enhance")
         options = self.execution_config(prompt, host_config.name, overrides)

@@ -54,7 +54,7 @@ def cmd_prompt_add(args: argparse.Namespace) -> int:
     if text == "-":
         text = _read_stdin_text()
     with _api(args) as api:
-        prompt = api.create_prompt(text, args.video_dir, name=args.name, negative_prompt=args.negative)
+        prompt = api.create_prompt(text, args.input, name=args.name, negative_prompt=args.negative)
     out = _out(args)
     if args.json:
         out.json(prompt.to_json())
@@ -118,11 +118,12 @@ def cmd_prompt_show(args: argparse.Namespace) -> int:
     with _api(args) as api:
         prompt = api.get_prompt(args.id)
         children = api.prompt_children(prompt.prompt_id)
+        tasks = api.prompt_tasks(prompt)
     out = _out(args)
     if args.json:
-        out.json({**prompt.to_json(), "children": [c.to_json() for c in children]})
+        out.json({**prompt.to_json(), "tasks": list(tasks), "children": [c.to_json() for c in children]})
     else:
-        out.fields(*prompt_fields(prompt, children))
+        out.fields(*prompt_fields(prompt, children, tasks))
     return EXIT_OK
 
 
@@ -229,7 +230,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         title="by model type",
     )
     out.table(
-        ["input", "runs"], [[i.input_dir, str(i.runs)] for i in stats.top_inputs], title="most used inputs"
+        ["input", "runs"],
+        [[i.input_dir or "(text only)", str(i.runs)] for i in stats.top_inputs],
+        title="most used inputs",
     )
     out.table(
         ["error class", "failures"], [[e.error_class, str(e.count)] for e in stats.failures], title="failures"
@@ -407,9 +410,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(psub, "add", cmd_prompt_add, "create a prompt and print its ID")
     p.add_argument("text", metavar="TEXT", help="prompt text ('-' reads it from standard input)")
     p.add_argument(
-        "video_dir",
-        metavar="VIDEO_DIR",
-        help="folder with color.mp4 (+ optional depth.mp4, segmentation.mp4, edge.mp4); "
+        "input",
+        metavar="INPUT",
+        nargs="?",
+        help="what the prompt reads: a control-video folder (color.mp4 + optional depth.mp4, "
+        "segmentation.mp4, edge.mp4; transfer), one video (.mp4, .mov) or image (.jpg, .jpeg, .png, "
+        ".webp; predict, reason), or nothing for text alone (predict text2world); "
         "a name inside the inputs folder works too",
     )
     p.add_argument("--name", help="short name (default: made from the text)")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from cosmos_tui.records import PromptRecord, RunRecord, RunStatus, escape_controls
+from cosmos_tui.records import InputKind, PromptRecord, RunRecord, RunStatus, escape_controls
 
 STATUS_STYLES: dict[str, str] = {
     RunStatus.QUEUED: "dim",
@@ -176,20 +176,20 @@ class Output:
             self.line(text)
 
 
-# Narrow terminals lose the control list first, then the date, then the run count; the name and
+# Narrow terminals lose the input first, then the date, then the run count; the name and
 # the text share the rest. Runs have no free text: columns go whole, least useful first.
-PROMPT_LAYOUT = Layout(flex=("name", "text"), drop=("controls", "created", "runs"))
+PROMPT_LAYOUT = Layout(flex=("name", "text"), drop=("input", "created", "runs"))
 RUN_LAYOUT = Layout(drop=("sweep", "model", "stage", "host", "created", "duration", "progress"))
 
 
 def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[str]]]:
-    columns = ["id", "name", "text", "controls", "runs", "last", "created"]
+    columns = ["id", "name", "text", "input", "runs", "last", "created"]
     rows = [
         [
             p.prompt_id,
             p.name,
             one_line(p.text),
-            ",".join(p.controls) or "-",
+            p.input_label,
             str(p.run_count),
             p.last_status or "-",
             local_time(p.created_at),
@@ -230,21 +230,34 @@ def sweep_text(run: RunRecord, members: Sequence[RunRecord], labels: dict[str, s
     return f"{run.sweep_id}: {detail}" if detail else str(run.sweep_id)
 
 
+INPUT_WORDS = {
+    InputKind.FOLDER: "control-video folder",
+    InputKind.VIDEO: "video",
+    InputKind.IMAGE: "image",
+    InputKind.NONE: "none (text only)",
+}
+
+
 def prompt_fields(
-    p: PromptRecord, children: list[PromptRecord] | None = None
+    p: PromptRecord, children: list[PromptRecord] | None = None, tasks: Sequence[str] = ()
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """``tasks``: what the prompt can run, its default first (``CosmosAPI.prompt_tasks``)."""
+    kind = p.input_kind
     pairs = [
         ("id", p.prompt_id),
         ("name", p.name),
         ("model", p.model_type),
         ("created", local_time(p.created_at)),
-        ("input dir", p.input_dir),
-        *[(f"input {k}", v) for k, v in p.inputs.items()],
+        ("input", f"{INPUT_WORDS[kind]} {p.input_dir}".rstrip() if p.input_dir else INPUT_WORDS[kind]),
+        # A folder's files, each by its control; a single file is the input line above.
+        *([(f"input {k}", v) for k, v in p.inputs.items()] if kind is InputKind.FOLDER else []),
         ("parent", p.parent_id or "-"),
         ("children", ", ".join(c.prompt_id for c in children or []) or "-"),
         ("runs", str(p.run_count)),
         ("last status", p.last_status or "-"),
     ]
+    if tasks:
+        pairs.insert(5, ("tasks", f"{tasks[0]} (default)" + "".join(f", {t}" for t in tasks[1:])))
     if p.parameters:
         pairs.append(("parameters", json.dumps(p.parameters, ensure_ascii=False)))
     return pairs, [("text", p.text), ("negative prompt", p.negative_prompt)]

@@ -104,8 +104,8 @@ ACTIONS: tuple[Action, ...] = (
         "new",
         "n",
         "New",
-        "new prompt: text, video folder (completed from inputs/, with the "
-        "controls found there), negative prompt, name; errors show under their field",
+        "new prompt: text, input (a video folder, a video or an image, completed from inputs/, "
+        "with what was found there; empty: text only), negative prompt, name; errors show under their field",
         "new_prompt",
     ),
     Action("prompts", "open", "enter", "Open", "detail: full text, inputs, its runs", "open"),

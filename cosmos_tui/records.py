@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import Enum, StrEnum, nonmember
+from pathlib import PurePath
 from typing import Any
 
 # The UI shows stored text (names, prompts, log lines, error messages) through this; it comes
@@ -44,6 +45,17 @@ class RunStatus(StrEnum):
 
 
 STATUSES = tuple(RunStatus)  # every status, in lifecycle order
+
+
+class InputKind(StrEnum):
+    """What a prompt's input is; the value is what ``--json`` holds (``input_kind``)."""
+
+    FOLDER = "folder"  # a control-video folder: color.mp4 and optional depth/seg/edge videos
+    VIDEO = "video"  # one video file
+    IMAGE = "image"  # one image file
+    NONE = "none"  # no input: the prompt text alone
+
+
 CONTROL_FILES = {
     "video": ("color.mp4",),
     "depth": ("depth.mp4",),
@@ -102,8 +114,35 @@ class PromptRecord:
         """The control videos present besides the color video."""
         return [name for name in ("depth", "seg", "edge") if name in self.inputs]
 
+    @property
+    def input_kind(self) -> InputKind:
+        """Read from what is stored, so prompts made before files were allowed need no migration:
+        a folder's ``input_dir`` is the folder (``inputs["video"]`` is its color.mp4), a single
+        file's is the file itself, and a prompt without input has no inputs at all."""
+        if "image" in self.inputs:
+            return InputKind.IMAGE
+        if "video" not in self.inputs:
+            return InputKind.NONE
+        return InputKind.VIDEO if self.inputs["video"] == self.input_dir else InputKind.FOLDER
+
+    @property
+    def input_label(self) -> str:
+        """A few words for a list: ``demo/ (depth,seg)``, ``robot.jpg``, ``text only``."""
+        kind = self.input_kind
+        if kind is InputKind.NONE:
+            return "text only"
+        name = PurePath(self.input_dir).name
+        if kind is InputKind.FOLDER:
+            return f"{name}/ ({','.join(self.controls) or 'color only'})"
+        return name
+
     def to_json(self) -> dict[str, Any]:
-        return record_json(self)
+        data: dict[str, Any] = {}
+        for key, value in record_json(self).items():
+            data[key] = value
+            if key == "inputs":  # beside what it is read from
+                data["input_kind"] = self.input_kind.value
+        return data
 
 
 @dataclass(frozen=True)

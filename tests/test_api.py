@@ -77,8 +77,10 @@ def test_ten_thousand_characters_is_allowed(api: CosmosAPI) -> None:
 def test_bad_video_folders(api: CosmosAPI, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="video folder nowhere not found"):
         api.create_prompt("x", "nowhere")
-    with pytest.raises(UsageError, match=r"is a file, not a folder"):
-        api.create_prompt("x", DEMO / "color.mp4")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a video")
+    with pytest.raises(UsageError, match=r"notes\.txt is not a video or an image"):
+        api.create_prompt("x", notes)
     with pytest.raises(UsageError, match=r"has no color\.mp4"):
         api.create_prompt("x", copy_demo(tmp_path, "depth.mp4"))
     assert api.count_prompts() == 0
@@ -124,15 +126,18 @@ def test_unreadable_or_invalid_video_is_refused(api: CosmosAPI, tmp_path: Path, 
         ({"name": "a\x1b[2Jb"}, "name"),
         ({"negative_prompt": "n" * 10_001}, "negative_prompt"),
         ({"model_type": "paint"}, "model_type"),
-        ({"video_dir": "nowhere"}, "video_dir"),
-        ({"video_dir": DEMO / "color.mp4"}, "video_dir"),
-        ({"video_dir": DEMO.parent}, "video_dir"),  # no color.mp4 there
+        ({"model_type": "transfer", "input_path": None}, "model_type"),  # no video to transfer
+        ({"input_path": "nowhere"}, "input_path"),
+        ({"input_path": ""}, "input_path"),
+        ({"input_path": DEMO / "missing.jpg"}, "input_path"),
+        ({"input_path": Path(__file__)}, "input_path"),  # a .py file: neither video nor image
+        ({"input_path": DEMO.parent}, "input_path"),  # no color.mp4 there
     ],
 )
 def test_every_prompt_refusal_names_the_field_at_fault(api: CosmosAPI, given: dict, field: str) -> None:
-    arguments = {"text": "fine", "video_dir": DEMO, **given}
+    arguments = {"text": "fine", "input_path": DEMO, **given}
     with pytest.raises(UsageError) as refused:
-        api.create_prompt(arguments.pop("text"), arguments.pop("video_dir"), **arguments)
+        api.create_prompt(arguments.pop("text"), arguments.pop("input_path"), **arguments)
     assert refused.value.field == field
     assert api.count_prompts() == 0
 

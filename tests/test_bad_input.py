@@ -220,7 +220,7 @@ def test_guidance_inf_on_the_command_line_exits_2(
         (("stats", "--days", "1000000"), "the dashboard period must be from 1 to 36500 days"),
         (("prompt", "list", "--offset", "99999999999999999999"), "the offset must be from 0 to 1,000,000"),
         (("run", "list", "--offset", "99999999999999999999"), "the offset must be from 0 to 1,000,000"),
-        (("prompt", "add", "x", ""), "the video folder is empty; give the folder that holds color.mp4"),
+        (("prompt", "add", "x", ""), "the input is empty; give a control-video folder, a video"),
         (("prompt", "add", "x\udcff", str(DEMO)), "the text argument is not valid UTF-8 text"),
         (("prompt", "add", "x", "b" * 5000), "cannot be used (File name too long)"),
     ],

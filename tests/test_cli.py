@@ -81,7 +81,7 @@ def test_list_search_and_run_list_json(config_file: Path) -> None:
 
     table = cli("prompt", "list", config=config_file)
     lines = table.stdout.splitlines()
-    assert lines[0].split("\t") == ["id", "name", "text", "controls", "runs", "last", "created"]
+    assert lines[0].split("\t") == ["id", "name", "text", "input", "runs", "last", "created"]
     assert len(lines) == 4 and "depth,seg" in lines[1]
 
 

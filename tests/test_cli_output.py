@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cosmos_tui.cli_output import PROMPT_LAYOUT, RUN_LAYOUT, fit_columns
 
-PROMPT_COLUMNS = ["id", "name", "text", "controls", "runs", "last", "created"]
+PROMPT_COLUMNS = ["id", "name", "text", "input", "runs", "last", "created"]
 PROMPT_WIDTHS = [15, 22, 90, 14, 4, 9, 16]
 RUN_COLUMNS = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration"]
 RUN_WIDTHS = [15, 15, 8, 15, 9, 10, 8, 16, 8]

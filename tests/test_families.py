@@ -158,3 +158,20 @@ def test_a_host_whose_family_cannot_run_the_task_is_refused_in_one_sentence(api_
     refusal = r"host local runs Cosmos-Predict2\.5, which cannot run transfer runs"
     with pytest.raises(UsageError, match=refusal):
         api.run_inference([prompt.prompt_id], model_type="transfer")
+
+
+@pytest.mark.parametrize(("family", "mode"), [("cosmos3", "text2video"), ("predict2.5", "text2world")])
+def test_text_to_world_needs_no_input_and_is_the_default_task_of_a_text_prompt(
+    api_for, tmp_path: Path, host_name: str, family: str, mode: str
+) -> None:
+    api = api_for(host_name, family)
+    prompt = api.create_prompt("a lighthouse on a cliff at dusk, waves below")  # no input at all
+    [run_id] = api.run_inference([prompt.prompt_id])
+    assert api.execute([run_id], timeout=120)
+    run = api.get_run(run_id)
+    assert (run.status, run.model_type) == ("completed", "predict"), (run.error_class, run.error_message)
+    assert (api.run_dir(run_id) / "output.mp4").stat().st_size > 0
+    spec = json.loads((host_run_dir(tmp_path, host_name, run_id) / "spec.json").read_text())
+    assert mode in (spec.get("model_mode"), spec.get("inference_type"))
+    assert "vision_path" not in spec and "input_path" not in spec
+    assert run.config["inputs"] == {}

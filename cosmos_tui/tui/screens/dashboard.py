@@ -73,10 +73,10 @@ class DashboardScreen(CosmosScreen[None]):
                 m.model_type, str(m.finished), rate, duration(m.mean_seconds), duration(m.median_seconds)
             )
         inputs = Table(box=None)
-        inputs.add_column("input folder")
+        inputs.add_column("input")
         inputs.add_column("runs")
         for i in d.top_inputs:
-            inputs.add_row(Text(escape_controls(i.input_dir)), str(i.runs))
+            inputs.add_row(Text(escape_controls(i.input_dir or "(text only)")), str(i.runs))
         failures = Table(box=None)
         failures.add_column("error class")
         failures.add_column("runs")

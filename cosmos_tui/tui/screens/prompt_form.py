@@ -1,5 +1,6 @@
-"""The new-prompt form: multi-line text, a video folder with completion from inputs/ and the
-controls found there, negative prompt, name. Errors appear under the field they concern."""
+"""The new-prompt form: multi-line text, the input (a control-video folder, one video or image, or
+nothing) with completion from inputs/ and what was found there, negative prompt, name. Errors
+appear under the field they concern."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import escape_controls
+from cosmos_tui.records import InputKind, escape_controls
 from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
 
@@ -29,7 +30,7 @@ class NewPromptModal(CosmosModal[str | None]):
     @dataclass
     class Controls(Message):
         text: str
-        ok: bool
+        ok: bool | None  # None: nothing to judge (the field is empty)
 
     @dataclass
     class Refused(Message):
@@ -39,7 +40,7 @@ class NewPromptModal(CosmosModal[str | None]):
     # Where a refusal shows, by the field the error names.
     ERROR_PLACES = {
         "text": "#text-error",
-        "video_dir": "#folder-info",
+        "input_path": "#folder-info",
         "negative_prompt": "#negative-error",
         "name": "#name-error",
     }
@@ -50,8 +51,8 @@ class NewPromptModal(CosmosModal[str | None]):
             yield Label("Prompt text")
             yield TextArea(id="text", soft_wrap=True, show_line_numbers=False)
             yield Static("", id="text-error", classes="error")
-            yield Label("Video folder (color.mp4; depth/segmentation/edge optional)")
-            yield Input(placeholder="demo, or a path", id="folder")
+            yield Label("Input: video folder, video or image (empty: text only)")
+            yield Input(placeholder="demo, robot.jpg, or a path", id="folder")
             yield Static("", id="folder-info", classes="hint")
             yield Label("Negative prompt (empty: the configured default)")
             yield Input(id="negative")
@@ -74,13 +75,15 @@ class NewPromptModal(CosmosModal[str | None]):
             self.query_one(VerticalScroll).scroll_to_center(event.widget, animate=False)
 
     def on_mount(self) -> None:
+        self.names: list[str] = []  # what inputs/ holds, once loaded
         self.query_one("#text", TextArea).focus()
+        self.query_one("#folder-info", Static).update(self.empty_hint())
         self.load_folders()
 
     @work(thread=True, exit_on_error=False)
     def load_folders(self) -> None:
         try:
-            names = self.api.video_folders()
+            names = self.api.input_names()
         except OSError:
             return  # an unreadable inputs/ only loses the completion
         self.post_message(self.Folders(names))
@@ -88,10 +91,15 @@ class NewPromptModal(CosmosModal[str | None]):
     def on_new_prompt_modal_folders(self, message: Folders) -> None:
         folder = self.query_one("#folder", Input)
         folder.suggester = SuggestFromList(message.names, case_sensitive=False)
-        if message.names:
-            self.query_one("#folder-info", Static).update(
-                Text("in inputs/: " + ", ".join(message.names[:8]), style="dim")
-            )
+        self.names = message.names
+        if not folder.value.strip():
+            self.query_one("#folder-info", Static).update(self.empty_hint())
+
+    def empty_hint(self) -> Text:
+        hint = "empty: a prompt of text alone (predict text2world)"
+        if self.names:
+            hint += "; in inputs/: " + ", ".join(self.names[:8])
+        return Text(escape_controls(hint), style="dim")
 
     @on(Input.Changed, "#folder")
     def folder_changed(self, event: Input.Changed) -> None:
@@ -100,17 +108,24 @@ class NewPromptModal(CosmosModal[str | None]):
     @work(thread=True, exclusive=True, group="folder", exit_on_error=False)
     def check_folder(self, value: str) -> None:
         if not value.strip():
+            self.post_message(self.Controls("", None))
             return
         try:
-            folder, found = self.api.check_video_folder(value.strip())
+            kind, path, found = self.api.check_prompt_input(value.strip())
         except CosmosError as exc:
             self.post_message(self.Controls(str(exc), False))
             return
-        controls = ", ".join(k for k in found if k != "video") or "none"
-        self.post_message(self.Controls(f"{folder}: color.mp4 + controls: {controls}", True))
+        if kind is InputKind.FOLDER:
+            controls = ", ".join(k for k in found if k != "video") or "none"
+            self.post_message(self.Controls(f"{path}: color.mp4 + controls: {controls}", True))
+        else:
+            self.post_message(self.Controls(f"{kind.value} {path}", True))
 
     def on_new_prompt_modal_controls(self, message: Controls) -> None:
         info = self.query_one("#folder-info", Static)
+        if message.ok is None:
+            info.update(self.empty_hint())
+            return
         info.update(Text(escape_controls(message.text), style="green" if message.ok else "red"))
 
     @on(Button.Pressed, "#create")
@@ -127,12 +142,9 @@ class NewPromptModal(CosmosModal[str | None]):
 
     @work(thread=True, exclusive=True, group="create", exit_on_error=False)
     def create(self, text: str, folder: str, negative: str | None, name: str | None) -> None:
-        api = self.api
-        if not folder:
-            self.post_message(self.Refused("video_dir", "give the folder that holds color.mp4."))
-            return
         try:
-            prompt = api.create_prompt(text, folder, name=name, negative_prompt=negative)
+            # An empty input field: a prompt of text alone.
+            prompt = self.api.create_prompt(text, folder or None, name=name, negative_prompt=negative)
         except CosmosError as exc:
             self.post_message(self.Refused(getattr(exc, "field", None), str(exc)))
             return

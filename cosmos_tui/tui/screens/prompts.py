@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import PromptRecord, RunRecord, RunStatus, escape_controls
+from cosmos_tui.records import InputKind, PromptRecord, RunRecord, RunStatus, escape_controls
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key
@@ -29,7 +29,7 @@ COLUMNS = (
     Column("id", "id", 15),
     Column("name", "name", 20),  # widened to the longest name shown, up to NAME_MAX
     Column("text", "text", 12, flex=True),
-    Column("controls", "controls", 14, drop=3),
+    Column("input", "input", 18, drop=3),  # "demo/ (depth,seg)", "robot.jpg", "text only"
     Column("runs", "runs", 4, drop=4),
     Column("last", "last", 9, drop=1),
     Column("created", "created", 16, drop=2),
@@ -42,6 +42,17 @@ DETAIL_COLUMNS = (
     Column("created", "created", 16, drop=1),
     Column("error", "error", 10, flex=True),
 )
+
+
+def input_text(p: PromptRecord) -> str:
+    """The input box of the detail screen: a folder with its videos, one file, or none."""
+    kind = p.input_kind
+    if kind is InputKind.FOLDER:
+        inputs = "\n".join(f"{k:>6}: {v}" for k, v in p.inputs.items())
+        return f"inputs ({p.input_dir}):\n{inputs}"
+    if kind is InputKind.NONE:
+        return "input: none (text only)"
+    return f"input ({kind.value}): {p.input_dir}"
 
 
 class PromptsScreen(CosmosScreen[None]):
@@ -106,7 +117,7 @@ class PromptsScreen(CosmosScreen[None]):
                     "id": p.prompt_id,
                     "name": Text(one_line(p.name, 200), no_wrap=True, overflow="ellipsis"),
                     "text": Text(one_line(p.text, 500), no_wrap=True, overflow="ellipsis"),
-                    "controls": ",".join(p.controls) or "-",
+                    "input": Text(p.input_label, no_wrap=True, overflow="ellipsis"),
                     "runs": str(p.run_count),
                     "last": status_text(p.last_status),
                     "created": local_time(p.created_at),
@@ -279,8 +290,7 @@ class PromptDetailScreen(CosmosScreen[None]):
                 yield Static(Text(f"enhanced from {p.parent_id}"), id="prompt-parent", classes="hint")
             yield Static(Text(escape_controls(p.text)), id="prompt-text", classes="box")
             yield Static(Text("negative: " + escape_controls(p.negative_prompt), style="dim"), classes="box")
-            inputs = "\n".join(f"{k:>6}: {v}" for k, v in p.inputs.items())
-            yield Static(Text(escape_controls(f"inputs ({p.input_dir}):\n{inputs}")), classes="box")
+            yield Static(Text(escape_controls(input_text(p))), id="prompt-input", classes="box")
             with Vertical(classes="box hidden", id="prompt-children-box"):
                 yield Static("enhanced versions", classes="title")
                 yield Static("", id="prompt-children")
