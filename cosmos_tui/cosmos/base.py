@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -24,6 +25,13 @@ LOGURU = re.compile(
     r"(DEBUG|INFO|SUCCESS|WARNING|ERROR|CRITICAL)\|([^\]]*)\] (.*)$"
 )
 TQDM = re.compile(r"(\d+)%\|.*?\| (\d+)/(\d+) \[")
+# A Python exception's last line, as torchrun's ranks print it too (``[rank0]: ValueError: ...``).
+PY_ERROR = re.compile(r"^(?:\[rank\d+\]: )?((?:\w+\.)*\w*(?:Error|Exception)): (.*)$")
+SIGNAL = re.compile(r"SignalException: Process \d+ got signal: (\d+)")
+# Exceptions that mean the model was given something it cannot use (the user can fix the input).
+INPUT_ERRORS = frozenset(
+    ("ValueError", "FileNotFoundError", "KeyError", "JSONDecodeError", "AssertionError", "ValidationError")
+)
 
 
 @dataclass(frozen=True)
@@ -288,3 +296,32 @@ def output_text_file(adapter: ModelAdapter) -> str | None:
     """The local file holding the run's text answer (a reasoner), or None."""
     name = getattr(adapter, "output_text", None)
     return str(name) if name else None
+
+
+# -- failures every family words the same way -------------------------------------------------------
+
+
+def python_failure(
+    lines: list[str], skip: Callable[[str], bool] | None = None, detail: Callable[[str], str] = str.strip
+) -> Failure | None:
+    """The last Python exception in the log as a failure, or None (torchrun's ChildFailedError
+    report is not one, nor a line ``skip`` rejects); ``detail`` shortens the exception's text."""
+    for line in reversed(lines):
+        match = PY_ERROR.match(line)
+        if match is None or match.group(1).endswith("ChildFailedError") or (skip is not None and skip(line)):
+            continue
+        kind = match.group(1).split(".")[-1]
+        klass = "invalid_input" if kind in INPUT_ERRORS else "unknown"
+        return Failure(klass, f"the model failed: {kind}: {detail(match.group(2))}")
+    return None
+
+
+def exit_failure(exit_code: int | None) -> Failure:
+    """What is left to say from the exit code alone."""
+    if exit_code == 137:
+        return Failure(
+            "unknown",
+            "the model was killed (exit code 137), often by the host's out-of-memory killer; "
+            "check the host's RAM.",
+        )
+    return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")

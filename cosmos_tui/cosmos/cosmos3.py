@@ -30,7 +30,17 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from cosmos_tui.cosmos.base import LOGURU, Failure, LogEvent, RunFiles, Stage, clean
+from cosmos_tui.cosmos.base import (
+    LOGURU,
+    SIGNAL,
+    Failure,
+    LogEvent,
+    RunFiles,
+    Stage,
+    clean,
+    exit_failure,
+    python_failure,
+)
 from cosmos_tui.errors import UsageError
 from cosmos_tui.families import family
 
@@ -80,10 +90,7 @@ MISSING_CONTROL = re.compile(r"Missing pre-computed control input for '(\w+)'")
 INVALID_SPEC = re.compile(r"Error validating parameters from '[^']*' at sample (\d+)")
 PYDANTIC_HEAD = re.compile(r"\d+ validation errors? for \w+")
 SAMPLE_ERROR = re.compile(r"Error generating sample '([^']*)': (.*)")
-SIGNAL = re.compile(r"SignalException: Process \d+ got signal: (\d+)")
 OTHER_RANK = "A different GPU rank failed"
-PY_ERROR = re.compile(r"^(?:\[rank\d+\]: )?((?:\w+\.)*\w*(?:Error|Exception)): (.*)$")
-INPUT_ERRORS = ("ValueError", "FileNotFoundError", "KeyError", "JSONDecodeError", "ValidationError")
 DETAIL = 200  # characters of a model's own wording kept in a message
 
 # Batch mode: one line per sample in a JSONL, named by its index; the log says where each sample
@@ -226,13 +233,9 @@ class Cosmos3Adapter:
                 "torchrun's port on the host is taken (EADDRINUSE), most likely by another multi-GPU "
                 "run; run it again when that one ends.",
             )
-        for line in reversed(lines):
-            match = PY_ERROR.match(line)
-            if match is None or OTHER_RANK in line or match.group(1).endswith("ChildFailedError"):
-                continue
-            kind = match.group(1).split(".")[-1]
-            klass = "invalid_input" if kind in INPUT_ERRORS else "unknown"
-            return Failure(klass, sentence(f"the model failed: {kind}: {short(match.group(2))}"))
+        raised = python_failure(lines, skip=lambda line: OTHER_RANK in line, detail=short)
+        if raised is not None:
+            return Failure(raised.error_class, sentence(raised.message))
         if "Failed to initialize NET plugin" in text:
             return Failure(
                 "unknown",
@@ -245,13 +248,7 @@ class Cosmos3Adapter:
                 "another GPU of this multi-GPU run failed first (NCCL); see the run log for its error, "
                 "or run it on one GPU.",
             )
-        if exit_code == 137:
-            return Failure(
-                "unknown",
-                "the model was killed (exit code 137), often by the host's out-of-memory killer; "
-                "check the host's RAM.",
-            )
-        return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
+        return exit_failure(exit_code)
 
     # -- outputs ----------------------------------------------------------------------------------
 

@@ -26,18 +26,13 @@ import re
 from typing import Any
 
 from cosmos_tui import families
-from cosmos_tui.cosmos.base import LOGURU, Failure, LogEvent, RunFiles, Stage
+from cosmos_tui.cosmos.base import RunFiles, Stage
 from cosmos_tui.cosmos.transfer25 import (
-    SAMPLE_NAME,
-    SAMPLE_START,
     SINGLE_NAME,
-    classify_25,
+    Family25Adapter,
     guidance_value,
-    interesting,
     launcher,
     path_in_spec,
-    quoted,
-    read_progress,
 )
 
 MODEL_NAME = re.compile(r"^\d+B/[\w-]+$")  # --model choices: 2B/post-trained, 2B/distilled, 14B/post-trained
@@ -68,9 +63,14 @@ def input_of(config: dict[str, Any]) -> str | None:
     return inputs.get("video") or inputs.get("image")
 
 
-class Predict25Adapter:
+class Predict25Adapter(Family25Adapter):
     model_type = "predict"
     family_name = "predict2.5"
+    stage_starts = STAGE_STARTS
+    sample_saved = SAMPLE_SAVED
+    saved_marker = b"Saved video to"
+    kinds = (".mp4",)
+    oom_advice = OOM_ADVICE
     stages = (
         Stage("load", "loading model", 90),
         Stage("guardrail", "prompt guardrail", 10),
@@ -120,29 +120,6 @@ class Predict25Adapter:
             "--keep-going" if keep_going else "--no-keep-going",
         ]
 
-    def command(self, config: dict[str, Any], files: RunFiles) -> str:
-        return quoted(self._argv(config, files, files.spec_rel, keep_going=False))
-
-    def output_patterns(self) -> tuple[str, ...]:
-        return (f"{SINGLE_NAME}.mp4",)
-
-    def local_name_for(self, name: str) -> str:
-        return SAMPLE_NAME.sub(SINGLE_NAME, name, count=1)
-
-    def interesting(self, raw: bytes) -> bool:
-        return interesting(raw)
-
-    def stage_of(self, message: str) -> str | None:
-        if SAMPLE_START.match(message):
-            return "guardrail"  # the prompt guardrail runs first thing for each sample
-        return next((stage for start, stage in STAGE_STARTS if message.startswith(start)), None)
-
-    def read_line(self, line: str) -> LogEvent | None:
-        return read_progress(line, self.stage_of)
-
-    def classify(self, lines: list[str], exit_code: int | None) -> Failure:
-        return classify_25(lines, exit_code, OOM_ADVICE, silent_block=False)
-
     # -- batch mode: one model process for the lines of a JSONL ----------------------------------
 
     def batch_key(self, config: dict[str, Any]) -> str | None:
@@ -155,45 +132,6 @@ class Predict25Adapter:
             },
             sort_keys=True,
         )
-
-    def batch_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
-        return {}  # every JSONL line is a whole sample
-
-    def batch_line(self, config: dict[str, Any], files: RunFiles, index: int) -> dict[str, Any]:
-        return self.build_spec(config, files, name=f"s{index}")
-
-    def sample_spec(self, spec: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
-        return dict(line)
-
-    def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str:
-        return quoted(self._argv(config, files, jsonl_rel, keep_going=True))
-
-    def sample_folder(self, index: int) -> str:
-        return ""  # every sample writes into OUT itself
-
-    def sample_output_patterns(self) -> tuple[str, ...]:
-        return ()  # the files are named by the sample: see sample_outputs
-
-    def sample_outputs(self, index: int) -> tuple[str, ...]:
-        return (f"s{index}.mp4",)
-
-    def sample_marker(self, raw: bytes) -> bool:
-        return b"Processing sample" in raw or b"Saved video to" in raw or b"Guardrail blocked" in raw
-
-    def sample_event(self, line: str) -> tuple[str, int | None] | None:
-        """("start", None) at ``[i/N] Processing sample``, ("saved", i) at ``Saved video to
-        OUT/s<i>.mp4``, ("blocked", None) when the guardrail skips the sample (prompt or video)."""
-        match = LOGURU.search(line)
-        if match is None:
-            return None
-        message = match.group(4)
-        if SAMPLE_START.match(message):
-            return ("start", None)
-        if saved := SAMPLE_SAVED.match(message):
-            return ("saved", int(saved.group(1)))
-        if message.startswith("Guardrail blocked"):
-            return ("blocked", None)
-        return None
 
 
 ADAPTER = Predict25Adapter()

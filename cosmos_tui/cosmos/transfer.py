@@ -13,7 +13,17 @@ import re
 import shlex
 from typing import Any
 
-from cosmos_tui.cosmos.base import LOGURU, TQDM, Failure, LogEvent, RunFiles, Stage
+from cosmos_tui.cosmos.base import (
+    LOGURU,
+    SIGNAL,
+    TQDM,
+    Failure,
+    LogEvent,
+    RunFiles,
+    Stage,
+    exit_failure,
+    python_failure,
+)
 
 SCRIPT = "cosmos_transfer1/diffusion/inference/transfer.py"
 CONTROLS = ("vis", "edge", "depth", "seg")
@@ -37,9 +47,7 @@ STAGE_STARTS: tuple[tuple[str, str], ...] = (
 GUARDRAIL = re.compile(r"GUARDRAIL BLOCKED: (.*)")
 OOM = re.compile(r"(torch\.OutOfMemoryError|CUDA out of memory|torch\.cuda\.OutOfMemoryError)")
 CKPT = re.compile(r"FileNotFoundError: .*No such file or directory: '([^']*checkpoints[^']*)'")
-PY_ERROR = re.compile(r"^(?:\[rank\d+\]: )?((?:\w+\.)*\w*(?:Error|Exception)): (.*)$")
 ARG_ERROR = re.compile(r"^(?:\[rank\d+\]: )?[\w.]+: error: (.*)$")
-SIGNAL = re.compile(r"SignalException: Process \d+ got signal: (\d+)")
 
 # Batch mode (`--batch_input_path`, batch_size 1): transfer.py logs "running preprocessor" when it
 # takes up a sample, "Saved prompt to OUT/video_<i>/prompt.txt" after saving it, and "Guardrail
@@ -253,24 +261,7 @@ class TransferAdapter:
         for line in reversed(lines):
             if match := ARG_ERROR.match(line):
                 return Failure("invalid_input", f"the model rejected its arguments: {match.group(1)}.")
-        for line in reversed(lines):
-            match = PY_ERROR.match(line)
-            if match and match.group(1).split(".")[-1] != "ChildFailedError":
-                kind = match.group(1).split(".")[-1]
-                klass = (
-                    "invalid_input"
-                    if kind
-                    in ("ValueError", "FileNotFoundError", "KeyError", "JSONDecodeError", "AssertionError")
-                    else "unknown"
-                )
-                return Failure(klass, f"the model failed: {kind}: {match.group(2).strip()}")
-        if exit_code == 137:
-            return Failure(
-                "unknown",
-                "the model was killed (exit code 137), often by the host's "
-                "out-of-memory killer; check the host's RAM.",
-            )
-        return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
+        return python_failure(lines) or exit_failure(exit_code)
 
 
 ADAPTER = TransferAdapter()

@@ -38,8 +38,19 @@ from pathlib import Path
 from typing import Any
 
 from cosmos_tui import families
-from cosmos_tui.cosmos.base import LOGURU, Failure, LogEvent, RunFiles, Stage, clean
-from cosmos_tui.cosmos.transfer import OOM, PY_ERROR, SIGNAL
+from cosmos_tui.cosmos.base import (
+    LOGURU,
+    PY_ERROR,
+    SIGNAL,
+    Failure,
+    LogEvent,
+    RunFiles,
+    Stage,
+    clean,
+    exit_failure,
+    python_failure,
+)
+from cosmos_tui.cosmos.transfer import OOM
 
 SCRIPT = "examples/inference.py"
 MASTER_PORT = 12341
@@ -205,26 +216,12 @@ def classify_25(lines: list[str], exit_code: int | None, oom_advice: str, silent
             return Failure("invalid_input", f"the model rejected its command line: {problem}.")
     if match := SIGNAL.search(text):
         return Failure("cancelled", f"the model was stopped by signal {match.group(1)}.")
-    for line in reversed(lines):
-        match = PY_ERROR.match(line)
-        if match and match.group(1).split(".")[-1] != "ChildFailedError":
-            kind = match.group(1).split(".")[-1]
-            klass = (
-                "invalid_input"
-                if kind
-                in ("ValueError", "FileNotFoundError", "KeyError", "JSONDecodeError", "AssertionError")
-                else "unknown"
-            )
-            return Failure(klass, f"the model failed: {kind}: {match.group(2).strip()}")
-    if exit_code == 137:
-        return Failure(
-            "unknown",
-            "the model was killed (exit code 137), often by the host's out-of-memory killer; "
-            "check the host's RAM.",
-        )
+    found = python_failure(lines)
+    if found is not None:
+        return found
     if silent_block and exit_code == 1 and silent_video_block(lines):
         return Failure("guardrail", VIDEO_BLOCK_MESSAGE)
-    return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
+    return exit_failure(exit_code)
 
 
 def checkpoint_failure(text: str) -> Failure | None:
@@ -270,6 +267,98 @@ def checkpoint_failure(text: str) -> Failure | None:
 
 # -- the adapter -----------------------------------------------------------------------------------
 
+
+class Family25Adapter:
+    """What Transfer2.5 and Predict2.5 share: one ``examples/inference.py`` that writes every
+    sample flat into OUT as ``<name>.*``, logs in the same words, and batches a JSONL of whole
+    samples (named ``s<index>``) with the model loaded once. A subclass gives its log's stage
+    starts, its saved-line pattern, its file kinds, its OOM advice and its spec and command."""
+
+    model_type = ""
+    family_name = ""
+    stage_starts: tuple[tuple[str, str], ...] = ()
+    sample_saved: re.Pattern[str] = re.compile(r"$^")
+    saved_marker = b""
+    kinds: tuple[str, ...] = (".mp4",)  # the files of one sample: <name> + each of these
+    oom_advice = ""
+    silent_block = False  # a blocked video leaves no console line (Transfer2.5)
+
+    def build_spec(self, config: dict[str, Any], files: RunFiles, name: str = SINGLE_NAME) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _argv(self, config: dict[str, Any], files: RunFiles, spec_rel: str, keep_going: bool) -> list[str]:
+        raise NotImplementedError
+
+    def command(self, config: dict[str, Any], files: RunFiles) -> str:
+        return quoted(self._argv(config, files, files.spec_rel, keep_going=False))
+
+    def output_patterns(self) -> tuple[str, ...]:
+        return tuple(SINGLE_NAME + kind for kind in self.kinds)
+
+    def local_name_for(self, name: str) -> str:
+        """A batch sample's files (``s3.mp4``, ``s3.txt``, ``s3_control_edge.mp4``) under the names
+        a single run's files have (``output.mp4``, ...)."""
+        return SAMPLE_NAME.sub(SINGLE_NAME, name, count=1)
+
+    def interesting(self, raw: bytes) -> bool:
+        return interesting(raw)
+
+    def stage_of(self, message: str) -> str | None:
+        if SAMPLE_START.match(message):
+            return "guardrail"  # the prompt guardrail runs first thing for each sample
+        return next((stage for start, stage in self.stage_starts if message.startswith(start)), None)
+
+    def read_line(self, line: str) -> LogEvent | None:
+        return read_progress(line, self.stage_of)
+
+    def classify(self, lines: list[str], exit_code: int | None) -> Failure:
+        return classify_25(lines, exit_code, self.oom_advice, silent_block=self.silent_block)
+
+    # -- batch mode: one model process for the lines of a JSONL ----------------------------------
+
+    def batch_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
+        """Nothing is shared through a file: every JSONL line is a whole sample."""
+        return {}
+
+    def batch_line(self, config: dict[str, Any], files: RunFiles, index: int) -> dict[str, Any]:
+        """Sample ``index``'s line, named ``s<index>``; batch.jsonl sits beside spec.json, so its
+        paths are relative to the same folder."""
+        return self.build_spec(config, files, name=f"s{index}")
+
+    def sample_spec(self, spec: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
+        return dict(line)
+
+    def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str:
+        return quoted(self._argv(config, files, jsonl_rel, keep_going=True))
+
+    def sample_folder(self, index: int) -> str:
+        return ""  # every sample writes into OUT itself
+
+    def sample_output_patterns(self) -> tuple[str, ...]:
+        return ()  # the files are named by the sample: see sample_outputs
+
+    def sample_outputs(self, index: int) -> tuple[str, ...]:
+        return tuple(f"s{index}{kind}" for kind in self.kinds)
+
+    def sample_marker(self, raw: bytes) -> bool:
+        return b"Processing sample" in raw or self.saved_marker in raw or b"Guardrail blocked" in raw
+
+    def sample_event(self, line: str) -> tuple[str, int | None] | None:
+        """("start", None) at ``[i/N] Processing sample``, ("saved", i) at the line that saved
+        ``OUT/s<i>``, ("blocked", None) when the prompt guardrail skips the sample."""
+        match = LOGURU.search(line)
+        if match is None:
+            return None
+        message = match.group(4)
+        if SAMPLE_START.match(message):
+            return ("start", None)
+        if saved := self.sample_saved.match(message):
+            return ("saved", int(saved.group(1)))
+        if message.startswith("Guardrail blocked"):
+            return ("blocked", None)
+        return None
+
+
 STAGE_STARTS: tuple[tuple[str, str], ...] = (
     ("Log saved to", "load"),
     ("Downloading checkpoint", "load"),
@@ -285,9 +374,15 @@ OOM_ADVICE = (
 )
 
 
-class Transfer25Adapter:
+class Transfer25Adapter(Family25Adapter):
     model_type = "transfer"
     family_name = "transfer2.5"
+    stage_starts = STAGE_STARTS
+    sample_saved = SAMPLE_SAVED
+    saved_marker = b"Generated video saved to"
+    kinds = (".mp4", ".jpg", ".txt", "_control_*.mp4")
+    oom_advice = OOM_ADVICE
+    silent_block = True
     stages = (
         Stage("load", "loading model", 120),
         Stage("guardrail", "prompt guardrail", 10),
@@ -353,36 +448,6 @@ class Transfer25Adapter:
             "--keep-going" if keep_going else "--no-keep-going",
         ]
 
-    def command(self, config: dict[str, Any], files: RunFiles) -> str:
-        return quoted(self._argv(config, files, files.spec_rel, keep_going=False))
-
-    def output_patterns(self) -> tuple[str, ...]:
-        return (
-            f"{SINGLE_NAME}.mp4",
-            f"{SINGLE_NAME}.jpg",
-            f"{SINGLE_NAME}.txt",
-            f"{SINGLE_NAME}_control_*.mp4",
-        )
-
-    def local_name_for(self, name: str) -> str:
-        """A batch sample's files (``s3.mp4``, ``s3.txt``, ``s3_control_edge.mp4``) under the names
-        a single run's files have (``output.mp4``, ...)."""
-        return SAMPLE_NAME.sub(SINGLE_NAME, name, count=1)
-
-    def interesting(self, raw: bytes) -> bool:
-        return interesting(raw)
-
-    def stage_of(self, message: str) -> str | None:
-        if SAMPLE_START.match(message):
-            return "guardrail"  # the prompt guardrail runs first thing for each sample
-        return next((stage for start, stage in STAGE_STARTS if message.startswith(start)), None)
-
-    def read_line(self, line: str) -> LogEvent | None:
-        return read_progress(line, self.stage_of)
-
-    def classify(self, lines: list[str], exit_code: int | None) -> Failure:
-        return classify_25(lines, exit_code, OOM_ADVICE, silent_block=True)
-
     def sample_failure(self, run_dir: Path) -> Failure | None:
         """A batch sample whose generated video the guardrail blocked: with --keep-going the model
         says so only in debug.log and goes on (or exits 0 after the last sample)."""
@@ -414,51 +479,6 @@ class Transfer25Adapter:
             {"controls": controls, "checkpoint": checkpoint, "num_gpu": int(config.get("num_gpu", 1))},
             sort_keys=True,
         )
-
-    def batch_spec(self, config: dict[str, Any], files: RunFiles) -> dict[str, Any]:
-        """Nothing is shared through a file: every JSONL line is a whole sample."""
-        return {}
-
-    def batch_line(self, config: dict[str, Any], files: RunFiles, index: int) -> dict[str, Any]:
-        """Sample ``index``'s line, named ``s<index>``; batch.jsonl sits beside spec.json, so its
-        paths are relative to the same folder."""
-        return self.build_spec(config, files, name=f"s{index}")
-
-    def sample_spec(self, spec: dict[str, Any], line: dict[str, Any]) -> dict[str, Any]:
-        return dict(line)
-
-    def batch_command(self, config: dict[str, Any], files: RunFiles, jsonl_rel: str) -> str:
-        return quoted(self._argv(config, files, jsonl_rel, keep_going=True))
-
-    def sample_folder(self, index: int) -> str:
-        return ""  # every sample writes into OUT itself
-
-    def sample_output_patterns(self) -> tuple[str, ...]:
-        return ()  # the files are named by the sample: see sample_outputs
-
-    def sample_outputs(self, index: int) -> tuple[str, ...]:
-        name = f"s{index}"
-        return (f"{name}.mp4", f"{name}.jpg", f"{name}.txt", f"{name}_control_*.mp4")
-
-    def sample_marker(self, raw: bytes) -> bool:
-        return (
-            b"Processing sample" in raw or b"Generated video saved to" in raw or b"Guardrail blocked" in raw
-        )
-
-    def sample_event(self, line: str) -> tuple[str, int | None] | None:
-        """("start", None) at ``[i/N] Processing sample``, ("saved", i) at ``Generated video saved
-        to OUT/s<i>.mp4``, ("blocked", None) when the prompt guardrail skips the sample."""
-        match = LOGURU.search(line)
-        if match is None:
-            return None
-        message = match.group(4)
-        if SAMPLE_START.match(message):
-            return ("start", None)
-        if saved := SAMPLE_SAVED.match(message):
-            return ("saved", int(saved.group(1)))
-        if message.startswith("Guardrail blocked"):
-            return ("blocked", None)
-        return None
 
 
 ADAPTER = Transfer25Adapter()
