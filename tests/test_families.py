@@ -132,7 +132,9 @@ def test_failures_are_classified_in_the_family_s_words(
     assert "\n" not in (run.error_message or "")
 
 
-@pytest.mark.parametrize(("family", "task"), [("cosmos3", "predict"), ("transfer2.5", "transfer")])
+@pytest.mark.parametrize(
+    ("family", "task"), [("cosmos3", "predict"), ("transfer2.5", "transfer"), ("predict2.5", "predict")]
+)
 def test_a_batch_loads_the_family_s_model_once(api_for, host_name: str, family: str, task: str) -> None:
     api = api_for(host_name, family)
     texts = ["a harbour at dawn", "a desert road", "a snowy forest"]
@@ -143,7 +145,7 @@ def test_a_batch_loads_the_family_s_model_once(api_for, host_name: str, family: 
     assert [r.status for r in runs] == ["completed"] * 3, [(r.error_class, r.error_message) for r in runs]
     assert len({r.batch_id for r in runs}) == 1 and runs[0].batch_id
     model_log = (api.config.paths.outputs / f"batch_{runs[0].batch_id}" / "model.log").read_text()
-    loads = "Loaded 3 samples" if family == "cosmos3" else "Generating 3 samples"
+    loads = "Loaded 3 samples" if family == "cosmos3" else "Log saved to"
     assert model_log.count(loads) == 1
     for run in runs:
         assert (api.run_dir(run.run_id) / "output.mp4").stat().st_size > 0
