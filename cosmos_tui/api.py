@@ -38,6 +38,7 @@ from cosmos_tui.records import (
     CleanReport,
     Dashboard,
     DeleteResult,
+    HostCheck,
     HostKeyCheck,
     HostStatus,
     PromptRecord,
@@ -439,6 +440,7 @@ class CosmosAPI:
         model_type: str = "transfer",
         upscale: float | None = None,
         batch: bool = False,
+        force: bool = False,
     ) -> list[str]:
         """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
 
@@ -447,7 +449,7 @@ class CosmosAPI:
         they are queued as one batch (one model process).
         """
         return self.run_sweep(
-            prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale, batch=batch
+            prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale, batch=batch, force=force
         )
 
     # -- sweeps: one run per combination of seeds or settings ----------------------------------
@@ -463,6 +465,7 @@ class CosmosAPI:
         model_type: str = "transfer",
         upscale: float | None = None,
         batch: bool = False,
+        force: bool = False,
     ) -> list[str]:
         """Queue one run per prompt and combination of the swept options (``{"seed": "1-4",
         "guidance": "3,5,7"}``: lists as ``sweeps.parse_values`` reads them, or lists of values) on
@@ -470,7 +473,8 @@ class CosmosAPI:
         share a new sweep ID. More than ``sweeps.CONFIRM_ABOVE`` runs raise SweepTooLargeError
         unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused. With ``upscale`` (a
         weight), each run queues its 4K upscale when it completes; with ``batch`` all the runs are
-        one batch (one model process; UsageError when they cannot share one)."""
+        one batch (one model process; UsageError when they cannot share one). With ``force`` the
+        pre-flight check does not refuse them for want of GPU memory."""
         from cosmos_tui.cosmos.base import adapter_for
 
         host_config = self.config.host(host)
@@ -507,6 +511,11 @@ class CosmosAPI:
         ]
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
+        if force:
+            from cosmos_tui.engine.preflight import FORCE_KEY
+
+            for _prompt, options in planned:
+                options[FORCE_KEY] = True
         batch_id = self._batch_for(model_type, [options for _prompt, options in planned]) if batch else None
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
@@ -788,6 +797,23 @@ class CosmosAPI:
         from cosmos_tui.host_status import probe
 
         return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
+
+    def check_host(
+        self, host: str | None = None, *, checkpoint: str | None = None, num_gpu: int | None = None,
+        force: bool = False,
+    ) -> HostCheck:
+        """The pre-flight check of a host (default: default_host) for its model family: reachable,
+        runtime, image, GPUs and their free memory, weights, disk; one round of commands. With
+        ``force`` the GPU memory item is reported but not failed (as `--run --force` skips it)."""
+        from cosmos_tui.engine import preflight
+
+        config = self.config.host(host)
+        try:
+            target = preflight.Target.of(config, None, checkpoint, num_gpu)
+        except ValueError:
+            raise ConfigError(f"host {config.name} names an unknown model family {config.model!r}.") from None
+        session = self.engine().hosts.get(config.name)
+        return preflight.check(session, self.config.host_label(config.name), target, force=force)
 
     def host_key(self, host: str) -> HostKeyCheck:
         """The key the host presents, fetched without trusting it, against what known_hosts has."""
