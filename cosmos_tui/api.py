@@ -38,6 +38,7 @@ from cosmos_tui.records import (
     CleanReport,
     Dashboard,
     DeleteResult,
+    HostCheck,
     HostKeyCheck,
     HostStatus,
     InputKind,
@@ -461,6 +462,7 @@ class CosmosAPI:
         model_type: str | None = None,
         upscale: float | None = None,
         batch: bool = False,
+        force: bool = False,
     ) -> list[str]:
         """Queue one run per prompt on ``host`` (default host if None); return the run IDs.
 
@@ -469,7 +471,7 @@ class CosmosAPI:
         they are queued as one batch (one model process).
         """
         return self.run_sweep(
-            prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale, batch=batch
+            prompt_ids, overrides, {}, host, model_type=model_type, upscale=upscale, batch=batch, force=force
         )
 
     # -- sweeps: one run per combination of seeds or settings ----------------------------------
@@ -485,6 +487,7 @@ class CosmosAPI:
         model_type: str | None = None,
         upscale: float | None = None,
         batch: bool = False,
+        force: bool = False,
     ) -> list[str]:
         """Queue one run per prompt and combination of the swept options (``{"seed": "1-4",
         "guidance": "3,5,7"}``: lists as ``sweeps.parse_values`` reads them, or lists of values) on
@@ -493,7 +496,8 @@ class CosmosAPI:
         unless ``confirmed``; more than ``sweeps.MAX_RUNS`` are always refused. With ``upscale`` (a
         weight), each run queues its 4K upscale when it completes; with ``batch`` all the runs are
         one batch (one model process; UsageError when they cannot share one). ``model_type`` is
-        the task (transfer, predict, reason); by default the prompts' own (``default_task``)."""
+        the task (transfer, predict, reason); by default the prompts' own (``default_task``). With
+        ``force`` the pre-flight check does not refuse them for want of GPU memory."""
         host_config = self.config.host(host)
         prompts = [self.get_prompt(given) for given in prompt_ids]
         if not prompts:
@@ -540,6 +544,11 @@ class CosmosAPI:
         ]
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
+        if force:
+            from cosmos_tui.engine.preflight import FORCE_KEY
+
+            for _prompt, options in planned:
+                options[FORCE_KEY] = True
         batch_id = (
             self._batch_for(model_type, [options for _prompt, options in planned], family) if batch else None
         )
@@ -851,6 +860,27 @@ class CosmosAPI:
         from cosmos_tui.host_status import probe
 
         return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
+
+    def check_host(
+        self,
+        host: str | None = None,
+        *,
+        checkpoint: str | None = None,
+        num_gpu: int | None = None,
+        force: bool = False,
+    ) -> HostCheck:
+        """The pre-flight check of a host (default: default_host) for its model family: reachable,
+        runtime, image, GPUs and their free memory, weights, disk; one round of commands. With
+        ``force`` the GPU memory item is reported but not failed (as `--run --force` skips it)."""
+        from cosmos_tui.engine import preflight
+
+        config = self.config.host(host)
+        try:
+            target = preflight.Target.of(config, None, checkpoint, num_gpu)
+        except ValueError:
+            raise ConfigError(f"host {config.name} names an unknown model family {config.model!r}.") from None
+        session = self.engine().hosts.get(config.name)
+        return preflight.check(session, self.config.host_label(config.name), target, force=force)
 
     def host_key(self, host: str) -> HostKeyCheck:
         """The key the host presents, fetched without trusting it, against what known_hosts has."""

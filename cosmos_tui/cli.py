@@ -388,6 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="queue each run's 4K upscale when it completes (upscale weight W, default 0.5)",
     )
     run_opts.add_argument(
+        "--force",
+        dest="force_run",
+        action="store_true",
+        help="start even when the pre-flight check finds too little free GPU memory",
+    )
+    run_opts.add_argument(
         "--batch",
         action="store_true",
         help="run these prompts as one batch: one model process, loaded once (same settings needed)",
@@ -502,6 +508,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="replace a recorded key that changed (after checking the new fingerprint)",
     )
+    p = add(
+        hsub,
+        "check",
+        cli_run.cmd_host_check,
+        "pre-flight check: reachable, runtime, image, GPUs and free memory, checkpoints or HF token, disk",
+    )
+    p.add_argument("name", metavar="NAME", help="host name from the config")
+    p.add_argument("--force", action="store_true", help="report the GPU memory item without failing it")
+    _json_flag(p)
     p = add(
         hsub,
         "clean",

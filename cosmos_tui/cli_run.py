@@ -87,7 +87,11 @@ def _queue(
     sweep = sweep_of(args)
     if not sweep:
         task = getattr(args, "task", None)
-        return api.run_inference(ids, overrides, host, task, upscale=args.upscale, batch=args.batch), None
+        force = getattr(args, "force_run", False)
+        run_ids = api.run_inference(
+            ids, overrides, host, task, upscale=args.upscale, batch=args.batch, force=force
+        )
+        return run_ids, None
     for flag, name in (("--seed", "seed"), ("--steps", "num_steps"), ("--guidance", "guidance")):
         if name in sweep and overrides.get(name) is not None:
             raise UsageError(f"{flag} and a sweep of {name} both set it; give it once.", field=name)
@@ -101,6 +105,7 @@ def _queue(
             upscale=args.upscale,
             batch=args.batch,
             model_type=getattr(args, "task", None),
+            force=getattr(args, "force_run", False),
         )
     except SweepTooLargeError as exc:
         raise UsageError(
@@ -545,6 +550,25 @@ def cmd_host_trust(args: argparse.Namespace) -> int:
         path = api.trust_host(check.host, check.key, replace=check.state == "changed")
         print(f"{'replaced' if check.state == 'changed' else 'recorded'} in {path}", file=sys.stderr)
     return EXIT_OK
+
+
+def cmd_host_check(args: argparse.Namespace) -> int:
+    """`host check NAME`: the pre-flight check, one line per item; non-zero when an item failed."""
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        check = api.check_host(args.name, force=args.force)
+    if args.json:
+        out.json(check.to_json())
+    else:
+        out.line(f"host {check.label}: {check.family} {check.checkpoint}")
+        for item in check.items:
+            state = "FAILED" if item.state == "failed" else item.state
+            out.line(f"  {state:<7} {item.name:<10} {escape_controls(item.message)}")
+    if check.ok:
+        return EXIT_OK
+    return EXIT_HOST if check.item("reachable").state == "failed" else EXIT_FAILED
 
 
 def _size(count: int) -> str:

@@ -340,6 +340,46 @@ class HostKeyCheck:
 
 
 @dataclass(frozen=True)
+class CheckItem:
+    """One item of a host's pre-flight check: ``ok``, ``failed`` or ``skipped``, with one sentence
+    (for a failed item: what is wrong and what to do). ``blocks_run``: a run there cannot work."""
+
+    name: str  # reachable | runtime | image | gpus | gpu_memory | weights | disk
+    state: str
+    message: str
+    blocks_run: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostCheck:
+    """The pre-flight check of a host (`host check`, and before the first run on it)."""
+
+    host: str
+    label: str
+    family: str
+    checkpoint: str
+    items: list[CheckItem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(item.state != "failed" for item in self.items)
+
+    @property
+    def blocking(self) -> list[CheckItem]:
+        """The failed items that make a run on this host impossible."""
+        return [item for item in self.items if item.state == "failed" and item.blocks_run]
+
+    def item(self, name: str) -> CheckItem:
+        return next(item for item in self.items if item.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {**asdict(self), "ok": self.ok}
+
+
+@dataclass(frozen=True)
 class RunChanges:
     """A page of runs as it stands at change ``version``: the IDs in order (None when nothing
     changed since the version asked about) and the runs on it written since then."""

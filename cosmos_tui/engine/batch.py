@@ -32,7 +32,7 @@ from cosmos_tui.cosmos.base import (
     sample_patterns,
 )
 from cosmos_tui.cosmos.progress import Tracker
-from cosmos_tui.engine import cleanup
+from cosmos_tui.engine import cleanup, preflight
 from cosmos_tui.engine.executor import (
     COMMAND_KEY,
     Outcome,
@@ -148,6 +148,9 @@ class BatchExecutor:
             member.move(waiting, RunStatus.UPLOADING, started_at=now, stage="uploading")
             members.append(member)
         self.session.ensure_simulator()
+        if members:  # once per host and process: refuse what the host cannot serve before sending
+            lead = lifecycle.row(members[0].run_id)
+            preflight.before_run(self.session, getattr(lead, "family", None), self.lead_config)
         wanted: dict[str, list[Path]] = {}
         for member in list(members):
             local = [Path(p) for p in self.adapter.local_inputs(member.config)]

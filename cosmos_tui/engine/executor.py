@@ -35,7 +35,7 @@ from cosmos_tui.cosmos.base import (
     sample_failure,
 )
 from cosmos_tui.cosmos.progress import Tracker
-from cosmos_tui.engine import cleanup, followups, run_json
+from cosmos_tui.engine import cleanup, followups, preflight, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
@@ -179,6 +179,8 @@ class RunExecutor:
                 f"docker on host {self.session.name} failed: {exc}; check the docker "
                 "command and image in the config.",
             )
+        elif isinstance(exc, preflight.PreflightError):
+            self.fail(exc.error_class, str(exc))  # the host cannot serve the run: nothing was loaded
         elif isinstance(exc, UsageError):  # the adapter refused the run's settings or inputs
             self.fail("invalid_input", str(exc))
         elif isinstance(exc, CosmosError):
@@ -244,6 +246,8 @@ class RunExecutor:
             stage="uploading",
         )
         self.session.ensure_simulator()
+        # Once per host and process: refuse a run the host cannot serve before anything is sent.
+        preflight.before_run(self.session, getattr(lifecycle.row(self.run_id), "family", None), self.config)
         # An input an earlier run left on the host (an upscale's parent output) is used there.
         kept = self.session.already_there(placed_inputs(self.adapter, self.config, self.files))
         local = [Path(p) for p in self.adapter.local_inputs(self.config) if p not in kept]

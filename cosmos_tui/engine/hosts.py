@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cosmos_tui import sim
 from cosmos_tui.config import Config, HostConfig
+from cosmos_tui.engine.preflight import disk_folders
 from cosmos_tui.errors import HostError
 from cosmos_tui.remote.transport import Progress, Transport, sh_join
 
@@ -111,8 +112,13 @@ class HostSession:
                 ).ok or self._fail_mkdir(base)
                 for rel in sim.sim_files():
                     self.transport.upload(sim.FILES / rel, f"{base}/{rel}")
+                # The checkpoint folders a real host would have (the pre-flight check looks for them).
+                stand_ins = " ".join(
+                    f"mkdir -p {shlex.quote(self.abs(r))} && touch {shlex.quote(self.abs(r + '/SIMULATED'))};"
+                    for r in disk_folders()
+                )
                 self.transport.run(
-                    f"chmod 755 {shlex.quote(base)}/bin/* && printf %s {shlex.quote(version)} > "
+                    f"{stand_ins} chmod 755 {shlex.quote(base)}/bin/* && printf %s {shlex.quote(version)} > "
                     f"{shlex.quote(base + '/VERSION')}",
                     timeout=30,
                 )
