@@ -153,6 +153,7 @@ class LogScreen(CosmosScreen[None]):
         yield Header()
         yield Static("", id="log-error", classes="error hidden")
         yield Static("", id="log-stages")
+        yield Static("", id="log-answer", classes="hidden")
         yield ProgressBar(total=100, show_eta=False, id="log-progress")
         keys = (key(self, "log.next_match"), key(self, "log.previous_match"), key(self, "log.back"))
         yield Input(
@@ -213,7 +214,13 @@ class LogScreen(CosmosScreen[None]):
 
     def on_log_screen_run_updated(self, message: RunUpdated) -> None:
         run = self.run = message.run
-        self.sub_title = f"{run.run_id} · {run.host} · {run.status}"
+        self.sub_title = f"{run.run_id} · {run.model_type} ({run.family}) · {run.host} · {run.status}"
+        answer = self.query_one("#log-answer", Static)
+        if run.output_text is not None:  # a reasoner's answer, kept with the run
+            answer.update(Text.assemble(("answer  ", "bold green"), escape_controls(run.output_text)))
+            answer.remove_class("hidden")
+        else:
+            answer.add_class("hidden")
         error = self.query_one("#log-error", Static)
         if run.error_class:
             reason = escape_controls(run.error_message or "")

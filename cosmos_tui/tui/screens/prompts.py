@@ -220,7 +220,8 @@ class PromptsScreen(CosmosScreen[None]):
                 self.notify(f"queued {', '.join(run_ids)}")
                 self.refresh_prompts()
 
-        self.app.push_screen(RunFormModal(ids), queued)
+        known = [p for p in self.prompts if p.prompt_id in ids]
+        self.app.push_screen(RunFormModal(ids, known), queued)
 
     def action_enhance(self) -> None:
         prompt = self.current()
@@ -347,7 +348,7 @@ class PromptDetailScreen(CosmosScreen[None]):
                 self.cosmos_app.select_run = run_ids[0]
                 self.load_runs(run_ids[0])
 
-        self.app.push_screen(RunFormModal([self.prompt.prompt_id]), queued)
+        self.app.push_screen(RunFormModal([self.prompt.prompt_id], [self.prompt]), queued)
 
     def action_enhance(self) -> None:
         self.enhance()

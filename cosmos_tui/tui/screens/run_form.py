@@ -1,7 +1,8 @@
-"""The run form: weights for vis/edge/depth/seg, steps, guidance, seeds and host, for the selected
-or marked prompts. Defaults come from the config; the last values used are remembered. A comma
-list in a number field (``3,5,7``) or a seed range (``1-4``) queues one run per combination: a
-sweep (``CosmosAPI.run_sweep``, as ``--seeds``/``--sweep`` do)."""
+"""The run form: the task, weights for vis/edge/depth/seg, steps, guidance, seeds and host, for the
+selected or marked prompts (the tasks offered are those every one of their inputs can feed).
+Defaults come from the config; the last values used are remembered. A comma list in a number
+field (``3,5,7``) or a seed range (``1-4``) queues one run per combination: a sweep
+(``CosmosAPI.run_sweep``, as ``--seeds``/``--sweep`` do)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError, SweepTooLargeError
-from cosmos_tui.records import escape_controls
+from cosmos_tui.records import PromptRecord, escape_controls
 from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
@@ -34,9 +35,13 @@ SWEEP_HINT = "Comma lists (3,5,7) and seed ranges (1-4) queue one run per combin
 class RunFormModal(CosmosModal[list[str] | None]):
     BINDINGS = bindings("run_form")
 
-    def __init__(self, prompt_ids: list[str]) -> None:
+    def __init__(self, prompt_ids: list[str], known: list[PromptRecord] | None = None) -> None:
+        """``known``: the records of these prompts the caller has (the task list needs them all;
+        when some are missing they are read in a worker)."""
         super().__init__()
         self.prompt_ids = prompt_ids
+        records = {p.prompt_id: p for p in known or []}
+        self.known = [records[i] for i in prompt_ids] if all(i in records for i in prompt_ids) else None
 
     def defaults(self) -> dict[str, Any]:
         remembered = getattr(self.app, "last_run_values", None)
@@ -56,6 +61,10 @@ class RunFormModal(CosmosModal[list[str] | None]):
         with VerticalScroll(id="run-form", classes="modal"):
             yield Label(title, classes="title")
             with Grid(id="run-fields"):
+                yield Label("task")
+                # From the prompts' inputs ("" is their default task until a worker reads them).
+                allowed, default = self.tasks_of(self.known) if self.known else ([], "")
+                yield Select(self.task_options(allowed, default), value=default, allow_blank=False, id="task")
                 for key, label in FIELDS:
                     yield Label(label)
                     yield Input(str(values.get(key, "")), id=key)
@@ -88,6 +97,35 @@ class RunFormModal(CosmosModal[list[str] | None]):
 
     def on_mount(self) -> None:
         self.query_one("#vis", Input).focus()
+        if self.known is None:
+            self.load_tasks()
+
+    def tasks_of(self, prompts: list[PromptRecord]) -> tuple[list[str], str]:
+        """The tasks every one of the prompts' inputs can feed (the first prompt's order), and their
+        common default task ("" when they differ)."""
+        allowed = [
+            task
+            for task in self.api.prompt_tasks(prompts[0])
+            if all(task in self.api.prompt_tasks(p) for p in prompts)
+        ]
+        defaults = {self.api.default_task(p) for p in prompts}
+        default = defaults.pop() if len(defaults) == 1 else ""
+        return allowed, default if default in allowed else (allowed[0] if allowed else "")
+
+    @staticmethod
+    def task_options(allowed: list[str], default: str) -> list[tuple[str, str]]:
+        options = [(f"{task} (default)" if task == default else task, task) for task in allowed]
+        return options or [("default", "")]
+
+    @work(thread=True, exclusive=True, group="run-form-tasks", exit_on_error=False)
+    def load_tasks(self) -> None:
+        prompts = [self.api.get_prompt(prompt_id) for prompt_id in self.prompt_ids]
+        self.app.call_from_thread(self.show_tasks, *self.tasks_of(prompts))
+
+    def show_tasks(self, allowed: list[str], default: str) -> None:
+        select = self.query_one("#task", Select)
+        select.set_options(self.task_options(allowed, default))
+        select.value = default
 
     def collect(self) -> tuple[dict[str, str], str, bool]:
         """Each field's text (a value, a comma list or a seed range; the API reads and checks them),
@@ -97,17 +135,30 @@ class RunFormModal(CosmosModal[list[str] | None]):
         batch = bool(boxes) and boxes[0].value
         return values, str(self.query_one("#host", Select).value), batch
 
+    def chosen_task(self) -> str | None:
+        """The chosen task, or None for the prompts' own default."""
+        return str(self.query_one("#task", Select).value) or None
+
     @on(Button.Pressed, "#start")
     def action_start(self) -> None:
         values, host, batch = self.collect()
-        self.queue(values, host, batch=batch)
+        self.queue(values, host, batch=batch, task=self.chosen_task())
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def queue(self, values: dict[str, str], host: str, confirmed: bool = False, batch: bool = False) -> None:
+    def queue(
+        self,
+        values: dict[str, str],
+        host: str,
+        confirmed: bool = False,
+        batch: bool = False,
+        task: str | None = None,
+    ) -> None:
         try:
-            run_ids = self.api.run_sweep(self.prompt_ids, {}, values, host, confirmed=confirmed, batch=batch)
+            run_ids = self.api.run_sweep(
+                self.prompt_ids, {}, values, host, confirmed=confirmed, batch=batch, model_type=task
+            )
         except SweepTooLargeError as exc:
-            self.app.call_from_thread(self.confirm_large, values, host, exc.runs, batch)
+            self.app.call_from_thread(self.confirm_large, values, host, exc.runs, batch, task)
             return
         except CosmosError as exc:
             self.app.call_from_thread(self.refused, str(exc), getattr(exc, "field", None))
@@ -119,11 +170,15 @@ class RunFormModal(CosmosModal[list[str] | None]):
         self.query_one("#run-error", Static).update(Text(escape_controls(error), style="red"))
         if field in dict(FIELDS):
             self.query_one(f"#{field}", Input).focus()
+        elif field == "task":
+            self.query_one("#task", Select).focus()
 
-    def confirm_large(self, values: dict[str, str], host: str, runs: int, batch: bool = False) -> None:
+    def confirm_large(
+        self, values: dict[str, str], host: str, runs: int, batch: bool = False, task: str | None = None
+    ) -> None:
         def answered(yes: bool | None) -> None:
             if yes:
-                self.queue(values, host, confirmed=True, batch=batch)
+                self.queue(values, host, confirmed=True, batch=batch, task=task)
 
         limit = self.api.SWEEP_CONFIRM_ABOVE
         question = f"These values make {runs:,} runs (more than {limit}). Queue them all?"
