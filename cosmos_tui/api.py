@@ -22,7 +22,7 @@ from cosmos_tui import families, ids, sweeps, tasks
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.config import Config
 from cosmos_tui.config import load as load_config
-from cosmos_tui.cosmos.base import LOG_PREFIXES, clean, show_prefix
+from cosmos_tui.cosmos.base import LOG_PREFIXES, adapter_for, check_options, clean, show_prefix
 from cosmos_tui.errors import (
     ConfigError,
     CosmosError,
@@ -542,6 +542,9 @@ class CosmosAPI:
             for prompt in prompts
             for combination in combinations
         ]
+        adapter = adapter_for(model_type, family)
+        for _prompt, options in planned:  # what the model would refuse only after loading
+            check_options(adapter, options)
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
         if force:
@@ -580,8 +583,6 @@ class CosmosAPI:
 
     def family_for(self, host: str, task: str) -> str:
         """The model family of ``host``, checked to run ``task`` (UsageError with the hosts that can)."""
-        from cosmos_tui.cosmos.base import adapter_for
-
         host_config = self.config.host(host)
         try:
             adapter_for(task, host_config.model)

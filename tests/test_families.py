@@ -177,3 +177,25 @@ def test_text_to_world_needs_no_input_and_is_the_default_task_of_a_text_prompt(
     assert mode in (spec.get("model_mode"), spec.get("inference_type"))
     assert "vision_path" not in spec and "input_path" not in spec
     assert run.config["inputs"] == {}
+
+
+@pytest.mark.parametrize(
+    ("family", "task", "overrides", "field", "words"),
+    [
+        ("transfer2.5", "transfer", {"guidance": 7.5}, "guidance", "whole number from 0 to 7, not 7.5"),
+        ("transfer2.5", "transfer", {"weights": {"edge": 1.5}}, "edge", "from 0 to 1, not 1.5 for edge"),
+        ("predict2.5", "predict", {"guidance": 9}, "guidance", "whole number from 0 to 7, not 9"),
+        ("cosmos3", "predict", {"guidance": 9}, "guidance", "from 0 to 7, not 9"),
+    ],
+)
+def test_settings_the_model_would_refuse_after_loading_are_refused_when_queued(
+    api_for, family: str, task: str, overrides: dict, field: str, words: str
+) -> None:
+    from cosmos_tui.errors import UsageError
+
+    api = api_for("local", family)
+    prompt = api.create_prompt("a street", DEMO)
+    with pytest.raises(UsageError, match=words) as refused:
+        api.run_inference([prompt.prompt_id], overrides, model_type=task)
+    assert refused.value.field == field
+    assert api.list_runs() == []  # nothing queued

@@ -325,3 +325,11 @@ def exit_failure(exit_code: int | None) -> Failure:
             "check the host's RAM.",
         )
     return Failure("unknown", f"the model exited with code {exit_code}; see the run log for details.")
+
+
+def check_options(adapter: ModelAdapter, config: dict[str, Any]) -> None:
+    """Refuse, before a run is queued, settings its model would reject only after loading for
+    minutes: the adapter's optional ``check(config)`` raises UsageError naming the field."""
+    method = getattr(adapter, "check", None)
+    if method is not None:
+        method(config)

@@ -51,6 +51,7 @@ from cosmos_tui.cosmos.base import (
     python_failure,
 )
 from cosmos_tui.cosmos.transfer import OOM
+from cosmos_tui.errors import UsageError
 
 SCRIPT = "examples/inference.py"
 MASTER_PORT = 12341
@@ -59,6 +60,8 @@ CONTROLS = ("edge", "vis", "depth", "seg")  # the model's CONTROL_KEYS order
 CONTROL_INPUTS = {"edge": "edge", "depth": "depth", "seg": "seg"}  # control -> inputs key
 MODEL_NAMES = ("edge", "depth", "seg", "vis", "edge/distilled")  # --model choices
 GUARDRAIL_REPO = "nvidia/Cosmos-Guardrail1"
+MAX_GUIDANCE = 7  # the spec's guidance: an integer in [0, 7]
+MAX_CONTROL_WEIGHT = 1.0  # a control's control_weight: [0, 1]
 
 # -- reading the log -------------------------------------------------------------------------------
 
@@ -286,6 +289,17 @@ class Family25Adapter:
     def build_spec(self, config: dict[str, Any], files: RunFiles, name: str = SINGLE_NAME) -> dict[str, Any]:
         raise NotImplementedError
 
+    def check(self, config: dict[str, Any]) -> None:
+        """The 2.5 models take guidance only as a whole number from 0 to 7 (their spec schema)."""
+        guidance = float(config["guidance"])
+        if not (guidance.is_integer() and 0 <= guidance <= MAX_GUIDANCE):
+            label = families.family(self.family_name).label
+            raise UsageError(
+                f"{label} takes guidance as a whole number from 0 to {MAX_GUIDANCE}, not {guidance:g}; "
+                "run it with another guidance.",
+                field="guidance",
+            )
+
     def _argv(self, config: dict[str, Any], files: RunFiles, spec_rel: str, keep_going: bool) -> list[str]:
         raise NotImplementedError
 
@@ -390,6 +404,18 @@ class Transfer25Adapter(Family25Adapter):
         Stage("postguard", "output guardrail", 10),
         Stage("save", "saving", 2),
     )
+
+    def check(self, config: dict[str, Any]) -> None:
+        super().check(config)
+        weights = {c: float(w) for c, w in config.get("weights", {}).items()}
+        if not any(w > 0 for w in weights.values()):
+            raise UsageError("a Transfer2.5 run needs at least one control weight above 0.", field="weights")
+        for control, weight in weights.items():
+            if weight > MAX_CONTROL_WEIGHT:
+                raise UsageError(
+                    f"Transfer2.5 takes control weights from 0 to 1, not {weight:g} for {control}; lower it.",
+                    field=control,
+                )
 
     def local_inputs(self, config: dict[str, Any]) -> list[str]:
         inputs = config.get("inputs", {})
