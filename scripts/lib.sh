@@ -36,7 +36,8 @@ ensure_venv() {
 }
 
 # ensure_system_packages: the integration tests drive a real sshd and dockerd, bake a busybox
-# image, and drive the app in tmux. As root with apt-get, install what is missing; otherwise say what to install.
+# image, drive the app in tmux, and read and make videos with ffmpeg. As root with apt-get,
+# install what is missing; otherwise say what to install.
 ensure_system_packages() {
     local missing=()
     [ -x /usr/sbin/sshd ] || command -v sshd >/dev/null 2>&1 || missing+=(openssh-server)
@@ -47,6 +48,7 @@ ensure_system_packages() {
     fi
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+    command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} for the integration tests" >&2

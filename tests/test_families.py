@@ -5,6 +5,8 @@ failures in the family's own words, batches, and a reasoner's answer."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +15,8 @@ import pytest
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
+from cosmos_tui.cosmos.base import adapter_for, step_rounds
+from cosmos_tui.engine.executor import RunExecutor
 from tests.conftest import DEMO
 from tests.harness import Harness
 from tests.test_engine import make_config
@@ -44,8 +48,8 @@ def host_name(request) -> str:
 def api_for(tmp_path: Path, harness: Harness):
     made: list[CosmosAPI] = []
 
-    def build(host: str, family: str, **kwargs: object) -> CosmosAPI:
-        config = make_config(tmp_path, harness, host=host, model=family, env=HF, **kwargs)
+    def build(host: str, family: str, env: dict[str, str] | None = None, **kwargs: object) -> CosmosAPI:
+        config = make_config(tmp_path, harness, host=host, model=family, env={**HF, **(env or {})}, **kwargs)
         api = CosmosAPI(load(config))
         made.append(api)
         return api
@@ -89,6 +93,28 @@ def test_a_family_completes_a_run_with_its_own_command_spec_and_outputs(
         assert answer and run.output_text == answer
     else:
         assert run.output_text is None
+
+
+def test_cosmos3_step_progress_arrives_while_the_bar_is_drawn(
+    api_for, host_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Sampling bar redraws one line with \\r until its stage ends: the runtime must pass each
+    redraw on as it comes (docker's log driver would hold the line until its newline)."""
+    seen: list[bytes] = []
+    passed_on = RunExecutor.log_partial
+
+    def spy(self: RunExecutor, update: bytes) -> None:
+        seen.append(update)
+        passed_on(self, update)
+
+    monkeypatch.setattr(RunExecutor, "log_partial", spy)
+    api = api_for(host_name, "cosmos3", speed="0.03")
+    prompt = api.create_prompt("a robot arm pours water into a glass", DEMO)
+    [run_id] = api.run_inference([prompt.prompt_id], model_type="predict")
+    assert api.execute([run_id], timeout=120)
+    assert api.get_run(run_id).status == "completed"
+    steps = {int(found[1]) for line in seen if (found := re.search(rb"^Sampling:.*\| (\d+)/35", line))}
+    assert steps & set(range(1, 35)), seen[-5:]  # redraws part-way through the bar, not only its end
 
 
 def test_a_reasoner_s_answer_shows_in_run_show_json_and_after_run(api_for, tmp_path: Path) -> None:
@@ -152,6 +178,23 @@ def test_a_batch_loads_the_family_s_model_once(api_for, host_name: str, family: 
         assert "--keep-going" in run.config["_command"]
 
 
+def test_a_cosmos3_batch_over_two_gpus_loads_once_and_maps_each_sample_back(api_for, host_name: str) -> None:
+    """torchrun over two GPUs, the throughput preset: one sharded replica takes the samples in
+    turn; every rank's "Saved ..." line carries [RANK n], and only rank 0's may split the log."""
+    api = api_for(host_name, "cosmos3", env={"COSMOS_SIM_GPUS": "2"})
+    prompts = [api.create_prompt(text, DEMO).prompt_id for text in ("a harbour at dawn", "a desert road")]
+    run_ids = api.run_inference(prompts, {"num_gpu": 2}, model_type="predict", batch=True)
+    assert api.execute(run_ids, timeout=120)
+    runs = [api.get_run(r) for r in run_ids]
+    assert [r.status for r in runs] == ["completed"] * 2, [(r.error_class, r.error_message) for r in runs]
+    assert runs[0].batch_id and runs[0].batch_id == runs[1].batch_id
+    assert runs[0].config["_command"].startswith("torchrun --standalone --nproc-per-node=2 ")
+    for run in runs:
+        assert (api.run_dir(run.run_id) / "output.mp4").stat().st_size > 0
+        log = Path(run.log_path).read_text()
+        assert log.count("Saved sample outputs to") >= 1 and run.progress == 100
+
+
 def test_a_host_whose_family_cannot_run_the_task_is_refused_in_one_sentence(api_for) -> None:
     from cosmos_tui.errors import UsageError
 
@@ -199,3 +242,29 @@ def test_settings_the_model_would_refuse_after_loading_are_refused_when_queued(
         api.run_inference([prompt.prompt_id], overrides, model_type=task)
     assert refused.value.field == field
     assert api.list_runs() == []  # nothing queued
+
+
+def test_a_long_cosmos3_transfer_samples_in_chunks_the_progress_expects(
+    api_for, tmp_path: Path, host_name: str
+) -> None:
+    """200 frames in chunks of 93 overlapping by one: three Sampling bars, as the adapter predicts
+    from the video's frame count (so progress does not stall after the first chunk)."""
+    folder = tmp_path / "long"
+    folder.mkdir()
+    for name in ("depth.mp4", "segmentation.mp4"):
+        shutil.copy(DEMO / name, folder / name)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=24", "-frames:v", "200",
+         "-pix_fmt", "yuv420p", str(folder / "color.mp4")],
+        check=True, timeout=60,
+    )  # fmt: skip
+    api = api_for(host_name, "cosmos3")
+    prompt = api.create_prompt("a long drive", folder)
+    [run_id] = api.run_inference([prompt.prompt_id], model_type="transfer")
+    run = api.get_run(run_id)
+    assert step_rounds(adapter_for("transfer", "cosmos3"), run.config) == 3
+    assert api.execute([run_id], timeout=120)
+    run = api.get_run(run_id)
+    assert run.status == "completed", (run.error_class, run.error_message)
+    bars = [line for line in Path(run.log_path).read_bytes().split(b"\n") if b"Sampling:" in line]
+    assert len(bars) == 3

@@ -107,9 +107,9 @@ def test_cosmos3_text2video_without_input(host: tuple[Path, Path]) -> None:
         "Console log saved to ",
         "Loaded 1 samples",
         "uv run --isolated",
-        "Saved sample args to ",
+        "[RANK 0] Saved sample args to ",  # logged by every rank (rank0_only=False), so marked
         "Using sampler: UniPC (shift=10.0, num_steps=5)",
-        "Saved sample outputs to ",
+        "[RANK 0] Saved sample outputs to ",
     ]
     positions = [next(i for i, m in enumerate(said) if m.startswith(s)) for s in order]
     assert positions == sorted(positions)
@@ -141,7 +141,7 @@ def test_cosmos3_batch_loads_once_and_resolves_paths_against_the_spec(host: tupl
     said = messages(result.stdout)
     assert said.count("Loaded 2 samples") == 1
     assert sum(m.startswith("uv run") and "Cosmos3-Nano" in m for m in said) == 1
-    assert sum(m.startswith("Saved sample outputs to ") for m in said) == 2
+    assert sum(m.startswith("[RANK 0] Saved sample outputs to ") for m in said) == 2
     out = host[0] / "out"
     assert (out / "batch_0" / "vision.mp4").is_file()  # a .jsonl line without a name: <stem>_<line>
     assert (out / "pic" / "vision.jpg").read_bytes()[:2] == b"\xff\xd8"
@@ -169,7 +169,7 @@ def test_cosmos3_transfer_writes_control_videos(host: tuple[Path, Path]) -> None
     assert (sample / "control_edge.mp4").read_bytes() == (DEMO / "depth.mp4").read_bytes()
     assert (sample / "vision.mp4").read_bytes() == (DEMO / "color.mp4").read_bytes()
     assert "Using sampler: UniPC (shift=10.0, num_steps=3)" in messages(result.stdout)
-    assert any(m.startswith("Saved transfer outputs to ") for m in messages(result.stdout))
+    assert any(m.startswith("[RANK 0] Saved transfer outputs to ") for m in messages(result.stdout))
 
 
 def test_cosmos3_reasoner_writes_its_answer(host: tuple[Path, Path]) -> None:

@@ -292,6 +292,12 @@ def sample_failure(adapter: ModelAdapter, run_dir: Path) -> Failure | None:
     return method(run_dir) if method is not None else None
 
 
+def step_rounds(adapter: ModelAdapter, config: dict[str, Any]) -> int:
+    """How many times the model's per-step bar runs in its stage (adapter hook; 1 by default)."""
+    method = getattr(adapter, "step_rounds", None)
+    return max(1, int(method(config))) if method is not None else 1
+
+
 def output_text_file(adapter: ModelAdapter) -> str | None:
     """The local file holding the run's text answer (a reasoner), or None."""
     name = getattr(adapter, "output_text", None)

@@ -43,10 +43,13 @@ from cosmos_tui.cosmos.base import (
 )
 from cosmos_tui.errors import UsageError
 from cosmos_tui.families import family
+from cosmos_tui.media import frame_count
 
 MODULE = "cosmos_framework.scripts.inference"
 SINGLE_NAME = "output"  # a single run's sample: OUT is the run folder, so its files land in out_rel
 MAX_GUIDANCE = 7.0  # OmniSampleOverrides: guidance in [0, 7]
+# A transfer's chunking defaults (SampleDataOverrides._TRANSFER_SAMPLE_DEFAULTS)
+CHUNK_FRAMES, CONDITIONAL_FRAMES, MAX_FRAMES = 93, 1, 5000
 MAX_NEW_TOKENS = 1024  # the reasoner's default (defaults/reasoner/sample_args.json)
 # Our control weights -> Cosmos 3's hints. Transfer1's "vis" is a blurred copy of the input video.
 HINT_OF = {"vis": "blur", "edge": "edge", "depth": "depth", "seg": "seg"}
@@ -147,7 +150,15 @@ class Cosmos3Adapter:
         gpus = int(config.get("num_gpu", 1))
         if gpus > 1:
             # The throughput preset shards the weights over every GPU (FSDP): any checkpoint fits.
-            head = ["torchrun", f"--nproc-per-node={gpus}", "-m", MODULE, "--parallelism-preset=throughput"]
+            # --standalone: a free port for the ranks, never a clash with another run's.
+            head = [
+                "torchrun",
+                "--standalone",
+                f"--nproc-per-node={gpus}",
+                "-m",
+                MODULE,
+                "--parallelism-preset=throughput",
+            ]
         else:
             head = ["python", "-m", MODULE, "--parallelism-preset=latency"]
         argv = [*head, "-i", spec_rel, "-o", out_rel, "--checkpoint-path", checkpoint(config), *extra]
@@ -275,19 +286,21 @@ class Cosmos3Adapter:
     # -- batch mode: one model process for many samples -----------------------------------------
 
     def batch_key(self, config: dict[str, Any]) -> str | None:
-        """Runs of one kind (transfer, generation, reasoning) on one checkpoint share a process.
-
-        A multi-GPU run stays alone: the throughput preset gives every GPU its own sample at once,
-        and their log lines interleave, which the per-sample split of the log cannot follow.
-        """
-        if int(config.get("num_gpu", 1)) > 1:
-            return None
+        """Runs of one kind (transfer, generation, reasoning) on one checkpoint and as many GPUs
+        share a process. Over several GPUs the throughput preset runs one replica sharded over all
+        of them (FSDP), which takes the samples one after another as on one GPU; only rank 0 draws
+        the bar, and the "Saved ..." lines of every rank carry ``[RANK n]`` (see ``rank0``)."""
         try:
             self.check(config)
         except UsageError:
             return None  # it fails alone, before loading anything
         return json.dumps(
-            {"family": "cosmos3", "kind": self.model_type, "checkpoint": checkpoint(config), "num_gpu": 1},
+            {
+                "family": "cosmos3",
+                "kind": self.model_type,
+                "checkpoint": checkpoint(config),
+                "num_gpu": int(config.get("num_gpu", 1)),
+            },
             sort_keys=True,
         )
 
@@ -431,6 +444,18 @@ class TransferAdapter(Cosmos3Adapter):
                     f"folder or set the {control} weight to 0.",
                     field="weights",
                 )
+
+    def step_rounds(self, config: dict[str, Any]) -> int:
+        """How many chunks the transfer samples one after another, each with its own Sampling bar
+        (transfer.py `_get_num_chunks`: the whole input video, up to max_frames, in chunks of 93
+        frames that overlap by one). 1 when the frame count cannot be read."""
+        frames = frame_count(Path(str(config.get("inputs", {}).get("video", ""))))
+        if frames is None:
+            return 1
+        frames = min(frames, MAX_FRAMES)
+        if frames <= CHUNK_FRAMES:
+            return 1
+        return 1 + -(-(frames - CHUNK_FRAMES) // (CHUNK_FRAMES - CONDITIONAL_FRAMES))
 
     def sample(self, config: dict[str, Any], files: RunFiles, name: str) -> dict[str, Any]:
         self.check(config)

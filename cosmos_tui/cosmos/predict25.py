@@ -109,7 +109,7 @@ class Predict25Adapter(Family25Adapter):
         model = checkpoint if MODEL_NAME.match(checkpoint) else default
         path = [] if MODEL_NAME.match(checkpoint) else ["--checkpoint-path", checkpoint]
         return [
-            *launcher(int(config.get("num_gpu", 1)), None),
+            *launcher(int(config.get("num_gpu", 1))),
             "-i",
             spec_rel,
             "-o",

@@ -29,7 +29,9 @@ class Tracker:
     their defaults (a first run on a fast or a slow host still gets a true ETA). Inside a stage
     the figure advances with elapsed time but never reaches the next stage's start, and it never
     goes backwards. Where the model prints a per-step bar (``steps_done/steps_total``), the
-    figure inside that stage follows the steps, and so does the time left in it.
+    figure inside that stage follows the steps, and so does the time left in it. A bar that starts
+    again inside its stage is another round of it (a Cosmos 3 transfer samples each chunk of the
+    video with its own bar): ``rounds`` is how many are expected, when that is known beforehand.
     """
 
     stages: tuple[Stage, ...]
@@ -39,6 +41,9 @@ class Tracker:
     spans: list[StageSpan] = field(default_factory=list)
     steps_done: int = 0
     steps_total: int = 0  # of the current stage's per-step bar; 0 when it has none
+    rounds: int = 1  # how many times the step bar runs in its stage (1 unless known otherwise)
+    rounds_done: int = 0
+    round_started: float = 0.0
     _shown: float = 0.0
 
     def _default(self, key: str) -> float:
@@ -69,23 +74,33 @@ class Tracker:
         stepping = bool(event.steps_total)
         if event.stage is None or (current is not None and current.stage == event.stage):
             if stepping and current is not None and current.finished is None:
-                self.steps_done, self.steps_total = event.steps_done or 0, event.steps_total or 0
+                done, total = event.steps_done or 0, event.steps_total or 0
+                if self.steps_total and (done < self.steps_done or total != self.steps_total):
+                    self.rounds_done += 1  # the bar started again: the next round of this stage
+                    self.round_started = now
+                self.steps_done, self.steps_total = done, total
             # Several "load" lines, or a step bar naming its stage, belong to one stage.
             if event.stage is None or event.stage == "load" or stepping:
                 return False
         if current is not None:
             current.finished = now
         self.spans.append(StageSpan(str(event.stage), len(self.spans), now))
+        self.rounds_done, self.round_started = 0, now
         self.steps_done, self.steps_total = (
             (event.steps_done or 0, event.steps_total or 0) if stepping else (0, 0)
         )
         return True
 
+    def _rounds(self) -> int:
+        """Rounds expected in the current stage: more than announced once more have begun."""
+        return max(self.rounds, self.rounds_done + 1)
+
     def _step_fraction(self) -> float | None:
         """How far the current stage is by its step bar, or None when it has none."""
         if not self.steps_total:
             return None
-        return min(1.0, max(0.0, self.steps_done / self.steps_total))
+        within = min(1.0, max(0.0, self.steps_done / self.steps_total))
+        return (self.rounds_done + within) / self._rounds()
 
     def finish(self, now: float) -> None:
         if self.current is not None and self.current.finished is None:
@@ -131,9 +146,14 @@ class Tracker:
         scale = self.scale()
         here = self.seconds(current.stage, scale)
         elapsed = now - current.started
-        if self.steps_done and self.steps_total and current.finished is None:
-            # The pace of the steps so far tells the rest of this stage.
-            left_here = elapsed / self.steps_done * max(0, self.steps_total - self.steps_done)
+        if self.steps_total and (self.steps_done or self.rounds_done) and current.finished is None:
+            # The pace of the steps so far tells the rest of this round, and of the rounds after it.
+            in_round = now - self.round_started
+            if self.steps_done:
+                per_round = in_round / self.steps_done * self.steps_total
+            else:
+                per_round = (self.round_started - current.started) / self.rounds_done
+            left_here = max(0.0, per_round - in_round) + per_round * (self._rounds() - self.rounds_done - 1)
         else:
             left_here = max(0.0, here - elapsed)
         after = self._total(scale) - self._done_before_current(scale) - here

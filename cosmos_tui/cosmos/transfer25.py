@@ -5,7 +5,8 @@ cosmos_transfer2/inference.py, packages/cosmos-oss/cosmos_oss/init.py); Predict2
 launcher and its wording, so ``predict25`` builds on the pieces here:
 
 - ``python examples/inference.py -i SPEC -o OUT`` (tyro); several GPUs ``torchrun
-  --nproc_per_node=N --master_port=12341 examples/inference.py ...``. ``-i`` also takes a ``.jsonl``
+  --nproc_per_node=N --master_port=12341 examples/inference.py ...`` (we pass ``--standalone``
+  instead of a fixed port). ``-i`` also takes a ``.jsonl``
   (one sample per line, the model loaded once).
 - Relative paths in a spec or a JSONL line resolve against that FILE's folder (``_from_file``
   changes into ``path.parent`` while it validates); ``-o`` against the working directory (remote_dir).
@@ -54,7 +55,6 @@ from cosmos_tui.cosmos.transfer import OOM
 from cosmos_tui.errors import UsageError
 
 SCRIPT = "examples/inference.py"
-MASTER_PORT = 12341
 SINGLE_NAME = "output"  # a single run's sample name: OUT/output.mp4 is already the local name
 CONTROLS = ("edge", "vis", "depth", "seg")  # the model's CONTROL_KEYS order
 CONTROL_INPUTS = {"edge": "edge", "depth": "depth", "seg": "seg"}  # control -> inputs key
@@ -86,14 +86,13 @@ def guidance_value(value: Any) -> int | float:
     return int(number) if number.is_integer() else number
 
 
-def launcher(gpus: int, master_port: int | None) -> list[str]:
-    """``python SCRIPT`` on one GPU, ``torchrun`` over several."""
+def launcher(gpus: int) -> list[str]:
+    """``python SCRIPT`` on one GPU, ``torchrun`` over several. ``--standalone`` takes a free port
+    for the ranks to meet on, so two multi-GPU runs on one host never clash on a fixed one (the
+    README's ``--master_port=12341``, or torchrun's default 29500)."""
     if gpus <= 1:
         return ["python", SCRIPT]
-    argv = ["torchrun", f"--nproc_per_node={gpus}"]
-    if master_port is not None:
-        argv.append(f"--master_port={master_port}")
-    return [*argv, SCRIPT]
+    return ["torchrun", "--standalone", f"--nproc_per_node={gpus}", SCRIPT]
 
 
 def quoted(argv: list[str]) -> str:
@@ -465,7 +464,7 @@ class Transfer25Adapter(Family25Adapter):
 
     def _argv(self, config: dict[str, Any], files: RunFiles, spec_rel: str, keep_going: bool) -> list[str]:
         return [
-            *launcher(int(config.get("num_gpu", 1)), MASTER_PORT),
+            *launcher(int(config.get("num_gpu", 1))),
             "-i",
             spec_rel,
             "-o",

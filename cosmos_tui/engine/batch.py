@@ -41,6 +41,7 @@ from cosmos_tui.engine.executor import (
     _Gone,
     _InputMissing,
     host_missing_message,
+    new_tracker,
 )
 from cosmos_tui.engine.log_follow import LogFollower, Spool
 from cosmos_tui.engine.runtime import Position, State, runtime_for
@@ -287,7 +288,7 @@ class BatchExecutor:
             (member.run_dir / "run.log").write_bytes(b"".join(lines))
             self.spools[index] = Spool(member.run_dir / "run.log", sum(len(line) for line in lines))
             row = lifecycle.row(member.run_id)
-            tracker = Tracker(self.adapter.stages, lifecycle.learned_stage_seconds(row.host, row.model_type))
+            tracker = new_tracker(self.adapter, row, member.config)
             member._read(lines, tracker, record=False)
             self.trackers[index] = tracker
             if index in self.splitter.ended:

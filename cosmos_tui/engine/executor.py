@@ -24,6 +24,7 @@ from peewee import SqliteDatabase
 from cosmos_tui.applog import log_run_outcome
 from cosmos_tui.cosmos.base import (
     LogEvent,
+    ModelAdapter,
     RunFiles,
     adapter_for,
     clean,
@@ -33,6 +34,7 @@ from cosmos_tui.cosmos.base import (
     placed_inputs,
     primary_output,
     sample_failure,
+    step_rounds,
 )
 from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, followups, preflight, run_json
@@ -80,6 +82,13 @@ class RunContext(Protocol):
     def hash_file(self, path: Path) -> str: ...
     def cancel_event(self, run_id: str) -> threading.Event: ...
     def notify_finished(self, run_id: str) -> None: ...
+
+
+def new_tracker(adapter: ModelAdapter, row: Any, config: dict[str, Any]) -> Tracker:
+    """A run's progress tracker: the adapter's stages, their learned lengths on this host, and how
+    many rounds its step bar runs (the chunks of a Cosmos 3 transfer)."""
+    learned = lifecycle.learned_stage_seconds(row.host, row.model_type)
+    return Tracker(adapter.stages, learned, rounds=step_rounds(adapter, config))
 
 
 class RunExecutor:
@@ -310,7 +319,7 @@ class RunExecutor:
             hang_after=self.session.host_hang_seconds,
             quiet=row.error_class == "hang",
         )
-        self.tracker = Tracker(self.adapter.stages, lifecycle.learned_stage_seconds(row.host, row.model_type))
+        self.tracker = new_tracker(self.adapter, row, self.config)
         self._replay(self.tracker)  # after the follower cut run.log back to its position
         try:
             follower.follow()

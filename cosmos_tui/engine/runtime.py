@@ -1,13 +1,17 @@
 """Starting, following, inspecting and stopping the model on a host, for each runtime.
 
-Both runtimes resume a log stream exactly: docker by the last timestamp seen (and how many lines
-carried it), the process runtime by byte offset. The local spool file is truncated back to the
-size recorded with the position, so a crash between writing and recording never duplicates lines.
+Both runtimes have the model write its output to run.log in its run folder on the host and follow
+that file by byte offset, so a progress bar's unfinished line arrives as it is drawn and a resume
+is exact. (Containers started by an older cosmos-tui log through docker's log driver instead; they
+are resumed by the last timestamp seen and how many lines carried it.) The local spool file is
+truncated back to the size recorded with the position, so a crash between writing and recording
+never duplicates lines.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -176,6 +180,9 @@ class ByteLines:
         return [tail]
 
 
+FILE_HANDLE = "log:"  # a docker handle with this prefix: the model's output is in run.log
+
+
 class DockerRuntime:
     def __init__(self, session: HostSession) -> None:
         self.session = session
@@ -189,27 +196,39 @@ class DockerRuntime:
 
     def start(self, run_id: str, command: str) -> str:
         host = self.session.host
+        in_container = f"{docker.WORKSPACE}/{self.session.run_rel(run_id)}/{docker.LOG_FILE}"
         argv = docker.run_argv(
             self.docker,
             run_id=run_id,
             image=host.image,
             remote_dir=self.session.remote_dir,
-            # Everything on stdout: one stream keeps stdout and stderr lines in their real order.
-            command=f"exec {command} 2>&1",
+            # stdout and stderr into one file keeps their lines in their real order.
+            command=f"exec {command} > {shlex.quote(in_container)} 2>&1",
             gpus=host.gpus,
             docker_args=host.docker_args,
             env=model_env(self.session, docker.WORKSPACE),
+            labels={docker.LOG_LABEL: "file"},
         )
-        return self._run(argv).strip()
+        return FILE_HANDLE + self._run(argv).strip()
 
     def find(self, run_id: str) -> str | None:
-        result = self.session.transport.run(sh_join(docker.inspect_argv(self.docker, run_id)), timeout=60)
-        return docker.container_name(run_id) if result.ok else None
+        result = self.session.transport.run(sh_join(docker.log_label_argv(self.docker, run_id)), timeout=60)
+        if not result.ok:
+            return None
+        name = docker.container_name(run_id)
+        return FILE_HANDLE + name if result.text.strip() == "file" else name
 
     def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
+        if handle.startswith(FILE_HANDLE):
+            log_path = f"{self.session.abs(self.session.run_rel(run_id))}/{docker.LOG_FILE}"
+            command = docker.follow_file_command(
+                self.docker, run_id, log_path, position.size, process.alive_function()
+            )
+            return self.session.transport.open_stream(command), ByteLines(position)
+        # A container started before its output went to a file (an older cosmos-tui) is followed
+        # through docker's log driver. The model's stderr is already in stdout (2>&1 in the
+        # container); docker's own stderr ("No such container") must never reach the spool.
         argv = docker.logs_argv(self.docker, run_id, since=position.since)
-        # The model's stderr is already in stdout (2>&1 in the container); docker's own stderr
-        # ("No such container") must never reach the spool.
         stream = self.session.transport.open_stream(sh_join(argv), merge_stderr=False)
         return stream, DockerLines(position)
 

@@ -3,6 +3,11 @@
 The host's `docker` setting is used verbatim as the prefix (`docker`, `sudo docker`,
 `docker -H unix:///...`). Every container we start has our label and a name derived from the
 run ID, so it can be found again after a crash and nothing else is ever touched.
+
+The model's output goes to run.log in its run folder (which the container mounts), not to docker's
+log driver: the driver passes a line on only at its newline, so a progress bar redrawn with ``\r``
+would arrive whole when its stage is over. The file is followed by byte offset, as the process
+runtime's is, and such containers carry the LOG_LABEL so a re-attach knows which way to follow.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import shlex
 from collections.abc import Mapping, Sequence
 
 LABEL = "cosmos-tui.run_id"
+LOG_LABEL = "cosmos-tui.log"  # "file": the model writes run.log in its run folder
+LOG_FILE = "run.log"
 WORKSPACE = "/workspace"
 INSPECT_FORMAT = "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.State.FinishedAt}}"
 
@@ -43,9 +50,12 @@ def run_argv(
     gpus: str = "all",
     docker_args: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> list[str]:
     """`docker run -d` of the model; ``command`` runs under `bash -lc` in /workspace."""
     argv = [*prefix(docker), "run", "-d", "--name", container_name(run_id), "--label", f"{LABEL}={run_id}"]
+    for key, val in (labels or {}).items():
+        argv += ["--label", f"{key}={val}"]
     value = gpus_value(gpus)
     if value:
         argv += ["--gpus", value]
@@ -67,6 +77,35 @@ def logs_argv(docker: str, run_id: str, since: str | None = None, follow: bool =
 
 def inspect_argv(docker: str, run_id: str) -> list[str]:
     return [*prefix(docker), "inspect", "-f", INSPECT_FORMAT, container_name(run_id)]
+
+
+def log_label_argv(docker: str, run_id: str) -> list[str]:
+    """Prints the container's LOG_LABEL ("file", or nothing for a container that logs to docker)."""
+    label = '{{index .Config.Labels "' + LOG_LABEL + '"}}'
+    return [*prefix(docker), "inspect", "-f", label, container_name(run_id)]
+
+
+def follow_file_command(docker: str, run_id: str, log_path: str, offset: int, alive: str) -> str:
+    """Stream a container's log file from a byte offset until the container has ended and every
+    byte is out.
+
+    `docker wait` in the background tells when the container is over (it returns at once for a
+    container that is already gone); ``alive`` defines the shell function that asks whether it is
+    still waiting. The file's size is polled every 50 ms and only what is new is sent, so a bar's
+    unfinished line arrives as it is drawn. A write that fails (the link was cut) ends the loop.
+    """
+    q = shlex.quote
+    wait = " ".join(q(word) for word in [*prefix(docker), "wait", container_name(run_id)])
+    log = q(log_path)
+    return (
+        alive + f"{wait} > /dev/null 2>&1 & w=$!; trap 'kill $w 2>/dev/null' EXIT; off={offset:d}; "
+        f"while :; do "
+        f"if alive $w; then fin=0; else fin=1; fi; "
+        f"size=$(wc -c < {log} 2>/dev/null || echo 0); size=$((size+0)); "
+        f'if [ "$size" -gt "$off" ]; then tail -c +$((off+1)) {log} | head -c $((size-off)) || exit 1; '
+        f"off=$size; fi; "
+        f'[ "$fin" = 1 ] && break; sleep 0.05; done'
+    )
 
 
 def stop_argv(docker: str, run_id: str, grace: int) -> list[str]:

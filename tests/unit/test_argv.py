@@ -67,6 +67,23 @@ def test_logs_argv_follows_with_timestamps_from_a_resume_point() -> None:
     ]  # fmt: skip
 
 
+def test_run_argv_adds_labels_after_our_own() -> None:
+    argv = docker.run_argv(
+        "docker", run_id="rs_1", image="i", remote_dir="/r", command="c", labels={"a": "b"}
+    )
+    assert argv[5:9] == ["--label", f"{docker.LABEL}=rs_1", "--label", "a=b"]
+
+
+def test_following_a_container_s_log_file_quotes_every_word_and_starts_at_the_offset() -> None:
+    command = docker.follow_file_command(
+        "sudo docker -H 'unix:///my sock'", "rs_1", f"{HOSTILE}/run.log", 1234, process.alive_function()
+    )
+    assert "sudo docker -H 'unix:///my sock' wait cosmos-rs_1" in command
+    assert shlex.quote(f"{HOSTILE}/run.log") in command
+    assert "off=1234;" in command
+    assert "$(reboot)" not in command.replace(shlex.quote(f"{HOSTILE}/run.log"), "")
+
+
 def test_a_run_folder_with_spaces_and_quotes_stays_one_word_through_the_shell() -> None:
     argv = docker.run_argv("docker", run_id="rs_1", image="i", remote_dir=HOSTILE, command="c")
     assert shlex.split(sh_join(argv)) == argv

@@ -367,6 +367,7 @@ def test_multi_gpu_command_uses_torchrun_and_the_throughput_preset_and_quotes_th
     command = TRANSFER.command(TRANSFER_CONFIG | {"num_gpu": 4, "checkpoint": "ckpts/my model"}, FILES)
     assert shlex.split(command) == [
         "torchrun",
+        "--standalone",
         "--nproc-per-node=4",
         "-m",
         "cosmos_framework.scripts.inference",

@@ -134,8 +134,8 @@ def test_command_always_names_the_inference_type_and_the_model() -> None:
         "--no-keep-going",
     ]
     argv = shlex.split(ADAPTER.command(config(inputs={}, num_gpu=8, checkpoint="14B/post-trained"), FILES))
-    assert argv[:3] == ["torchrun", "--nproc_per_node=8", "examples/inference.py"]
-    assert argv[7:] == ["--inference-type=text2world", "--model=14B/post-trained", "--no-keep-going"]
+    assert argv[:4] == ["torchrun", "--standalone", "--nproc_per_node=8", "examples/inference.py"]
+    assert argv[8:] == ["--inference-type=text2world", "--model=14B/post-trained", "--no-keep-going"]
 
 
 def test_a_checkpoint_path_goes_with_the_default_model() -> None:

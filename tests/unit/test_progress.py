@@ -109,3 +109,34 @@ def test_the_step_bar_ends_with_its_stage() -> None:
     tracker.feed(LogEvent(steps_done=35, steps_total=35), start + 70)
     tracker.feed(LogEvent(stage="decode"), start + 71)
     assert tracker.steps_total == 0 and tracker.current is not None and tracker.current.stage == "decode"
+
+
+def test_a_bar_that_starts_again_in_its_stage_is_its_next_round() -> None:
+    """A Cosmos 3 transfer samples its chunks one by one, each with its own 35-step bar."""
+    tracker, start = fed(1.0, "diffusion")
+    tracker.rounds = 3
+    share = 280 / DEFAULT_TOTAL * 100
+    base = tracker.progress(start)
+    tracker.feed(LogEvent(steps_done=35, steps_total=35), start + 70)  # first chunk done: a third
+    assert abs(tracker.progress(start + 70) - (base + share / 3)) < 0.5
+    tracker.feed(LogEvent(steps_done=0, steps_total=35), start + 72)  # the second chunk begins
+    assert tracker.rounds_done == 1 and len(tracker.spans) == 7
+    tracker.feed(LogEvent(steps_done=7, steps_total=35), start + 86)  # 2 s a step again
+    at = tracker.progress(start + 86)
+    assert abs(at - (base + share * (1 + 7 / 35) / 3)) < 0.5
+    # This chunk's pace tells the rest of it (28 steps, 56 s) and the whole third chunk (70 s).
+    after = sum(s.default_seconds for s in STAGES[[s.key for s in STAGES].index("diffusion") + 1 :])
+    eta = tracker.eta_seconds(start + 86)
+    assert eta is not None and abs(eta - (56 + 70 + after)) < 1, eta
+
+
+def test_more_rounds_than_announced_keep_progress_moving_forward() -> None:
+    tracker, start = fed(1.0, "diffusion")  # rounds unknown: 1
+    tracker.feed(LogEvent(steps_done=35, steps_total=35), start + 70)
+    first = tracker.progress(start + 70)
+    tracker.feed(LogEvent(steps_done=0, steps_total=35), start + 71)
+    tracker.feed(LogEvent(steps_done=30, steps_total=35), start + 131)
+    assert tracker.rounds_done == 1 and tracker.progress(start + 131) >= first
+    eta = tracker.eta_seconds(start + 131)
+    after = sum(s.default_seconds for s in STAGES[[s.key for s in STAGES].index("diffusion") + 1 :])
+    assert eta is not None and abs(eta - (10 + after)) < 1  # the rest of this round, then the stages after

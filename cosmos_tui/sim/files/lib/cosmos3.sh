@@ -647,7 +647,13 @@ c3_chunks() {
     [ "$C3_SAMPLE_HINTS" = "wsm " ] && [ -z "$(jget "$C3_FLAT" num_video_frames_per_chunk)" ] && c3_per=101
     c3_cond=$(jget "$C3_FLAT" num_conditional_frames)
     [ -n "$c3_cond" ] || c3_cond=1
-    awk -v t="$C3_FRAMES" -v c="$c3_per" -v k="$c3_cond" 'BEGIN {
+    # The whole input video is transferred (up to max_frames), whatever num_frames says.
+    c3_total=$(mp4_frames "$C3_VISION")
+    [ -n "$c3_total" ] || c3_total=$C3_FRAMES
+    c3_max=$(jget "$C3_FLAT" max_frames)
+    [ -n "$c3_max" ] || c3_max=5000
+    [ "$c3_total" -gt "$c3_max" ] && c3_total=$c3_max
+    awk -v t="$c3_total" -v c="$c3_per" -v k="$c3_cond" 'BEGIN {
         c = (c == 1 ? 1 : int((c - 1 + 3) / 4) * 4 + 1)
         if (t <= c) { print 1; exit }
         s = c - k; r = t - c; print 1 + int(r / s) + (r % s ? 1 : 0)
@@ -748,7 +754,7 @@ c3_build() {
 c3_generate_video() {
     mkdir -p "$C3_SDIR"
     c3_json_args > "$C3_SDIR/sample_args.json"
-    flog INFO "$C3_INF:1547:generate_batch" "Saved sample args to '$C3_SDIR/sample_args.json'"
+    flog INFO "$C3_INF:1547:generate_batch" "[RANK 0] Saved sample args to '$C3_SDIR/sample_args.json'"
     c3_sampling
     simsleep 12  # decode
     c3_guardrail_block "$C3_PROMPT" && return 0
@@ -760,13 +766,13 @@ c3_generate_video() {
     [ "$C3_FRAMES" = 1 ] && c3_ext=jpg
     c3_copy_output "$C3_SDIR/vision.$c3_ext"
     c3_write_outputs "{}" "$(json_str "$C3_SDIR/vision.$c3_ext")"
-    flog SUCCESS "$C3_INF:1812:generate_batch" "Saved sample outputs to '$C3_SDIR/sample_outputs.json'"
+    flog SUCCESS "$C3_INF:1812:generate_batch" "[RANK 0] Saved sample outputs to '$C3_SDIR/sample_outputs.json'"
 }
 
 c3_generate_transfer() {
     mkdir -p "$C3_SDIR"
     c3_json_args > "$C3_SDIR/sample_args.json"
-    flog INFO "$C3_INF:1843:_generate_transfer_batch" "Saved sample args to '$C3_SDIR/sample_args.json'"
+    flog INFO "$C3_INF:1843:_generate_transfer_batch" "[RANK 0] Saved sample args to '$C3_SDIR/sample_args.json'"
     for c3_h in $C3_SAMPLE_HINTS; do
         c3_cp=$(c3_control_path "$c3_h")
         if [ -n "$c3_cp" ]; then
@@ -790,10 +796,10 @@ c3_generate_transfer() {
         c3_cp=$(c3_control_path "$c3_h")
         cp "${c3_cp:-$C3_VISION}" "$C3_SDIR/control_$c3_h.mp4"
         c3_files="$c3_files,$(json_str "$C3_SDIR/control_$c3_h.mp4")"
-        flog INFO "$C3_INF:1881:_generate_transfer_batch" "Saved control video to '$C3_SDIR/control_$c3_h.mp4'"
+        flog INFO "$C3_INF:1881:_generate_transfer_batch" "[RANK 0] Saved control video to '$C3_SDIR/control_$c3_h.mp4'"
     done
     c3_write_outputs "{}" "$c3_files"
-    flog SUCCESS "$C3_INF:1889:_generate_transfer_batch" "Saved transfer outputs to '$C3_SDIR/sample_outputs.json'"
+    flog SUCCESS "$C3_INF:1889:_generate_transfer_batch" "[RANK 0] Saved transfer outputs to '$C3_SDIR/sample_outputs.json'"
 }
 
 c3_generate_reasoner() {

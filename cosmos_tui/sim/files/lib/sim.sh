@@ -335,6 +335,17 @@ abspath() {
     esac
 }
 
+# mp4_frames FILE -> the frame count of an mp4's first track (the sample count of its first stsz
+# box), or nothing when it cannot be read. Files over 64 MB are not read: the sim stays quick.
+mp4_frames() {
+    [ -f "$1" ] || return 0
+    mp4_size=$(wc -c < "$1" 2>/dev/null) || return 0
+    [ "$mp4_size" -le 67108864 ] || return 0
+    mp4_hex=$(od -An -v -tx1 "$1" | tr -d ' \n' | grep -o '7374737a00000000................' | head -n 1)
+    [ -n "$mp4_hex" ] || return 0
+    printf '%d\n' "0x${mp4_hex#????????????????????????}"
+}
+
 # tqdm_line DESC N TOTAL ELAPSED_SECONDS -> one tqdm frame (unicode bar of 10, as on a UTF-8 pipe)
 tqdm_line() {
     awk -v d="$1" -v n="$2" -v t="$3" -v e="$4" 'function iv(s) {
