@@ -110,8 +110,21 @@ class Tracker:
     def current(self) -> StageSpan | None:
         return self.spans[-1] if self.spans else None
 
+    def _skipped(self) -> set[str]:
+        """Stages passed over without a line: a download when the weights are already there, say.
+        They are out of the total once a stage after them has begun."""
+        order = {stage.key: index for index, stage in enumerate(self.stages)}
+        seen = {span.stage for span in self.spans}
+        furthest = max((order.get(key, -1) for key in seen), default=-1)
+        return {stage.key for stage in self.stages if order[stage.key] < furthest and stage.key not in seen}
+
     def _total(self, scale: float) -> float:
-        return sum(self.seconds(s.key, scale) * (self.clips if s.per_clip else 1) for s in self.stages)
+        skipped = self._skipped()
+        return sum(
+            self.seconds(s.key, scale) * (self.clips if s.per_clip else 1)
+            for s in self.stages
+            if s.key not in skipped
+        )
 
     def _done_before_current(self, scale: float) -> float:
         """Expected seconds of all work before the current stage occurrence."""

@@ -140,3 +140,19 @@ def test_more_rounds_than_announced_keep_progress_moving_forward() -> None:
     eta = tracker.eta_seconds(start + 131)
     after = sum(s.default_seconds for s in STAGES[[s.key for s in STAGES].index("diffusion") + 1 :])
     assert eta is not None and abs(eta - (10 + after)) < 1  # the rest of this round, then the stages after
+
+
+def test_a_stage_passed_over_leaves_the_total_so_progress_and_eta_stay_true() -> None:
+    """Weights already on the host: no download stage ever prints, so it is no part of the run."""
+    skip = STAGES[1].key  # the stage right after "load"
+    tracker = Tracker(STAGES, {})
+    now = 0.0
+    for stage in STAGES:
+        if stage.key == skip:
+            continue
+        tracker.feed(LogEvent(stage=stage.key), now)
+        now += stage.default_seconds
+    tracker.finish(now)
+    without = DEFAULT_TOTAL - STAGES[1].default_seconds
+    assert tracker.progress(now) >= 99.0  # capped at 99 until the run is collected
+    assert abs(tracker.eta_seconds(now) or 0.0) < 1, (without, tracker.eta_seconds(now))
