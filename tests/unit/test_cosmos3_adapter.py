@@ -717,7 +717,10 @@ def test_batch_key_keeps_kinds_checkpoints_and_multi_gpu_runs_apart() -> None:
     assert PREDICT.batch_key(predict | {"checkpoint": "Cosmos3-Edge"}) != same
     assert REASON.batch_key(predict) != same
     assert TRANSFER.batch_key(TRANSFER_CONFIG) not in (same, None, REASON.batch_key(predict))
-    assert PREDICT.batch_key(predict | {"num_gpu": 2}) is None
+    # Runs over two GPUs batch together (one sharded replica takes the samples in turn), apart
+    # from one-GPU runs.
+    two = PREDICT.batch_key(predict | {"num_gpu": 2})
+    assert two is not None and two != same and PREDICT.batch_key(predict | {"num_gpu": 2, "seed": 3}) == two
 
 
 def test_batch_lines_are_whole_samples_named_by_index() -> None:
