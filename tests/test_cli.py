@@ -186,6 +186,9 @@ def test_interrupt_exits_130(config_file: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # As from a terminal: a test run started in the background by a shell without job control
+        # inherits SIGINT ignored, and Python then keeps ignoring it (no KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
     def reading_stdin() -> bool:
