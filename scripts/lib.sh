@@ -35,8 +35,9 @@ ensure_venv() {
     fi
 }
 
-# ensure_system_packages: the integration tests drive a real sshd and dockerd, bake a busybox
-# image, drive the app in tmux, and read and make videos with ffmpeg. As root with apt-get,
+# ensure_system_packages: the integration tests drive a real sshd, dockerd and one-node Slurm
+# cluster (munged + slurmctld + slurmd), bake a busybox image, drive the app in tmux, and read and
+# make videos with ffmpeg. As root with apt-get,
 # install what is missing; otherwise say what to install.
 ensure_system_packages() {
     local missing=()
@@ -49,6 +50,10 @@ ensure_system_packages() {
     command -v dash >/dev/null 2>&1 || missing+=(dash)
     command -v tmux >/dev/null 2>&1 || missing+=(tmux)
     command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+    [ -x /usr/sbin/slurmctld ] || command -v slurmctld >/dev/null 2>&1 || missing+=(slurmctld)
+    [ -x /usr/sbin/slurmd ] || command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
+    [ -x /usr/sbin/munged ] || command -v munged >/dev/null 2>&1 || missing+=(munge)
+    command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} for the integration tests" >&2

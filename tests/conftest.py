@@ -106,6 +106,34 @@ def harness():
     assert not left, f"harness left these running: {left}"
 
 
+@pytest.fixture(scope="session")
+def slurm():
+    """A one-node Slurm cluster (munged + slurmctld + slurmd on 127.0.0.1) for the whole session.
+
+    Started only when a test asks for it; a missing binary fails under CI=true and skips elsewhere,
+    as for `harness`. Client commands reach it through `slurm.env` (SLURM_CONF).
+    """
+    import os
+
+    from tests.harness import MissingInfrastructure
+    from tests.slurm_harness import SlurmCluster
+
+    cluster = SlurmCluster.create()
+    try:
+        cluster.start()
+    except MissingInfrastructure as exc:
+        cluster.cleanup_files()
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"integration infrastructure missing: {exc}", pytrace=False)
+        pytest.skip(f"integration infrastructure missing: {exc}")
+    HARNESS_TIMES["slurm"] = cluster.startup_seconds
+    yield cluster
+    cluster.stop()
+    left = cluster.leftovers()
+    cluster.cleanup_files()
+    assert not left, f"slurm cluster left these running: {left}"
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
     if HARNESS_TIMES:
         parts = ", ".join(f"{k} {v:.2f} s" for k, v in HARNESS_TIMES.items())
