@@ -15,6 +15,9 @@ What works in this setup (Slurm 22.05, Debian 12), for whoever builds a backend 
 * ``sacct`` does NOT work: there is no slurmdbd (``AccountingStorageType=accounting_storage/none``)
   and it says "Slurm accounting storage is disabled". Instead ``JobCompType=jobcomp/filetxt``
   appends one line per finished job to ``jobcomp_path`` (same Key=Value form, kept forever).
+* A pending job's REASON is ``None`` until a scheduler pass has looked at it (``sched_interval=1``
+  here, default 60 s), then e.g. ``Resources``; a cancelled pending job keeps that reason.
+  sbatch to RUNNING takes 1-2 s on this cluster (the job waits for the next scheduler pass).
 * ``scancel --full --signal=TERM ID`` delivers SIGTERM to the batch script itself; a plain
   ``scancel --signal=TERM`` reaches only job steps (srun), not the batch shell.
 * Time limits are whole minutes and are checked every 30 s by slurmctld: lowering a running
@@ -153,8 +156,9 @@ class SlurmCluster:
                     f"--seed-file={self.root / 'munge' / 'munged.seed'}",
                 ],
             )
-            wait_for(lambda: self._alive("munged") and self.munge_socket.exists(), 10, "munged",
-                     self.log("munged"))
+            wait_for(
+                lambda: self._alive("munged") and self.munge_socket.exists(), 10, "munged", self.log("munged")
+            )
             self._spawn("slurmctld", [slurmctld, "-D", "-i", "-f", str(self.conf_path)])
             self._spawn("slurmd", [slurmd, "-D", "-f", str(self.conf_path), "-N", self.node])
             wait_for(self._node_idle, 30, "slurmctld + slurmd (node idle in sinfo)", self.log("slurmctld"))
@@ -204,6 +208,8 @@ class SlurmCluster:
             "TaskPlugin=task/none",
             "SelectType=select/cons_tres",
             "SelectTypeParameters=CR_Core",
+            # Pending jobs are looked at again every second (not 60), so their Reason is set at once.
+            "SchedulerParameters=sched_interval=1",
             "MpiDefault=none",
             "JobAcctGatherType=jobacct_gather/none",
             "AccountingStorageType=accounting_storage/none",
@@ -317,7 +323,8 @@ class SlurmCluster:
     def leftovers(self) -> list[str]:
         """What is still alive after stop(): should be nothing."""
         found = [f"{n} (pid {p.pid})" for n, p in self.procs.items() if pid_alive(p.pid)]
-        return found + [f"pid {pid}" for pid in self.marked_pids() if pid not in {p.pid for p in self.procs.values()}]
+        daemons = {p.pid for p in self.procs.values()}
+        return found + [f"pid {pid}" for pid in self.marked_pids() if pid not in daemons]
 
     def cleanup_files(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
