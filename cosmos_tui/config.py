@@ -29,6 +29,7 @@ from cosmos_tui.config_schema import (
     DEFAULTS_KEYS,
     HOST_KEYS,
     PATHS_KEYS,
+    POOL_KEYS,
     TOP_KEYS,
     WEIGHT_KEYS,
     Key,
@@ -44,6 +45,7 @@ ENV_VAR = "COSMOS_TUI_CONFIG"
 FALLBACK_VAR = "COSMOS_TUI_FALLBACK_CONFIG"
 FOUND_VIA_FALLBACK = "scripts/run (the checkout's config.toml)"
 HOST_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # use fullmatch
+ANY = "any"  # as a host: the pool of every host
 MAX_CONFIG_BYTES = MB
 
 
@@ -115,6 +117,22 @@ class Config:
     found_via: str = "built-in defaults"
     shadows: Path | None = None  # the user config file, when one exists but another file comes first
     keys: Mapping[str, str] = field(default_factory=dict)  # [keys]: action ID -> key(s), see keymap.py
+    pools: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # [pools.NAME] hosts = [...]
+
+    def is_pool(self, name: str | None) -> bool:
+        """Whether ``name`` (or the default target) is a pool: ``any`` or a [pools.*] table."""
+        wanted = name or self.default_host
+        return wanted == ANY or wanted in self.pools
+
+    def pool_hosts(self, name: str) -> tuple[str, ...]:
+        """The hosts of a pool (``any``: every host), in config order."""
+        if name == ANY:
+            return tuple(self.hosts)
+        return self.pools[name]
+
+    def pools_of(self, host: str) -> tuple[str, ...]:
+        """The pools a host belongs to, ``any`` included."""
+        return (ANY, *(name for name, members in self.pools.items() if host in members))
 
     def host(self, name: str | None = None) -> HostConfig:
         """The named host, else the default host, else the only host; a clear error otherwise."""
@@ -293,7 +311,7 @@ class _Reader:
 def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: str) -> Config:
     """Validate a parsed TOML document and build a Config."""
     reader = _Reader(source, base)
-    top = reader.table(dict(data), TOP_KEYS, "", extra=("paths", "defaults", "hosts", "keys"))
+    top = reader.table(dict(data), TOP_KEYS, "", extra=("paths", "defaults", "hosts", "pools", "keys"))
     paths = Paths(**reader.table(data.get("paths", {}), PATHS_KEYS, "paths"))
     raw_defaults = data.get("defaults", {})
     defaults_values = reader.table(raw_defaults, DEFAULTS_KEYS, "defaults", extra=("weights",))
@@ -311,9 +329,10 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
         raise reader.fail("hosts must be tables like [hosts.NAME].")
     hosts: dict[str, HostConfig] = {}
     for name, raw in raw_hosts.items():
-        if not HOST_NAME_RE.fullmatch(name):
+        if not HOST_NAME_RE.fullmatch(name) or name == ANY:
             raise reader.fail(
-                f'host name {_show(name)} is not allowed; use letters, digits, ".", "_" and "-".'
+                f'host name {_show(name)} is not allowed; use letters, digits, ".", "_" and "-" '
+                f'(and not "{ANY}", which means every host).'
             )
         prefix = f"hosts.{name}"
         values = reader.table(raw, HOST_KEYS, prefix)
@@ -328,10 +347,13 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
         values["env"] = dict(values["env"])
         hosts[name] = HostConfig(name=name, **values)
 
+    pools = _pools(reader, data.get("pools", {}), hosts)
     default_host = top["default_host"]
-    if default_host and default_host not in hosts:
-        known = ", ".join(sorted(hosts)) or "none are configured"
-        raise reader.fail(f'default_host = "{default_host}" names no [hosts.*] table; known: {known}.')
+    if default_host and default_host not in hosts and default_host not in pools and default_host != ANY:
+        known = ", ".join([*sorted(hosts), *sorted(pools), ANY]) if hosts else "none are configured"
+        raise reader.fail(
+            f'default_host = "{default_host}" names no [hosts.*] or [pools.*] table; known: {known}.'
+        )
     raw_keys = data.get("keys", {})
     if not isinstance(raw_keys, dict):
         raise reader.fail('keys must be a table ([keys]) of "<screen>.<action>" = "key" entries.')
@@ -347,7 +369,33 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
         source=source,
         found_via=how,
         keys=keys,
+        pools=pools,
     )
+
+
+def _pools(reader: _Reader, raw: Any, hosts: Mapping[str, HostConfig]) -> dict[str, tuple[str, ...]]:
+    """[pools.NAME] tables: each names hosts that exist; a pool's name is not a host's or "any"."""
+    if not isinstance(raw, dict):
+        raise reader.fail("pools must be tables like [pools.NAME] with hosts = [...].")
+    pools: dict[str, tuple[str, ...]] = {}
+    for name, table in raw.items():
+        prefix = f"pools.{name}"
+        if not HOST_NAME_RE.fullmatch(name) or name == ANY:
+            raise reader.fail(
+                f'pool name {_show(name)} is not allowed; use letters, digits, ".", "_" and "-" '
+                f'(and not "{ANY}", which means every host).'
+            )
+        if name in hosts:
+            raise reader.fail(f"[{prefix}] has the name of a host; give the pool a name of its own.")
+        members = reader.table(table, POOL_KEYS, prefix)["hosts"]
+        unknown = [host for host in members if host not in hosts]
+        if unknown:
+            known = ", ".join(sorted(hosts)) or "none are configured"
+            raise reader.fail(f"{prefix}.hosts names no host {_show(unknown[0])}; known hosts: {known}.")
+        if not members:
+            raise reader.fail(f"{prefix}.hosts is empty; name at least one host.")
+        pools[name] = tuple(dict.fromkeys(members))
+    return pools
 
 
 def _dotted(prefix: str, name: str) -> str:
@@ -391,6 +439,7 @@ def as_dict(config: Config) -> dict[str, Any]:
         "paths": {k.name: str(getattr(config.paths, k.name)) for k in PATHS_KEYS},
         "defaults": defaults,
         "hosts": hosts,
+        "pools": {name: list(members) for name, members in config.pools.items()},
         "keys": dict(config.keys),
     }
 
@@ -413,6 +462,8 @@ def to_toml(config: Config) -> str:
         lines += ["", f"[hosts.{name}]{note}", *_toml_pairs(host)]
         if env:
             lines += ["", f"[hosts.{name}.env]", *_toml_pairs(env)]
+    for name, members in data["pools"].items():
+        lines += ["", f"[pools.{name}]", *_toml_pairs({"hosts": members})]
     if data["keys"]:
         lines += ["", "[keys]", *_toml_pairs(data["keys"])]
     return "\n".join(lines) + "\n"

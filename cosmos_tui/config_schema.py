@@ -170,7 +170,10 @@ HOST_KEYS = (
     ),
 )
 
-TOP_KEYS = (Key("default_host", "str", "", "Host used when none is named."),)
+TOP_KEYS = (Key("default_host", "str", "", "Host (or pool, or \"any\") used when none is named."),)
+POOL_KEYS = (
+    Key("hosts", "str_list", [], "The hosts a run queued to this pool may be placed on.", required=True),
+)
 
 # [keys] is not a fixed set of keys: its entries are checked against the TUI's key table
 # (cosmos_tui/keymap.py) by keymap.check, which config.from_mapping calls.

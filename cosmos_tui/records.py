@@ -164,7 +164,8 @@ class RunRecord:
     prompt_id: str | None
     model_type: str  # the task: transfer, predict, reason, upscale, enhance
     family: str = "transfer1"  # the model family that runs it (cosmos_tui/families.py)
-    host: str
+    host: str  # "" while a run queued to a pool waits to be placed
+    pool: str | None = None  # the pool it was queued to ("any" or a [pools.*] name), else None
     status: RunStatus
     error_class: str | None = None
     error_message: str | None = None

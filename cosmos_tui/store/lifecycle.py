@@ -7,7 +7,8 @@ the write lock instead of deadlocking, and a claim is decided by one conditional
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,18 @@ def busy_slots(host: str) -> int:
     )
 
 
+@dataclass(frozen=True)
+class Placement:
+    """What a host can take from a pool: the pools it is in, the tasks its family runs, its family,
+    and its slots. ``peers`` are the other hosts the claiming process serves (and can reach) that
+    a pool's run could go to instead; a run waits for a better one of them (see ``_better_peer``)."""
+
+    pools: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = ()
+    family: str = ""
+    peers: Mapping[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+
+
 def claim_group(
     db: SqliteDatabase,
     host: str,
@@ -40,48 +53,97 @@ def claim_group(
     max_batch: int = 1,
     key: BatchKey | None = None,
     new_batch_id: Callable[[], str] | None = None,
+    placement: Placement | None = None,
 ) -> tuple[list[str], str | None]:
     """Claim the oldest queued run on ``host`` if it has a free slot, and in the same transaction
     the queued runs that can share its model process: its batch if it was queued as one
     (``--batch``), else up to ``max_batch`` runs with the same ``key``. Returns the claimed IDs
-    (oldest first) and the batch ID (None for a run on its own)."""
+    (oldest first) and the batch ID (None for a run on its own).
+
+    With a ``placement``, runs queued to a pool the host is in (and of a task its family runs)
+    are candidates too; one is placed here (host and family set in the same UPDATE) unless a peer
+    is a better place for it."""
     with db.atomic():
-        if busy_slots(host) >= max_concurrent:
+        busy = busy_slots(host)
+        if busy >= max_concurrent:
             return [], None
-        queued = Run.select().where((Run.host == host) & (Run.status == RunStatus.QUEUED))
-        first = queued.order_by(Run.created_at, Run.id).first()
+        mine = Run.host == host
+        if placement is not None and placement.pools and placement.tasks:
+            in_pool = Run.pool.in_(list(placement.pools)) & Run.model_type.in_(list(placement.tasks))
+            mine = mine | ((Run.host == "") & in_pool)
+        queued = Run.select().where(mine & (Run.status == RunStatus.QUEUED))
+        first = None
+        for candidate in queued.order_by(Run.created_at, Run.id).limit(PLACEMENT_LOOKAHEAD):
+            if candidate.host or placement is None or not _better_peer(host, busy, candidate, placement):
+                first = candidate
+                break
         if first is None:
             return [], None
+        if not first.host:
+            queued = Run.select().where(
+                (Run.status == RunStatus.QUEUED)
+                & (Run.host == "")
+                & (Run.pool == first.pool)
+                & (Run.model_type == first.model_type)
+            )
         group = [first]
         batch_id = first.batch_id
         if batch_id:
             mates = queued.where(Run.batch_id == batch_id)
             group = list(mates.order_by(Run.batch_index, Run.created_at, Run.id))
         elif max_batch > 1 and key is not None and new_batch_id is not None:
-            wanted = key(first.model_type, first.family, dict(first.config or {}))
+            # A pool's run takes the family of the host it is placed on.
+            family = first.family if first.host or placement is None else placement.family
+            wanted = key(first.model_type, family, dict(first.config or {}))
             if wanted is not None:
                 others = queued.where(
-                    (Run.id != first.id)
-                    & Run.batch_id.is_null()
-                    & (Run.model_type == first.model_type)
-                    & (Run.family == first.family)
-                ).order_by(Run.created_at, Run.id)
-                for other in others:
+                    (Run.id != first.id) & Run.batch_id.is_null() & (Run.model_type == first.model_type)
+                )
+                if first.host:
+                    others = others.where(Run.family == first.family)
+                for other in others.order_by(Run.created_at, Run.id):
                     if len(group) >= max_batch:
                         break
-                    if key(other.model_type, other.family, dict(other.config or {})) == wanted:
+                    if key(other.model_type, family, dict(other.config or {})) == wanted:
                         group.append(other)
             if len(group) > 1:
                 batch_id = new_batch_id()
         claimed = []
         for index, run in enumerate(group):
             fields: dict[str, Any] = dict(status=RunStatus.CLAIMED, claimed_by=owner, updated_at=now)
+            if not run.host and placement is not None:
+                fields.update(host=host, family=placement.family, error_message=None)
             if batch_id:
                 fields.update(batch_id=batch_id, batch_index=index)
             done = Run.update(**fields).where((Run.id == run.id) & (Run.status == RunStatus.QUEUED)).execute()
             if done == 1:
                 claimed.append(run.id)
         return claimed, (batch_id if claimed else None)
+
+
+PLACEMENT_LOOKAHEAD = 50  # queued runs looked at for one that no better peer should take
+
+
+def _has_prompt(host: str, prompt_id: str | None) -> bool:
+    """Whether ``host`` ran this prompt before, so it most likely holds its inputs already."""
+    if prompt_id is None:
+        return False
+    return Run.select(Run.id).where((Run.host == host) & (Run.prompt == prompt_id)).exists()
+
+
+def _better_peer(host: str, busy: int, run: Run, placement: Placement) -> bool:
+    """Whether another host could take this pool run with a free slot and is a better place: it
+    has the inputs and this host has not, or (both alike) it has fewer busy slots."""
+    here = (0 if _has_prompt(host, run.prompt_id) else 1, busy)
+    for peer, (slots, pools, tasks) in placement.peers.items():
+        if peer == host or run.pool not in pools or run.model_type not in tasks:
+            continue
+        peer_busy = busy_slots(peer)
+        if peer_busy >= slots:
+            continue
+        if (0 if _has_prompt(peer, run.prompt_id) else 1, peer_busy) < here:
+            return True
+    return False
 
 
 def claim_next(db: SqliteDatabase, host: str, max_concurrent: int, owner: str, now: datetime) -> str | None:

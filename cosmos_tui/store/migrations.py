@@ -147,6 +147,13 @@ def _v7_families_and_answers(db: SqliteDatabase) -> None:
     db.execute_sql('ALTER TABLE "run" ADD COLUMN "output_text" TEXT')
 
 
+def _v8_pools(db: SqliteDatabase) -> None:
+    # The pool a run was queued to ("any" or a [pools.*] name); its host stays "" until a worker
+    # places it. A plain ALTER keeps step 5's triggers (see step 7).
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "pool" VARCHAR(255)')
+    db.execute_sql('CREATE INDEX IF NOT EXISTS "run_pool_status" ON "run" ("pool", "status")')
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
@@ -155,6 +162,7 @@ STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v5_run_change_counter,
     _v6_batches_and_sweeps,
     _v7_families_and_answers,
+    _v8_pools,
 )
 LATEST = len(STEPS)
 

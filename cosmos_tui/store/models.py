@@ -69,6 +69,7 @@ class Run(BaseModel):
     sweep_id = CharField(null=True, index=True)  # runs queued together as one sweep of settings
     family = CharField(default="transfer1")  # the model family that runs it (migrations step 7)
     output_text = TextField(null=True)  # a text answer (a reasoner's), kept with the run
+    pool = CharField(null=True)  # queued to a pool: host is "" until a worker places it (step 8)
 
 
 class RunStage(BaseModel):
