@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from cosmos_tui import families, ids, sweeps, tasks
 from cosmos_tui.applog import log_run_outcome
-from cosmos_tui.config import Config
+from cosmos_tui.config import ANY, Config
 from cosmos_tui.config import load as load_config
 from cosmos_tui.cosmos.base import LOG_PREFIXES, adapter_for, check_options, clean, show_prefix
 from cosmos_tui.errors import (
@@ -52,6 +52,7 @@ from cosmos_tui.store import Store
 from cosmos_tui.store import dashboard as dashboard_queries
 from cosmos_tui.store import prompts as prompt_queries
 from cosmos_tui.store import runs as run_queries
+from cosmos_tui.store.lifecycle import PLACED_KEY
 from cosmos_tui.store.lookup import resolve
 from cosmos_tui.store.models import Prompt, Run
 from cosmos_tui.text import has_controls
@@ -449,10 +450,15 @@ class CosmosAPI:
         overrides: dict[str, Any] | None = None,
         task: str = "transfer",
     ) -> dict[str, Any]:
-        """Every generation option for a run: config defaults, then the prompt's, then overrides."""
+        """Every generation option for a run: config defaults, then the prompt's, then overrides.
+        For a pool (``host`` names one) the host's own options (GPUs, checkpoint) are left out: the
+        run takes those of the host it is placed on."""
         from cosmos_tui.run_options import build_options
 
-        return build_options(self.config, self.config.host(host), prompt, overrides or {}, task)
+        where = (
+            None if self.config.is_pool(host) and host not in self.config.hosts else self.config.host(host)
+        )
+        return build_options(self.config, where, prompt, overrides or {}, task)
 
     def run_inference(
         self,
@@ -498,7 +504,8 @@ class CosmosAPI:
         one batch (one model process; UsageError when they cannot share one). ``model_type`` is
         the task (transfer, predict, reason); by default the prompts' own (``default_task``). With
         ``force`` the pre-flight check does not refuse them for want of GPU memory."""
-        host_config = self.config.host(host)
+        target = self.config.target(host)
+        pool = target if target not in self.config.hosts else None
         prompts = [self.get_prompt(given) for given in prompt_ids]
         if not prompts:
             raise UsageError("no prompt given to run; pass at least one prompt ID.")
@@ -510,7 +517,8 @@ class CosmosAPI:
                 field="task",
             )
         model_type = wanted.pop()
-        family = self.family_for(host_config.name, model_type)
+        able = self.hosts_for(target, model_type)  # the hosts it may run on, by family
+        family = self.config.hosts[able[0]].model
         base = dict(overrides or {})
         axes = sweeps.parse_axes(sweep)
         clash = sweeps.clashes(base, axes)
@@ -535,16 +543,17 @@ class CosmosAPI:
         planned = [
             (
                 prompt,
-                self.execution_config(
-                    prompt, host_config.name, sweeps.overrides_for(base, combination), model_type
-                ),
+                self.execution_config(prompt, target, sweeps.overrides_for(base, combination), model_type),
             )
             for prompt in prompts
             for combination in combinations
         ]
-        adapter = adapter_for(model_type, family)
-        for _prompt, options in planned:  # what the model would refuse only after loading
-            check_options(adapter, options)
+        for name in {self.config.hosts[h].model: h for h in able}.values():
+            # What the model would refuse only after loading, as each family able to run it sees it.
+            placed = self.config.hosts[name]
+            adapter = adapter_for(model_type, placed.model)
+            for _prompt, options in planned:
+                check_options(adapter, {**placed.run_options(), **options} if pool else options)
         if upscale is not None:
             self._wish_upscale([options for _prompt, options in planned], upscale)
         if force:
@@ -552,8 +561,11 @@ class CosmosAPI:
 
             for _prompt, options in planned:
                 options[FORCE_KEY] = True
+        first_host = self.config.hosts[able[0]].run_options() if pool else {}
         batch_id = (
-            self._batch_for(model_type, [options for _prompt, options in planned], family) if batch else None
+            self._batch_for(model_type, [{**first_host, **options} for _prompt, options in planned], family)
+            if batch
+            else None
         )
         sweep_id = ids.new_id(ids.SWEEP) if len(combinations) > 1 else None
         run_ids = []
@@ -567,7 +579,8 @@ class CosmosAPI:
                     prompt=prompt.prompt_id,
                     model_type=model_type,
                     family=family,
-                    host=host_config.name,
+                    host="" if pool else target,
+                    pool=pool,
                     status=RunStatus.QUEUED,
                     config=options,
                     sweep_id=sweep_id,
@@ -576,10 +589,34 @@ class CosmosAPI:
                     **({"batch_id": batch_id, "batch_index": index} if batch_id else {}),
                 )
                 run_ids.append(record.run_id)
-        log.info("queued %d run(s) on %s as sweep %s", len(run_ids), host_config.name, sweep_id)
+        log.info("queued %d run(s) on %s as sweep %s", len(run_ids), target, sweep_id)
         return run_ids
 
     SWEEP_CONFIRM_ABOVE = sweeps.CONFIRM_ABOVE
+
+    def hosts_for(self, target: str, task: str) -> list[str]:
+        """The hosts of a target (a host, or a pool's hosts) whose model family runs ``task``;
+        UsageError naming the hosts that can when there are none."""
+        members = self.config.target_hosts(target)
+        if len(members) == 1 and members[0] == target:
+            self.family_for(target, task)
+            return [target]
+        able = [name for name in members if task in families.family(self.config.hosts[name].model).tasks]
+        if not able:
+            elsewhere = sorted(
+                name
+                for name, other in self.config.hosts.items()
+                if task in families.family(other.model).tasks
+            )
+            where = (
+                f"run it on {', '.join(elsewhere)}"
+                if elsewhere
+                else f"set model on a host to a family that runs {task}"
+            )
+            raise UsageError(
+                f"no host of pool {target} runs {task} runs ({', '.join(members)}); {where}.", field="task"
+            )
+        return able
 
     def family_for(self, host: str, task: str) -> str:
         """The model family of ``host``, checked to run ``task`` (UsageError with the hosts that can)."""
@@ -646,6 +683,13 @@ class CosmosAPI:
 
         for given in run_ids:
             run = self.get_run(given)
+            if run.pool and not run.host and not run.is_terminal:
+                if not self.config.is_pool(run.pool):
+                    raise ConfigError(
+                        f"run {run.run_id} waits for pool {run.pool}, which is not in the config any more; "
+                        f"add [pools.{run.pool}] back, or cancel it and queue it again."
+                    )
+                continue
             if run.host not in self.config.hosts and not run.is_terminal:
                 self.engine().reconcile(only=[run.run_id])  # puts the sentence on the run
                 raise ConfigError(f"run {run.run_id} waits: {host_missing_message(run.host)}")
@@ -707,7 +751,12 @@ class CosmosAPI:
         engine = self.engine()
         wanted = [self.resolve_run_id(r) for r in run_ids]
         self.check_hosts(wanted)
-        hosts = {self.get_run(r).host for r in wanted}
+        needed: set[str] = set()
+        for run_id in wanted:
+            run = self.get_run(run_id)
+            needed.update(self.config.pool_hosts(run.pool) if run.pool and not run.host else (run.host,))
+        # In config order: the first hosts of a pool are tried first.
+        hosts = [h for h in self.config.hosts if h in needed] + sorted(needed - set(self.config.hosts))
         if detach:
             engine.start_detached(wanted, hosts, timeout)
             return True
@@ -721,6 +770,8 @@ class CosmosAPI:
         if run.prompt_id is None:
             raise OperationError(f"run {run.run_id} has no prompt any more; it cannot be run again.")
         options = {k: v for k, v in run.config.items() if not k.startswith("_")}
+        for name in run.config.get(PLACED_KEY, []) if run.pool else []:
+            options.pop(name, None)
         with self.store.guard():
             record = run_queries.insert(
                 self.store.db,
@@ -729,7 +780,9 @@ class CosmosAPI:
                 prompt=run.prompt_id,
                 model_type=run.model_type,
                 family=run.family,
-                host=run.host,
+                # A pool's run goes to its pool again, with what it took from its host taken off.
+                host="" if run.pool else run.host,
+                pool=run.pool,
                 status=RunStatus.QUEUED,
                 config=options,
                 created_at=self._now(),
@@ -856,11 +909,55 @@ class CosmosAPI:
             terminal=terminal,
         )
 
+    def target(self, name: str | None = None) -> str:
+        """Where ``--host NAME`` sends runs: a host or a pool (``any``); default_host when None."""
+        return self.config.target(name)
+
+    def run_targets(self) -> list[tuple[str, str]]:
+        """(label, name) of every place a run can be sent: the hosts, the pools, and ``any`` when
+        there is more than one host."""
+        found = [(self.config.host_label(name), name) for name in self.config.hosts]
+        found += [(self.config.host_label(name), name) for name in self.config.pools]
+        if len(self.config.hosts) > 1:
+            found.append(("any host (placed when a slot frees)", ANY))
+        return found
+
+    def target_hosts(self, name: str | None = None) -> list[str]:
+        """The hosts a target stands for (a pool's, in config order; a host itself)."""
+        return list(self.config.target_hosts(name))
+
+    def stop_grace(self, target: str) -> int:
+        """Seconds a cancel may take on a target (the longest of a pool's hosts)."""
+        return max(self.config.hosts[h].stop_grace for h in self.config.target_hosts(target))
+
+    def reachable(self, target: str) -> HostStatus:
+        """A target's first reachable host's status (for a pool: the first host that answers);
+        when none answers, the status of the last one tried, its reason naming every host's."""
+        names = self.config.target_hosts(target)
+        reasons = []
+        status = None
+        for name in names:
+            status = self.host_status(name)
+            if status.reachable:
+                return status
+            reasons.append(f"{name}: {status.reason}")
+        assert status is not None
+        if len(names) > 1:
+            from dataclasses import replace
+
+            why = f"no host of pool {target} can be reached ({'; '.join(reasons)})."
+            status = replace(status, reason=why)
+        return status
+
     def host_status(self, host: str | None = None) -> HostStatus:
         """Reachability (or why not), GPUs from nvidia-smi, our containers, free disk in remote_dir."""
+        from dataclasses import replace
+
         from cosmos_tui.host_status import probe
 
-        return probe(self.engine().hosts.get(self.config.host(host).name), self.config)
+        name = self.config.host(host).name
+        status = probe(self.engine().hosts.get(name), self.config)
+        return replace(status, pools=[pool for pool in self.config.pools_of(name) if pool != ANY])
 
     def check_host(
         self,

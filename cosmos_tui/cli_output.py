@@ -208,7 +208,7 @@ def run_rows(
             r.run_id,
             r.prompt_id or "-",
             r.model_type,
-            host_label(r.host),
+            r.where(host_label),
             r.status,
             r.stage or "-",
             f"{r.progress:.0f}%",
@@ -274,7 +274,7 @@ def run_fields(
         ("id", r.run_id),
         ("prompt", r.prompt_id or "-"),
         ("model", f"{r.model_type} ({r.family})"),
-        ("host", host_label(r.host)),
+        ("host", r.where(host_label)),
         ("status", r.status),
         ("stage", f"{r.stage or '-'} ({r.progress:.0f}%)"),
         ("created", local_time(r.created_at)),
@@ -298,6 +298,8 @@ def run_fields(
         pairs.append((f"{child.model_type} run", f"{child.run_id} {child.status}"))
     if r.error_class:
         pairs.append(("error", f"{r.error_class}: {r.error_message or ''}"))
+    elif r.note:
+        pairs.append(("note", r.note))
     for stage in r.stages:
         pairs.append((f"stage {stage.seq}", f"{stage.stage} {duration(stage.seconds)}"))
     return pairs, [("config", json.dumps(r.config, indent=2, ensure_ascii=False))]

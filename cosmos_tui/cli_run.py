@@ -204,11 +204,11 @@ def cmd_run_prompts(args: argparse.Namespace) -> int:
     with _api(args) as api:
         ids = _prompt_ids(args)
         overrides = _overrides(args)
-        host = api.config.host(args.host).name
+        host = api.target(args.host)
         for given in ids:
             api.get_prompt(given)  # bad IDs fail here, before anything is queued
         api.check_outputs()
-        status = api.host_status(host)
+        status = api.reachable(host)
         if not status.reachable:
             print(f"cosmos-tui: error: {status.reason}", file=sys.stderr)
             return EXIT_HOST
@@ -293,7 +293,7 @@ def _execute_showing(api: CosmosAPI, out: Any, run_ids: list[str], host: str, de
                         if not api.get_run(run_id).is_terminal:
                             with contextlib.suppress(OperationError):  # it ended meanwhile
                                 api.cancel_run(run_id)
-                    give_up = time.monotonic() + api.config.host(host).stop_grace + GIVE_UP_AFTER
+                    give_up = time.monotonic() + api.stop_grace(host) + GIVE_UP_AFTER
                 if interrupted and (interrupt.count > 1 or time.monotonic() > give_up):
                     # Whatever a run thread is doing, an interrupt ends this command.
                     left = [r for r in run_ids if not api.get_run(r).is_terminal]
@@ -489,7 +489,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     out = Output(json_mode=args.json)
     with _api(args) as api:
-        names = [api.config.host(args.host).name] if args.host else list(api.config.hosts)
+        names = api.target_hosts(args.host) if args.host else list(api.config.hosts)
         if not names:
             raise UsageError("no hosts are configured; add a [hosts.NAME] table to the config.")
         statuses = [api.host_status(name) for name in names]
@@ -499,6 +499,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         for status in statuses:
             state = "reachable" if status.reachable else f"UNREACHABLE: {status.reason}"
             out.line(f"{status.label}: {state}")
+            if status.pools:
+                out.line(f"  pools: {', '.join(status.pools)}")
             if status.free_disk_bytes is not None:
                 out.line(f"  free disk in remote_dir: {status.free_disk_bytes / 1e9:.1f} GB")
             for gpu in status.gpus:
@@ -618,7 +620,12 @@ def cmd_host_clean(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     """Execute queued runs for the given hosts until interrupted (or idle, with --until-idle)."""
     with _api(args) as api, _Interrupt() as interrupt:
-        hosts = [api.config.host(h).name for h in args.host] if args.host else list(api.config.hosts)
+        hosts = (
+            [h for given in args.host for h in api.target_hosts(given)]
+            if args.host
+            else list(api.config.hosts)
+        )
+        hosts = list(dict.fromkeys(hosts))
         api.start_execution(hosts)
         idle_since = None
         while not interrupt.hit.wait(POLL):

@@ -106,6 +106,13 @@ class HostConfig:
     model: str = "transfer1"  # the model family (cosmos_tui/families.py)
     checkpoint: str = ""  # empty: the family's default checkpoint
 
+    def run_options(self) -> dict[str, Any]:
+        """The options a run takes from the host it runs on (a pool's run: where it is placed)."""
+        options: dict[str, Any] = {"num_gpu": self.num_gpu}
+        if self.checkpoint:  # else the family's default, which the adapter knows
+            options["checkpoint"] = self.checkpoint
+        return options
+
 
 @dataclass(frozen=True)
 class Config:
@@ -134,6 +141,21 @@ class Config:
         """The pools a host belongs to, ``any`` included."""
         return (ANY, *(name for name, members in self.pools.items() if host in members))
 
+    def target(self, name: str | None = None) -> str:
+        """What a run named with ``--host NAME`` goes to: a host's or a pool's name (``any``
+        included), else default_host, else the only host; a clear error otherwise."""
+        wanted = name or self.default_host
+        if wanted and (wanted in self.hosts or self.is_pool(wanted)):
+            if wanted == ANY and not self.hosts:
+                raise ConfigError(f"{self._where()}: no hosts are configured; add a [hosts.NAME] table.")
+            return wanted
+        return self.host(name).name
+
+    def target_hosts(self, name: str | None = None) -> tuple[str, ...]:
+        """The hosts a target can run on: a pool's hosts, or the one host."""
+        wanted = self.target(name)
+        return self.pool_hosts(wanted) if self.is_pool(wanted) else (wanted,)
+
     def host(self, name: str | None = None) -> HostConfig:
         """The named host, else the default host, else the only host; a clear error otherwise."""
         wanted = name or self.default_host
@@ -147,11 +169,24 @@ class Config:
         try:
             return self.hosts[wanted]
         except KeyError as exc:
-            known = ", ".join(sorted(self.hosts)) or "none are configured"
-            raise ConfigError(f'{self._where()}: there is no host "{wanted}"; known hosts: {known}.') from exc
+            if self.is_pool(wanted):
+                members = ", ".join(self.pool_hosts(wanted)) or "no hosts"
+                raise ConfigError(
+                    f'"{wanted}" is a pool of hosts ({members}); name one of them with --host.'
+                ) from None
+            known = (
+                ", ".join([*sorted(self.hosts), *sorted(self.pools), ANY])
+                if self.hosts
+                else ("none are configured")
+            )
+            raise ConfigError(
+                f'{self._where()}: there is no host or pool "{wanted}"; known: {known}.'
+            ) from exc
 
     def host_label(self, name: str) -> str:
-        """A host's name as shown to users: simulated hosts say so."""
+        """A host's (or pool's) name as shown to users: simulated hosts and pools say so."""
+        if self.is_pool(name) and name not in self.hosts:
+            return f"pool {name} ({', '.join(self.pool_hosts(name))})"
         host = self.hosts.get(name)
         return f"{name} (simulated)" if host is not None and host.simulated else name
 

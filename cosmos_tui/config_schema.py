@@ -170,7 +170,7 @@ HOST_KEYS = (
     ),
 )
 
-TOP_KEYS = (Key("default_host", "str", "", "Host (or pool, or \"any\") used when none is named."),)
+TOP_KEYS = (Key("default_host", "str", "", 'Host (or pool, or "any") used when none is named.'),)
 POOL_KEYS = (
     Key("hosts", "str_list", [], "The hosts a run queued to this pool may be placed on.", required=True),
 )

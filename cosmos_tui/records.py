@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from enum import Enum, StrEnum, nonmember
@@ -195,6 +196,24 @@ class RunRecord:
     def is_terminal(self) -> bool:
         return self.status in RunStatus.TERMINAL
 
+    @property
+    def note(self) -> str | None:
+        """Why a run that is not over waits or stepped back (a pool no host of which answers, a
+        lost link, a full disk); None when it does not."""
+        return (
+            self.error_message
+            if self.error_message and not self.error_class and not self.is_terminal
+            else None
+        )
+
+    def where(self, host_label: Callable[[str], str] = str) -> str:
+        """Where the run is: its host (``box1 · lab`` when a pool placed it there), or its pool
+        while it waits to be placed (``lab (pool)``)."""
+        if not self.host:
+            return f"{self.pool} (pool)" if self.pool else "-"
+        shown = host_label(self.host)
+        return f"{shown} · {self.pool}" if self.pool else shown
+
     def to_json(self) -> dict[str, Any]:
         return record_json(self)
 
@@ -275,6 +294,7 @@ class HostStatus:
     gpus: list[GpuStatus] = field(default_factory=list)
     containers: list[ContainerStatus] = field(default_factory=list)
     free_disk_bytes: int | None = None
+    pools: list[str] = field(default_factory=list)  # the [pools.*] it is in ("any" left out)
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -31,13 +31,19 @@ def _shown(value: Any) -> str:
 
 
 def build_options(
-    config: Config, host: HostConfig, prompt: PromptRecord, overrides: dict[str, Any], task: str = "transfer"
+    config: Config,
+    host: HostConfig | None,
+    prompt: PromptRecord,
+    overrides: dict[str, Any],
+    task: str = "transfer",
 ) -> dict[str, Any]:
-    """Every option of a run of ``task``: config defaults, the prompt's, then ``overrides``."""
+    """Every option of a run of ``task``: config defaults, the prompt's, then ``overrides``. With
+    no ``host`` (a run queued to a pool) the host's own options are left for its placement."""
     d = config.defaults
     options: dict[str, Any] = {name: getattr(d, name) for name in TUNABLE}
     options["weights"] = d.weights.as_dict()
-    options["num_gpu"] = host.num_gpu
+    if host is not None:
+        options["num_gpu"] = host.num_gpu
     _apply(options, prompt.parameters, "the prompt's parameters: ")
     _apply(options, overrides, "")
     if task == "transfer" and not any(w > 0 for w in options["weights"].values()):
@@ -46,7 +52,7 @@ def build_options(
     options["negative_prompt"] = prompt.negative_prompt
     options["inputs"] = dict(prompt.inputs)
     options["prompt_id"] = prompt.prompt_id
-    if host.checkpoint:  # else the family's default, which the adapter knows
+    if host is not None and host.checkpoint:
         options["checkpoint"] = host.checkpoint
     return options
 

@@ -121,7 +121,7 @@ def test_no_file_anywhere_uses_built_in_defaults() -> None:
             "[hosts.a]\nhostname = 'h'\nremote_dir = '/x'\nimage = 'i'\nusr = 'me'\n",
             'unknown key "hosts.a.usr"',
         ),
-        ("default_host = 'nope'\n", 'default_host = "nope" names no [hosts.*] table'),
+        ("default_host = 'nope'\n", 'default_host = "nope" names no [hosts.*] or [pools.*] table'),
         ("[hosts.'bad name']\nremote_dir = '/x'\n", 'host name "bad name" is not allowed'),
         ("paths = 3\n", "paths must be a table"),
         ("[paths\n", "not valid TOML"),
@@ -146,7 +146,7 @@ def test_missing_explicit_config_file_is_an_error(tmp_path: Path, monkeypatch) -
 
 def test_unknown_host_name_lists_the_known_ones(tmp_path: Path) -> None:
     config = load_text(tmp_path, HOST + HOST_TABLE)
-    with pytest.raises(ConfigError, match='there is no host "other"; known hosts: gpu'):
+    with pytest.raises(ConfigError, match='there is no host or pool "other"; known: gpu, any'):
         config.host("other")
 
 
@@ -257,3 +257,49 @@ def test_config_show_says_when_a_local_file_shadows_the_user_config(isolated: Pa
     shown = cfg.to_toml(config)
     assert f"# note: {local} (found via ./config.toml) comes before the user config file {user}" in shown
     assert cfg.as_dict(config)["shadows"] == str(user)
+
+
+TWO_HOSTS = HOST_TABLE + HOST_TABLE.split("[hosts.gpu.env]")[0].replace("[hosts.gpu]", "[hosts.gpu2]")
+
+
+@pytest.mark.parametrize(
+    ("pools", "problem"),
+    [
+        (
+            '[pools.lab]\nhosts = ["gpu", "nope"]\n',
+            'pools.lab.hosts names no host "nope"; known hosts: gpu, gpu2',
+        ),
+        ("[pools.lab]\nhosts = []\n", "pools.lab.hosts is empty; name at least one host"),
+        ('[pools.gpu]\nhosts = ["gpu"]\n', "[pools.gpu] has the name of a host"),
+        ('[pools.any]\nhosts = ["gpu"]\n', 'pool name "any" is not allowed'),
+        ('[pools.lab]\nhosts = ["gpu"]\nextra = 1\n', "pools.lab"),
+    ],
+)
+def test_bad_pools_are_one_clear_error(tmp_path: Path, pools: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_text(tmp_path, TWO_HOSTS + pools)
+    assert problem in str(caught.value)
+
+
+def test_a_pool_or_any_may_be_the_default_host_and_runs_are_sent_to_it(tmp_path: Path) -> None:
+    config = load_text(
+        tmp_path, 'default_host = "lab"\n' + TWO_HOSTS + '[pools.lab]\nhosts = ["gpu2", "gpu"]\n'
+    )
+    assert config.target() == "lab" and config.target_hosts() == ("gpu2", "gpu")
+    assert config.target("any") == "any" and config.target_hosts("any") == ("gpu", "gpu2")
+    assert config.target("gpu") == "gpu" and config.pools_of("gpu") == ("any", "lab")
+    assert config.host_label("lab") == "pool lab (gpu2, gpu)"
+    with pytest.raises(
+        ConfigError, match=r'"lab" is a pool of hosts \(gpu2, gpu\); name one of them with --host'
+    ):
+        config.host()
+    shown = cfg.to_toml(config)
+    assert '[pools.lab]\nhosts = ["gpu2", "gpu"]' in shown
+    assert load_text(tmp_path, shown).pools == {"lab": ("gpu2", "gpu")}
+
+
+def test_no_host_may_be_called_any(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match='host name "any" is not allowed'):
+        load_text(
+            tmp_path, HOST_TABLE.replace("[hosts.gpu]", "[hosts.any]").replace("hosts.gpu.", "hosts.any.")
+        )

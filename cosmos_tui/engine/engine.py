@@ -20,12 +20,13 @@ from typing import Any
 
 from peewee import SqliteDatabase
 
-from cosmos_tui import ids
-from cosmos_tui.config import Config
+from cosmos_tui import families, ids
+from cosmos_tui.config import ANY, Config
 from cosmos_tui.cosmos.base import batch_adapter_for
 from cosmos_tui.engine.batch import BatchExecutor
 from cosmos_tui.engine.executor import RunExecutor, host_missing_message
 from cosmos_tui.engine.hosts import HostPool, HostSession, sha256_file
+from cosmos_tui.errors import AuthError, CosmosError
 from cosmos_tui.records import RunStatus
 from cosmos_tui.store import lifecycle
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL = 0.5  # seconds a background worker waits when nothing is queued
 EXECUTE_POLL = 0.25  # the same while ``execute`` waits for its runs (it also adopts orphans)
+DOWN_RETRY = 10.0  # seconds before a host that could not be reached is tried again for a pool
 
 
 def _process_start(pid: int) -> str:
@@ -94,6 +96,9 @@ class Engine:
         self._workers: list[threading.Thread] = []
         self._mono0 = time.monotonic()
         self._wall0 = self.now()
+        # Hosts that could not be reached: (when to try again, monotonic; why). They take no pool
+        # runs until they answer again; their pools' runs go to the others, or wait.
+        self._down: dict[str, tuple[float, str]] = {}
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -184,7 +189,79 @@ class Engine:
         with self._lock:
             return list(self._threads)
 
-    def claim_and_submit(self, host: str, detach: bool = False) -> str | None:
+    # -- pools: hosts that cannot be reached are passed over ------------------------------------
+
+    def host_down(self, host: str, reason: str, refused: bool = False) -> None:
+        """``host`` could not be reached: give its pools' runs to the others for a while (longer
+        when it refused the login: trying again soon would not help, and may lock the account)."""
+        if host not in self._down:
+            log.warning("host %s cannot be reached; its pools' runs go to other hosts: %s", host, reason)
+        retry = DOWN_RETRY * (6 if refused else 1)
+        self._down[host] = (time.monotonic() + retry, reason)
+
+    def host_usable(self, host: str) -> bool:
+        """Whether ``host`` may take pool runs: not known to be down, or it answers again now."""
+        down = self._down.get(host)
+        if down is None:
+            return True
+        if time.monotonic() < down[0]:
+            return False
+        try:
+            self.hosts.get(host).transport.check()
+        except AuthError as exc:
+            self.host_down(host, str(exc), refused=True)
+            return False
+        except CosmosError as exc:
+            self.host_down(host, str(exc))
+            return False
+        log.warning("host %s answers again", host)
+        self._down.pop(host, None)
+        return True
+
+    def down_reason(self, host: str) -> str | None:
+        down = self._down.get(host)
+        return down[1] if down is not None else None
+
+    def placement(self, host: str, serving: Iterable[str] = ()) -> lifecycle.Placement | None:
+        """What ``host`` may take from its pools; None when it cannot be reached (it then takes only
+        the runs queued to it by name). ``serving``: the other hosts this worker claims for."""
+        known = self.config.hosts.get(host)
+        if known is None or not self.host_usable(host):
+            return None
+        peers = {}
+        for other in serving:
+            peer = self.config.hosts.get(other)
+            if other == host or peer is None or other in self._down:
+                continue
+            peer_tasks = tuple(families.family(peer.model).tasks)
+            peers[other] = (peer.max_concurrent, self.config.pools_of(other), peer_tasks)
+        return lifecycle.Placement(
+            pools=self.config.pools_of(host),
+            tasks=tuple(families.family(known.model).tasks),
+            family=known.model,
+            peers=peers,
+            defaults=known.run_options(),
+        )
+
+    def note_waiting_pools(self, hosts: Iterable[str]) -> None:
+        """Say on the runs of a pool none of whose hosts can be reached why they wait (and take
+        the sentence off once one answers)."""
+        served = set(hosts)
+        for pool in (*self.config.pools, ANY):
+            members = [h for h in self.config.pool_hosts(pool) if h in served]
+            if not members:
+                continue
+            if all(h in self._down for h in members):
+                reasons = "; ".join(f"{h}: {self._down[h][1]}" for h in members)
+                message = (
+                    f"waiting: no host of pool {pool} can be reached ({reasons}); the run starts "
+                    "when one answers again."
+                )
+                lifecycle.note_pool(self.db, pool, message)
+            else:
+                lifecycle.note_pool(self.db, pool, None)
+
+    def claim_and_submit(self, host: str, detach: bool = False, serving: Iterable[str] = ()) -> str | None:
         known = self.config.hosts.get(host)
         max_concurrent = known.max_concurrent if known is not None else 1
         run_ids, batch_id = lifecycle.claim_group(
@@ -196,6 +273,7 @@ class Engine:
             max_batch=known.max_batch if known is not None else 1,
             key=batch_key,
             new_batch_id=lambda: ids.new_id(ids.BATCH),
+            placement=self.placement(host, serving),
         )
         if not run_ids:
             return None
@@ -275,7 +353,7 @@ class Engine:
         started: list[str] = []
         for host in names:
             while not wanted.issubset(started):
-                run_id = self.claim_and_submit(host, detach=True)
+                run_id = self.claim_and_submit(host, detach=True, serving=names)
                 if run_id is None:
                     break
                 started.append(run_id)
@@ -342,11 +420,15 @@ class Engine:
             claimed = False
             for host in hosts:
                 try:
-                    claimed = self.claim_and_submit(host, detach=detach) is not None or claimed
+                    claimed = self.claim_and_submit(host, detach=detach, serving=hosts) is not None or claimed
                 except Exception:
                     log.exception("claiming on %s failed", host)
             if claimed:
                 continue
+            try:
+                self.note_waiting_pools(hosts)
+            except Exception:
+                log.exception("noting the runs that wait for a pool failed")
             until.wait(poll)
             if adopt and not until.is_set():
                 try:

@@ -41,7 +41,7 @@ from cosmos_tui.engine import cleanup, followups, preflight, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
-from cosmos_tui.errors import ConfigError, CosmosError, HostError, UsageError
+from cosmos_tui.errors import AuthError, ConfigError, CosmosError, HostError, UsageError
 from cosmos_tui.records import RunStatus
 from cosmos_tui.remote.transport import sh_join
 from cosmos_tui.store import lifecycle
@@ -82,6 +82,9 @@ class RunContext(Protocol):
     def hash_file(self, path: Path) -> str: ...
     def cancel_event(self, run_id: str) -> threading.Event: ...
     def notify_finished(self, run_id: str) -> None: ...
+    def host_down(self, host: str, reason: str, refused: bool = False) -> None:
+        """The host could not be reached (``refused``: it refused the login): place its pools' runs
+        elsewhere for a while."""
 
 
 def new_tracker(adapter: ModelAdapter, row: Any, config: dict[str, Any]) -> Tracker:
@@ -180,6 +183,8 @@ class RunExecutor:
                     f"lost contact with host {self.host} ({exc}); the run goes on there and is "
                     "collected once the host answers again."
                 )
+            elif self.back_to_pool(exc):
+                return
             else:
                 self.fail("ssh", str(exc))
         elif isinstance(exc, DockerError):
@@ -211,6 +216,20 @@ class RunExecutor:
                 self.release(message + "; it is retried when a cosmos-tui next re-attaches to it.")
             else:
                 self.fail("unknown", message + ".")
+
+    def back_to_pool(self, exc: HostError) -> bool:
+        """A pool's run whose host could not be reached before the model started goes back to its
+        pool for another host (never failed for it); True when it did."""
+        row = lifecycle.row(self.run_id)
+        if not row.pool or self.cancel_requested():
+            return False
+        self.context.host_down(self.host, str(exc), refused=isinstance(exc, AuthError))
+        message = f"host {self.host} could not be reached ({exc}); back in pool {row.pool} for another host."
+        (self.run_dir / "run.log").unlink(missing_ok=True)
+        if lifecycle.requeue(self.db, self.run_id, self.now(), message):
+            self.context.notify_finished(self.run_id)
+            return True
+        return False
 
     def cancelled_before_start(self) -> bool:
         if not self.cancel_requested():

@@ -41,6 +41,7 @@ class Placement:
     tasks: tuple[str, ...] = ()
     family: str = ""
     peers: Mapping[str, tuple[int, tuple[str, ...], tuple[str, ...]]] = field(default_factory=dict)
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # options a run takes from its host
 
 
 def claim_group(
@@ -94,7 +95,7 @@ def claim_group(
         elif max_batch > 1 and key is not None and new_batch_id is not None:
             # A pool's run takes the family of the host it is placed on.
             family = first.family if first.host or placement is None else placement.family
-            wanted = key(first.model_type, family, dict(first.config or {}))
+            wanted = key(first.model_type, family, _placed_config(first, placement))
             if wanted is not None:
                 others = queued.where(
                     (Run.id != first.id) & Run.batch_id.is_null() & (Run.model_type == first.model_type)
@@ -104,7 +105,7 @@ def claim_group(
                 for other in others.order_by(Run.created_at, Run.id):
                     if len(group) >= max_batch:
                         break
-                    if key(other.model_type, family, dict(other.config or {})) == wanted:
+                    if key(other.model_type, family, _placed_config(other, placement)) == wanted:
                         group.append(other)
             if len(group) > 1:
                 batch_id = new_batch_id()
@@ -112,7 +113,12 @@ def claim_group(
         for index, run in enumerate(group):
             fields: dict[str, Any] = dict(status=RunStatus.CLAIMED, claimed_by=owner, updated_at=now)
             if not run.host and placement is not None:
-                fields.update(host=host, family=placement.family, error_message=None)
+                fields.update(
+                    host=host,
+                    family=placement.family,
+                    error_message=None,
+                    config=_placed_config(run, placement),
+                )
             if batch_id:
                 fields.update(batch_id=batch_id, batch_index=index)
             done = Run.update(**fields).where((Run.id == run.id) & (Run.status == RunStatus.QUEUED)).execute()
@@ -122,6 +128,31 @@ def claim_group(
 
 
 PLACEMENT_LOOKAHEAD = 50  # queued runs looked at for one that no better peer should take
+PLACED_KEY = "_placed"  # in a pool run's config: the options it took from its host
+
+
+def _placed_config(run: Run, placement: Placement | None) -> dict[str, Any]:
+    """A run's options as they are where it runs: a pool's run takes its host's (GPUs, checkpoint)
+    for what it was not given itself."""
+    config = dict(run.config or {})
+    if not run.host and placement is not None:
+        taken = [name for name in placement.defaults if name not in config]
+        config.update({name: placement.defaults[name] for name in taken})
+        if taken:
+            config[PLACED_KEY] = taken  # so a step back to the pool can take them off again
+    return config
+
+
+def note_pool(db: SqliteDatabase, pool: str, message: str | None) -> int:
+    """Put a sentence on (or, None, take it off) the runs that wait in a pool for a host."""
+    with db.atomic():
+        waiting = (Run.host == "") & (Run.pool == pool) & (Run.status == RunStatus.QUEUED)
+        if message is None:
+            return Run.update(error_message=None).where(waiting & Run.error_message.is_null(False)).execute()
+        query = Run.update(error_message=message).where(
+            waiting & (Run.error_message.is_null() | (Run.error_message != message))
+        )
+        return query.execute()
 
 
 def _has_prompt(host: str, prompt_id: str | None) -> bool:
@@ -308,9 +339,15 @@ def requeue(db: SqliteDatabase, run_id: str, now: datetime, message: str) -> boo
             return False
         config = dict(found.config or {})
         config["_requeued"] = int(config.get("_requeued", 0)) + 1
+        placed: dict[str, Any] = {}
+        if found.pool:  # back to its pool, for any of its hosts to take
+            placed["host"] = ""
+            for name in config.pop(PLACED_KEY, []):
+                config.pop(name, None)
         RunStage.delete().where(RunStage.run == run_id).execute()
         return (
             Run.update(
+                **placed,
                 status=RunStatus.QUEUED,
                 claimed_by=None,
                 batch_id=None,

@@ -116,6 +116,7 @@ def test_run_json_keeps_its_documented_keys_and_order() -> None:
         "model_type",
         "family",
         "host",
+        "pool",
         "status",
         "error_class",
         "error_message",

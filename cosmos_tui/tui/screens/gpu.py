@@ -182,6 +182,8 @@ class GpuScreen(CosmosScreen[None]):
         spark_width, name_width = gpu_layout(width, longest)
         for status in self.statuses:
             title = Text(status.label, style="bold")
+            if status.pools:
+                title.append(f"  pools: {', '.join(status.pools)}", style="cyan")
             if not status.reachable:
                 wait = max(0, int(self.next_retry.get(status.name, now) - now))
                 title.append(f"  unreachable: {status.reason}  (retry in {wait} s)", style="red")

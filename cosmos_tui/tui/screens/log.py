@@ -226,6 +226,9 @@ class LogScreen(CosmosScreen[None]):
             reason = escape_controls(run.error_message or "")
             error.update(Text(f"{run.error_class}: {reason}", style="bold red"))
             error.remove_class("hidden")
+        elif run.note:  # why it waits: a pool no host of which answers, a lost link, a full disk
+            error.update(Text(escape_controls(run.note), style="bold yellow"))
+            error.remove_class("hidden")
         else:
             error.add_class("hidden")
         stages = Text()

@@ -50,7 +50,7 @@ class RunFormModal(CosmosModal[list[str] | None]):
         d = self.api.config.defaults
         values: dict[str, Any] = dict(d.weights.as_dict())
         values.update(num_steps=d.num_steps, guidance=d.guidance, seed=d.seed)
-        values["host"] = self.api.config.host().name
+        values["host"] = self.api.target()
         return values
 
     def compose(self) -> ComposeResult:
@@ -70,7 +70,7 @@ class RunFormModal(CosmosModal[list[str] | None]):
                     yield Input(str(values.get(key, "")), id=key)
                 yield Label("host")
                 yield Select(
-                    [(config.host_label(name), name) for name in config.hosts],
+                    self.api.run_targets(),
                     value=values.get("host", config.default_host) or Select.BLANK,
                     allow_blank=False,
                     id="host",

@@ -150,10 +150,10 @@ class RunsScreen(CosmosScreen[None]):
             "id": run.run_id,
             "prompt": self.prompt_cell(run),
             "model": run.model_type,
-            "host": label(run.host),
+            "host": run.where(label),
             "status": status_text(run.status),
             "progress": bar(100.0 if run.status == RunStatus.COMPLETED else run.progress),
-            "stage": Text(run.stage or "-"),
+            "stage": Text(run.stage or ("waiting" if run.note else "-")),
             **self.clock_cells(run, now),
         }
 
