@@ -220,3 +220,40 @@ def test_the_claim_never_reads_a_stale_host_for_a_pool_run(tmp_path: Path) -> No
         assert lifecycle.requeue(api.store.db, run_id, engine.now(), "back")
         row = Run.get_by_id(run_id)
         assert row.host == "" and row.pool == "lab" and "num_gpu" not in row.config
+
+
+async def test_the_runs_table_shows_where_a_pool_run_was_placed_and_the_run_view_why_one_waits(
+    tmp_path: Path,
+) -> None:
+    from textual.widgets import Static
+
+    from cosmos_tui.tui.app import CosmosApp
+    from tests.helpers import add_run
+    from tests.test_tui import screen_text
+    from tests.waiting import pilot_wait_until
+
+    config = pool_config(tmp_path)
+    with CosmosAPI(load(config)) as api:
+        prompt = api.create_prompt("placed", DEMO)
+        placed = add_run(api, prompt.prompt_id, "running", host="a", pool="lab", stage="diffusion")
+        waiting = add_run(
+            api,
+            prompt.prompt_id,
+            "queued",
+            host="",
+            pool="lab",
+            error_message="waiting: no host of pool lab can be reached (a: down; b: down).",
+        )
+        app = CosmosApp(api, start_engine=False)
+        async with app.run_test(size=(140, 40)) as pilot:
+            await pilot.press("2")
+            await pilot_wait_until(pilot, lambda: waiting.run_id in screen_text(app))
+            rows = {line for line in screen_text(app).splitlines() if "rs_" in line}
+            assert any(placed.run_id in row and "a (simulated) · lab" in row for row in rows), rows
+            assert any(waiting.run_id in row and "lab (pool)" in row and "waiting" in row for row in rows), (
+                rows
+            )
+        app = CosmosApp(api, start_engine=False, open_log=waiting.run_id)
+        async with app.run_test(size=(140, 40)) as pilot:
+            error = app.screen.query_one("#log-error", Static)
+            await pilot_wait_until(pilot, lambda: "no host of pool lab can be reached" in str(error.render()))

@@ -100,7 +100,16 @@ class RunsScreen(CosmosScreen[None]):
 
     def compose(self) -> ComposeResult:
         config = self.api.config
-        host_width = max((len(config.host_label(name)) for name in config.hosts), default=4)
+        # Wide enough for "box1 (simulated) · lab" where a host is in a pool (`any` is not counted:
+        # few use it, and it would widen every table).
+        host_width = max(
+            (
+                len(config.host_label(name))
+                + max((len(pool) + 3 for pool in config.pools_of(name)[1:]), default=0)
+                for name in config.hosts
+            ),
+            default=4,
+        )
         columns = [
             Column(c.key, c.label, max(4, min(host_width, 24)), c.drop) if c.key == "host" else c
             for c in COLUMNS
