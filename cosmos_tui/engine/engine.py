@@ -375,7 +375,7 @@ class Engine:
             thread = threading.Thread(
                 target=self._work,
                 args=([name], self._stop),
-                kwargs={"detach": detach},
+                kwargs={"detach": detach, "serving": names},
                 name=f"worker-{name}",
                 daemon=True,
             )
@@ -413,20 +413,25 @@ class Engine:
         detach: bool = False,
         adopt: bool = False,
         poll: float = IDLE_POLL,
+        serving: list[str] | None = None,
     ) -> None:
         """Claim queued runs on these hosts until ``until`` is set or the engine stops; when none
-        was claimed, wait ``poll`` seconds (then, with ``adopt``, re-attach to orphaned runs)."""
+        was claimed, wait ``poll`` seconds (then, with ``adopt``, re-attach to orphaned runs).
+        ``serving``: every host this process claims for (default ``hosts``), a pool run's peers."""
+        serving = serving or hosts
         while not (until.is_set() or self._stop.is_set()):
             claimed = False
             for host in hosts:
                 try:
-                    claimed = self.claim_and_submit(host, detach=detach, serving=hosts) is not None or claimed
+                    claimed = (
+                        self.claim_and_submit(host, detach=detach, serving=serving) is not None or claimed
+                    )
                 except Exception:
                     log.exception("claiming on %s failed", host)
             if claimed:
                 continue
             try:
-                self.note_waiting_pools(hosts)
+                self.note_waiting_pools(serving)
             except Exception:
                 log.exception("noting the runs that wait for a pool failed")
             until.wait(poll)

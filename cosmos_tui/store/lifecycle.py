@@ -144,15 +144,17 @@ def _placed_config(run: Run, placement: Placement | None) -> dict[str, Any]:
 
 
 def note_pool(db: SqliteDatabase, pool: str, message: str | None) -> int:
-    """Put a sentence on (or, None, take it off) the runs that wait in a pool for a host."""
+    """Put a sentence on (or, None, take it off) the runs that wait in a pool for a host. Workers
+    call this at every idle poll: the write lock is taken only when a run needs the change."""
+    waiting = (Run.host == "") & (Run.pool == pool) & (Run.status == RunStatus.QUEUED)
+    if message is None:
+        stale = waiting & Run.error_message.is_null(False)
+    else:
+        stale = waiting & (Run.error_message.is_null() | (Run.error_message != message))
+    if not Run.select(Run.id).where(stale).exists():
+        return 0
     with db.atomic():
-        waiting = (Run.host == "") & (Run.pool == pool) & (Run.status == RunStatus.QUEUED)
-        if message is None:
-            return Run.update(error_message=None).where(waiting & Run.error_message.is_null(False)).execute()
-        query = Run.update(error_message=message).where(
-            waiting & (Run.error_message.is_null() | (Run.error_message != message))
-        )
-        return query.execute()
+        return Run.update(error_message=message).where(stale).execute()
 
 
 def _has_prompt(host: str, prompt_id: str | None) -> bool:
