@@ -72,7 +72,9 @@ def busy_by_host(db_path: Path) -> dict[str, int]:
 def test_twelve_pool_runs_and_two_racing_workers_run_each_once_within_every_hosts_slots(
     tmp_path: Path,
 ) -> None:
-    config = pool_config(tmp_path, max_concurrent=2, max_batch=1)
+    # Two runs at once on one simulated GPU: give it the memory for both, or the second process's
+    # pre-flight check would (rightly) refuse a run the GPU cannot hold next to the first.
+    config = pool_config(tmp_path, max_concurrent=2, max_batch=1, env={"COSMOS_SIM_GPU_MEMORY_MIB": "200000"})
     env = {**os.environ, "COSMOS_TUI_CONFIG": str(config)}
     with CosmosAPI(load(config)) as api:
         prompt = api.create_prompt("race over a pool", DEMO)
