@@ -503,6 +503,11 @@ def cmd_status(args: argparse.Namespace) -> int:
                 out.line(f"  pools: {', '.join(status.pools)}")
             if status.free_disk_bytes is not None:
                 out.line(f"  free disk in remote_dir: {status.free_disk_bytes / 1e9:.1f} GB")
+            for node in status.nodes:
+                out.line(
+                    f"  node {node.name} {node.state}: {node.gpus_allocated} of {node.gpus_total} GPU(s) "
+                    f"allocated, CPUs {node.cpus}"
+                )
             for gpu in status.gpus:
                 out.line(
                     f"  GPU {gpu.index} {gpu.name}: {gpu.utilization:.0f}% util, "

@@ -104,6 +104,12 @@ class HostConfig:
     keep_runs_days: float = 14.0
     max_batch: int = 8
     model: str = "transfer1"  # the model family (cosmos_tui/families.py)
+    slurm_partition: str = ""
+    slurm_account: str = ""
+    slurm_gres: str = ""
+    slurm_time: str = ""
+    slurm_args: tuple[str, ...] = ()
+    slurm_container: str = "none"  # none | pyxis | apptainer
     checkpoint: str = ""  # empty: the family's default checkpoint
 
     def run_options(self) -> dict[str, Any]:
@@ -375,6 +381,11 @@ def from_mapping(data: Mapping[str, Any], base: Path, source: Path | None, how: 
             raise reader.fail(f'{prefix}.hostname is required when transport = "ssh".')
         if values["runtime"] == "docker" and not values["image"]:
             raise reader.fail(f'{prefix}.image is required when runtime = "docker".')
+        if values["runtime"] == "slurm" and values["slurm_container"] != "none" and not values["image"]:
+            raise reader.fail(
+                f'{prefix}.image is required when slurm_container = "{values["slurm_container"]}".'
+            )
+        values["slurm_args"] = tuple(values["slurm_args"])
         if values["transport"] == "local":
             # On this machine remote_dir is a local path: resolve it like the others.
             values["remote_dir"] = str(reader.path(values["remote_dir"]))

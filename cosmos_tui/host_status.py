@@ -8,8 +8,8 @@ import shlex
 from cosmos_tui.config import Config
 from cosmos_tui.engine.hosts import RUNS_DIR, HostSession
 from cosmos_tui.errors import CosmosError, cause_chain
-from cosmos_tui.records import ContainerStatus, HostStatus
-from cosmos_tui.remote import docker, gpus, process
+from cosmos_tui.records import ContainerStatus, HostStatus, NodeStatus
+from cosmos_tui.remote import docker, gpus, process, slurm
 from cosmos_tui.remote.transport import sh_join
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,8 @@ def probe(session: HostSession, config: Config) -> HostStatus:
     label = config.host_label(host.name)
     try:
         session.transport.check()
+        if host.runtime == "slurm":
+            return _slurm_status(session, label)
         if host.simulated:
             session.ensure_simulator()
             env = " ".join(
@@ -52,6 +54,28 @@ def probe(session: HostSession, config: Config) -> HostStatus:
             _last_problem[host.name] = str(exc)
             log.warning("host %s is unreachable: %s", host.name, cause_chain(exc))
         return HostStatus(host.name, label, False, str(exc))
+
+
+def _slurm_status(session: HostSession, label: str) -> HostStatus:
+    """A Slurm host: its partition's nodes and their GPU allocation (sinfo/scontrol), and our jobs
+    (squeue), not nvidia-smi on the login node."""
+    host = session.host
+    result = session.transport.run(slurm.nodes_command(host.slurm_partition, host.env), timeout=30)
+    nodes = [
+        NodeStatus(n.name, n.state, n.gpus_total, n.gpus_used, n.cpus) for n in slurm.parse_nodes(result.text)
+    ]
+    listing = session.transport.run(f"{slurm.client_env(host.env)}squeue -h -o '%i|%j|%T|%M'", timeout=30)
+    jobs = []
+    for line in listing.text.splitlines():
+        parts = line.split("|")
+        if len(parts) == 4 and parts[1].startswith(slurm.PREFIX):
+            jobs.append(
+                ContainerStatus(f"job {parts[0]}", parts[1][len(slurm.PREFIX) :], parts[2].lower(), parts[3])
+            )
+    reason = None if result.ok else f"Slurm did not answer: {result.error_text}"
+    if _last_problem.pop(host.name, None) is not None:
+        log.warning("host %s is reachable again", host.name)
+    return HostStatus(host.name, label, True, reason, [], jobs, session.free_disk_bytes(), nodes=nodes)
 
 
 def process_runs(session: HostSession) -> list[ContainerStatus]:

@@ -286,6 +286,17 @@ class ContainerStatus:
 
 
 @dataclass(frozen=True)
+class NodeStatus:
+    """A node of a Slurm host's partition: its state and how many of its GPUs jobs hold."""
+
+    name: str
+    state: str
+    gpus_total: int
+    gpus_allocated: int
+    cpus: str = ""  # allocated/total
+
+
+@dataclass(frozen=True)
 class HostStatus:
     name: str
     label: str
@@ -295,6 +306,7 @@ class HostStatus:
     containers: list[ContainerStatus] = field(default_factory=list)
     free_disk_bytes: int | None = None
     pools: list[str] = field(default_factory=list)  # the [pools.*] it is in ("any" left out)
+    nodes: list[NodeStatus] = field(default_factory=list)  # a Slurm host: its partition's nodes
 
     def to_json(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -40,7 +40,7 @@ from cosmos_tui.cosmos.progress import Tracker
 from cosmos_tui.engine import cleanup, followups, preflight, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
-from cosmos_tui.engine.runtime import DockerError, Position, State, runtime_for
+from cosmos_tui.engine.runtime import DockerError, Position, SlurmRuntime, State, runtime_for
 from cosmos_tui.errors import AuthError, ConfigError, CosmosError, HostError, UsageError
 from cosmos_tui.records import RunStatus
 from cosmos_tui.remote.transport import sh_join
@@ -52,6 +52,7 @@ OUTPUT_TEXT_MAX = 256 * 1024  # bytes of a text answer kept in the database; the
 
 COMMAND_KEY = "_command"  # in a run's config: the model's command line as it was started
 TAIL_LINES = 400  # log lines kept in memory for classifying a failure
+QUEUE_POLL = 1.0  # seconds between asking the scheduler about a pending job
 
 
 @dataclass
@@ -159,7 +160,8 @@ class RunExecutor:
         if status == RunStatus.STARTING:
             if self.cancelled_before_start():
                 return
-            self.start()
+            if not self.start():
+                return
             status = RunStatus.RUNNING
         if self.detach and self.still_running():
             # Started (or found still going): leave it on its host for any later cosmos-tui.
@@ -249,7 +251,8 @@ class RunExecutor:
             row = lifecycle.row(self.run_id)
         except Exception:  # the database itself is the trouble: claim nothing
             return True
-        return row.status in RunStatus.LAUNCHED and bool(row.handle)
+        # A Slurm job has its handle from submission on, while it may still be pending (starting).
+        return (row.status in RunStatus.LAUNCHED or row.status == RunStatus.STARTING) and bool(row.handle)
 
     def release(self, message: str) -> None:
         """Step back from a run that is not over: no owner, the reason in its record, nothing lost.
@@ -304,7 +307,8 @@ class RunExecutor:
         )
         self.write_run_json()
 
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Start the model (or find it started); False when the run ended or was left meanwhile."""
         self.files.inputs = dict(self.config.get("_files", {}))
         handle = self.runtime.find(self.run_id)
         fields: dict[str, Any] = {}
@@ -313,6 +317,11 @@ class RunExecutor:
             handle = self.runtime.start(self.run_id, command)
             self.config[COMMAND_KEY] = command  # exactly what ran, from remote_dir (run.json has it)
             fields["config"] = self.config
+        if isinstance(self.runtime, SlurmRuntime) and not self.detach:
+            self.set(handle=handle, **fields)  # known at once: a cancel or a re-attach finds the job
+            fields = {}
+            if not self.wait_in_queue(handle):
+                return False
         now = self.now()
         self.move(
             (RunStatus.STARTING,),
@@ -323,6 +332,33 @@ class RunExecutor:
             **fields,
         )
         log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
+        return True
+
+    def wait_in_queue(self, handle: str) -> bool:
+        """While the scheduler keeps the job pending, stay `starting` with its reason as the run's
+        note; a cancel meanwhile removes the job. False when the run ended or was left."""
+        shown = None
+        while True:
+            pending = self.runtime.state(self.run_id, handle).pending
+            if pending is None:
+                if shown is not None:
+                    self.set(error_message=None)
+                return True
+            if pending != shown:
+                shown = pending
+                self.set(stage="queued", error_message=f"waiting in Slurm's queue: {pending}.")
+            if self.cancel_requested():
+                self.runtime.stop(self.run_id, handle, 0)
+                self.finish(
+                    Outcome(
+                        RunStatus.CANCELLED, None, "cancelled", "cancelled while it waited in Slurm's queue."
+                    )
+                )
+                return False
+            if self.context.stopping:
+                self.release(f"waiting in Slurm's queue: {pending}; any cosmos-tui follows it from there.")
+                return False
+            self.cancel.wait(QUEUE_POLL)
 
     def stream(self) -> None:
         """Follow the model's log into run.log until the model is over (see ``LogFollower``)."""
@@ -525,6 +561,8 @@ class RunExecutor:
                 "as hung (multi-GPU NCCL hangs look like this); try again, "
                 "or with fewer GPUs.",
             )
+        if state.cause is not None:  # the scheduler ended it: time limit, node failure, ...
+            return Outcome(RunStatus.FAILED, code, *state.cause)
         if state.status == "gone":
             return Outcome(
                 RunStatus.FAILED,

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from cosmos_tui.errors import HostError, OperationError
 from cosmos_tui.families import Family, family
 from cosmos_tui.records import CheckItem, GpuStatus, HostCheck
-from cosmos_tui.remote import docker, gpus
+from cosmos_tui.remote import docker, gpus, slurm
 
 if TYPE_CHECKING:
     from cosmos_tui.engine.hosts import HostSession
@@ -141,14 +141,21 @@ def probe_command(session: HostSession, target: Target) -> str:
                 f"{prefix} image inspect --format {q(IMAGE_FORMAT)} {q(host.image)}",
             )
         )
+    elif host.runtime == "slurm":
+        where = f"-p {q(host.slurm_partition)} " if host.slurm_partition else ""
+        parts.append(_section("runtime", f"{slurm.client_env(host.env)}sinfo -h {where}-o '%P %a %D'"))
+        parts.append(_section("gpus", slurm.nodes_command(host.slurm_partition, host.env)))
     else:
         parts.append(_section("runtime", 'printf "%s\\n" "${SHELL:-sh}"'))
-    if host.simulated:
+    if host.runtime == "slurm":
+        pass  # the GPUs are the partition's nodes', asked above (not nvidia-smi on the login node)
+    elif host.simulated:
         env = " ".join(f"{k}={q(v)}" for k, v in host.env.items() if k.startswith("COSMOS_SIM_"))
         smi = f"{env} {q(session.sim_bin() + '/nvidia-smi')}" + gpus.QUERY.removeprefix("nvidia-smi")
     else:
         smi = gpus.QUERY
-    parts.append(_section("gpus", smi))
+    if host.runtime != "slurm":
+        parts.append(_section("gpus", smi))
     fam = target.family
     if fam.weights_from == "disk":
         folder = q(session.abs(checkpoint_rel(fam, target.checkpoint)))
@@ -263,6 +270,10 @@ def judge(host: Any, label: str, target: Target, facts: Facts, *, force: bool = 
             )
         )
         items.append(_image_item(host, facts, runtime_ok))
+    elif host.runtime == "slurm":
+        items += _slurm_items(host, facts, runtime_ok, text)
+        items += _weights_item(host, target, facts), _disk_item(host, target, facts)
+        return HostCheck(name, label, fam.name, target.checkpoint, items)
     else:
         items.append(
             _item("runtime", "ok", f"a shell runs on host {name} (process runtime).")
@@ -279,6 +290,69 @@ def judge(host: Any, label: str, target: Target, facts: Facts, *, force: bool = 
     items.append(_weights_item(host, target, facts))
     items.append(_disk_item(host, target, facts))
     return HostCheck(name, label, fam.name, target.checkpoint, items)
+
+
+def _slurm_items(host: Any, facts: Facts, runtime_ok: bool, text: str) -> list[CheckItem]:
+    """A Slurm host: sinfo answers and the partition exists; its nodes have GPUs; the image is the
+    container plugin's to fetch (never pulled here)."""
+    partition = host.slurm_partition or "the default partition"
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not runtime_ok:
+        runtime = _item(
+            "runtime",
+            "failed",
+            f"Slurm does not answer on host {host.name} ({_last_line(text)}); check that sinfo and sbatch "
+            "are on the PATH of non-interactive logins and that slurmctld runs (SLURM_CONF in the host's "
+            "env if its slurm.conf is not in the default place).",
+            blocks=True,
+        )
+    elif not lines:
+        runtime = _item(
+            "runtime",
+            "failed",
+            f"Slurm on host {host.name} has no partition {host.slurm_partition!r}; set slurm_partition "
+            "to one that `sinfo` lists.",
+            blocks=True,
+        )
+    else:
+        runtime = _item("runtime", "ok", f"Slurm answers on host {host.name}: {partition} ({lines[0]}).")
+    if host.slurm_container == "none":
+        image = _item(
+            "image", "skipped", "the jobs run the model's programs on the nodes (slurm_container = none)."
+        )
+    else:
+        image = _item(
+            "image",
+            "skipped",
+            f"{host.slurm_container} fetches {host.image} on the node when the job starts; not checked here.",
+        )
+    code, node_text = facts.get("gpus")
+    nodes = slurm.parse_nodes(node_text) if code == 0 else []
+    total = sum(n.gpus_total for n in nodes)
+    used = sum(n.gpus_used for n in nodes)
+    if not nodes:
+        gpu = _item("gpus", "failed", f"Slurm lists no nodes in {partition} on host {host.name}.")
+    elif host.slurm_gres and not total:
+        gpu = _item(
+            "gpus",
+            "failed",
+            f"no node in {partition} has GPUs (Gres) but slurm_gres = {host.slurm_gres!r}; the job would "
+            "never start.",
+            blocks=True,
+        )
+    else:
+        gpu = _item(
+            "gpus",
+            "ok",
+            f"{len(nodes)} node(s) in {partition}, {used} of {total} GPU(s) allocated.",
+            detail={"nodes": len(nodes), "gpus": total, "allocated": used},
+        )
+    memory = _item(
+        "gpu_memory",
+        "skipped",
+        "Slurm gives the job whole GPUs of its nodes; not checked from the login node.",
+    )
+    return [runtime, image, gpu, memory]
 
 
 def _image_item(host: Any, facts: Facts, runtime_ok: bool) -> CheckItem:

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.errors import HostError, OperationError
-from cosmos_tui.remote import docker, process
+from cosmos_tui.remote import docker, process, slurm
 from cosmos_tui.remote.transport import Stream, sh_join
 
 
@@ -51,6 +51,8 @@ class State:
     exit_code: int | None = None
     oom_killed: bool = False
     finished_at: datetime | None = None  # when the model ended, by the host's clock (naive UTC)
+    pending: str | None = None  # waiting in a scheduler's queue (Slurm), and why
+    cause: tuple[str, str] | None = None  # the scheduler ended it: (error class, sentence)
 
 
 def parse_docker_time(text: str | None) -> datetime | None:
@@ -299,5 +301,101 @@ class ProcessRuntime:
         return None  # the run folder keeps the log and outputs; nothing else to remove
 
 
+class SlurmRuntime:
+    """Each run is a Slurm batch job (see remote/slurm.py); the handle is its job ID."""
+
+    def __init__(self, session: HostSession) -> None:
+        self.session = session
+        self.host = session.host
+
+    def _run_dir(self, run_id: str) -> str:
+        return self.session.abs(self.session.run_rel(run_id))
+
+    def start(self, run_id: str, command: str) -> str:
+        host = self.host
+        contained = host.slurm_container != "none"
+        env = model_env(self.session, slurm.WORKSPACE if contained else self.session.remote_dir)
+        if host.simulated and not contained:
+            env["PATH"] = f"{self.session.sim_bin()}:" + env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+        wrapped = slurm.wrap(command, host.slurm_container, host.image, self.session.remote_dir)
+        run_dir = self._run_dir(run_id)
+        text = slurm.script(run_dir, self.session.remote_dir, wrapped, env)
+        options = slurm.Submit(
+            host.slurm_partition, host.slurm_account, host.slurm_gres, host.slurm_time, host.slurm_args
+        )
+        result = self.session.transport.run(
+            slurm.submit_command(run_id, run_dir, options, host.env), timeout=120, stdin=text.encode()
+        )
+        job = result.text.strip().splitlines()[-1] if result.text.strip() else ""
+        if not result.ok or not job.isdigit():
+            raise HostError(
+                f"Slurm on host {self.session.name} refused the job ({result.error_text}); check "
+                "slurm_partition, slurm_account, slurm_gres, slurm_time and slurm_args."
+            )
+        return job
+
+    def find(self, run_id: str) -> str | None:
+        command = slurm.find_command(run_id, self._run_dir(run_id), self.host.env)
+        job = self.session.transport.run(command, timeout=60).text.strip()
+        return job if job.isdigit() else None
+
+    def follow(self, run_id: str, handle: str, position: Position) -> tuple[Stream, LineDecoder]:
+        command = slurm.follow_command(self._run_dir(run_id), position.size, handle, self.host.env)
+        return self.session.transport.open_stream(command), ByteLines(position)
+
+    def state(self, run_id: str, handle: str) -> State:
+        command = slurm.state_command(self._run_dir(run_id), handle, self.host.env)
+        result = self.session.transport.run(command, timeout=60)
+        if not result.ok:
+            raise HostError(
+                f"could not ask Slurm on host {self.session.name} about job {handle} ({result.error_text})."
+            )
+        exited: State | None = None
+        job_state, reason, code_text = "?", "", ""
+        for line in result.text.splitlines():
+            words = line.split()
+            if words[:1] == ["exit"] and len(words) > 1 and words[1].lstrip("-").isdigit():
+                exited = State(
+                    "exited", int(words[1]), finished_at=parse_epoch(words[2] if len(words) > 2 else None)
+                )
+            elif words[:1] == ["slurm"] and len(words) > 1:
+                job_state, _, rest = words[1].partition("|")
+                reason, _, code_text = rest.partition("|")
+        base = job_state.split("+")[0]  # "CANCELLED+" (by a user) is still CANCELLED
+        if exited is not None:
+            if exited.exit_code == 0 or base == "?":
+                return exited
+            if base in slurm.ACTIVE:
+                # The model ended on a signal Slurm sent (a time limit warns with SIGTERM first):
+                # wait until Slurm says why the job ended.
+                return State("running")
+        if base == "PENDING":
+            return State("running", pending=reason if reason and reason != "None" else "waiting")
+        if base in slurm.ACTIVE:
+            return State("running")
+        if base == "?":
+            return State("gone")
+        status, _, signal_text = code_text.partition(":")
+        code = int(status) if status.isdigit() else None
+        if signal_text.isdigit() and int(signal_text):
+            code = 128 + int(signal_text)
+        ending = slurm.ENDINGS.get(base)
+        cause = None
+        if ending is not None:
+            limit = f" (slurm_time = {self.host.slurm_time})" if self.host.slurm_time else ""
+            cause = (ending[0], ending[1].format(limit=limit, host=self.session.name))
+        if exited is not None:
+            return State("exited", exited.exit_code, finished_at=exited.finished_at, cause=cause)
+        return State("exited", code, oom_killed=base == "OUT_OF_MEMORY", cause=cause)
+
+    def stop(self, run_id: str, handle: str, grace: int) -> None:
+        self.session.transport.run(slurm.cancel_command(handle, grace, self.host.env), timeout=grace + 60)
+
+    def cleanup(self, run_id: str, handle: str) -> None:
+        return None  # the run folder keeps the log and outputs; Slurm forgets the job itself
+
+
 def runtime_for(session: HostSession) -> Runtime:
+    if session.host.runtime == "slurm":
+        return SlurmRuntime(session)
     return DockerRuntime(session) if session.host.runtime == "docker" else ProcessRuntime(session)

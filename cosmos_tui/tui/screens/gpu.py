@@ -192,6 +192,15 @@ class GpuScreen(CosmosScreen[None]):
             if status.free_disk_bytes is not None:
                 title.append(f"  free disk {status.free_disk_bytes / 1e9:.1f} GB", style="dim")
             parts.append(title)
+            for node in status.nodes:  # a Slurm host: its partition's nodes, not GPU readings
+                parts.append(
+                    Text(
+                        f"  node {node.name} {node.state}: {node.gpus_allocated} of {node.gpus_total} "
+                        f"GPU(s) allocated, CPUs {node.cpus}"
+                    )
+                )
+            if status.nodes:
+                continue
             table = Table(box=None, pad_edge=False, expand=False)
             table.add_column("GPU", no_wrap=True)
             table.add_column("name", width=name_width, no_wrap=True, overflow="ellipsis")
