@@ -16,6 +16,7 @@ import pytest
 
 from cosmos_tui.api import CosmosAPI
 from cosmos_tui.config import load
+from cosmos_tui.remote import slurm as slurm_text
 from tests.conftest import DEMO
 from tests.harness import Harness, local_host_table
 from tests.waiting import wait_until
@@ -229,3 +230,20 @@ def test_a_batch_is_one_slurm_job(slurm_api, slurm) -> None:
     assert [r.status for r in runs] == ["completed"] * 3, [(r.error_class, r.error_message) for r in runs]
     assert len({r.handle for r in runs}) == 1 and runs[0].handle
     assert slurm.show_job(runs[0].handle)["JobName"] == f"cosmos-{runs[0].batch_id}"
+
+
+def test_the_job_script_passes_sigterm_to_the_model_and_keeps_its_exit_code(tmp_path) -> None:
+    """The job script alone, run with sh: a SIGTERM to it reaches the model, whose exit code is written."""
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    model = "sh -c 'trap \"echo got TERM; exit 7\" TERM; echo started; while :; do sleep 0.05; done'"
+    text = slurm_text.script(str(run_dir), str(tmp_path), model, {"GREETING": "it's $(touch /tmp/pwned)"})
+    script = run_dir / "job.sh"
+    script.write_text(text)
+    job = subprocess.Popen(["sh", str(script)], stdout=subprocess.PIPE, text=True)
+    assert job.stdout is not None and job.stdout.readline() == "started\n"
+    job.terminate()
+    out, _ = job.communicate(timeout=10)
+    assert "got TERM" in out
+    assert job.returncode == 7 and (run_dir / "exit_code").read_text().strip() == "7"
+    assert not (tmp_path / "pwned").exists()
