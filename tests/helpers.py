@@ -1,8 +1,17 @@
-"""Small helpers shared by tests: inserting runs the engine would normally create."""
+"""Small helpers shared by tests: inserting runs the engine would normally create, racing worker
+processes, cutting SSH links under a running executor."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cosmos_tui import ids
@@ -40,3 +49,29 @@ def add_run(
         created_at=naive,
         **fields,
     )
+
+
+BIN = Path(sys.executable).parent / "cosmos-tui"
+
+
+def race_workers(env: Mapping[str, str], count: int = 2, timeout: float = 240) -> None:
+    """``count`` `cosmos-tui worker --until-idle` processes at once, until each is idle; each must exit 0."""
+    workers = [
+        subprocess.Popen([BIN, "-v", "worker", "--until-idle"], env=dict(env), stderr=subprocess.PIPE)
+        for _ in range(count)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=timeout)
+        assert worker.returncode == 0, err.decode()
+
+
+def cut_ssh_links(sshd: Any, worker: threading.Thread, times: int = 4, every: float = 0.7) -> int:
+    """Kill the server side of every SSH session (sshd's session processes) every ``every`` seconds
+    while ``worker`` runs, ``times`` times at most; how many sessions were cut."""
+    cuts = 0
+    while worker.is_alive() and cuts < times:
+        time.sleep(every)
+        for pid in sshd.session_pids():
+            os.kill(pid, signal.SIGKILL)
+            cuts += 1
+    return cuts

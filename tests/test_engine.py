@@ -22,6 +22,7 @@ from cosmos_tui.config import load
 from cosmos_tui.records import RunRecord
 from tests.conftest import DEMO
 from tests.harness import Harness, local_host_table
+from tests.helpers import cut_ssh_links, race_workers
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -187,12 +188,7 @@ def test_cut_ssh_links_lose_and_duplicate_no_log_line(api_for, harness: Harness,
     worker.start()
     name = f"cosmos-{run_id}"
     wait_until(lambda: name in harness.dockerd.our_containers(), interval=0.02, message=f"container {name}")
-    cuts = 0
-    while worker.is_alive() and cuts < 4:
-        time.sleep(0.7)
-        for pid in harness.sshd.session_pids():
-            os.kill(pid, signal.SIGKILL)  # the server side of our connection dies
-            cuts += 1
+    cuts = cut_ssh_links(harness.sshd, worker)  # the server side of our connection dies
     worker.join(180)
     # The whole log as the model wrote it in its run folder on the host, read over no SSH at all.
     expected = (tmp_path / "remote-ssh" / ".cosmos-tui" / "runs" / run_id / "run.log").read_bytes()
@@ -248,13 +244,7 @@ def test_two_processes_racing_over_twenty_runs_execute_each_once(tmp_path: Path)
     with CosmosAPI(load(config)) as api:
         prompt = api.create_prompt("race", DEMO)
         run_ids = api.run_inference([prompt.prompt_id] * 20)
-    workers = [
-        subprocess.Popen([BIN, "-v", "worker", "--until-idle"], env=env, stderr=subprocess.PIPE)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=240)
-        assert worker.returncode == 0, err.decode()
+    race_workers(env)
     log = (Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log").read_text()
     with CosmosAPI(load(config)) as api:
         for run_id in run_ids:

@@ -20,6 +20,7 @@ from cosmos_tui.records import RunStatus
 from cosmos_tui.store.models import Run
 from tests.conftest import DEMO
 from tests.harness import local_host_table, toml_table
+from tests.helpers import race_workers
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -93,13 +94,7 @@ def test_twelve_pool_runs_and_two_racing_workers_run_each_once_within_every_host
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
-    workers = [
-        subprocess.Popen([BIN, "-v", "worker", "--until-idle"], env=env, stderr=subprocess.PIPE)
-        for _ in range(2)
-    ]
-    for worker in workers:
-        _, err = worker.communicate(timeout=240)
-        assert worker.returncode == 0, err.decode()
+    race_workers(env)
     stop.set()
     watcher.join()
     log = (Path(os.environ["XDG_STATE_HOME"]) / "cosmos-tui" / "log" / "cosmos-tui.log").read_text()

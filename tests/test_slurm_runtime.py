@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from cosmos_tui.config import load
 from cosmos_tui.remote import slurm as slurm_text
 from tests.conftest import DEMO
 from tests.harness import Harness, local_host_table
+from tests.helpers import cut_ssh_links
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -204,12 +204,7 @@ def test_cut_ssh_links_to_the_login_node_lose_and_duplicate_no_log_line(
     worker = threading.Thread(target=api.execute, args=([run_id],), kwargs={"timeout": 180}, daemon=True)
     worker.start()
     wait_until(lambda: api.get_run(run_id).status == "running", interval=0.02, timeout=60)
-    cuts = 0
-    while worker.is_alive() and cuts < 4:
-        time.sleep(0.7)
-        for pid in harness.sshd.session_pids():
-            os.kill(pid, signal.SIGKILL)  # the login node's side of our connection dies
-            cuts += 1
+    cuts = cut_ssh_links(harness.sshd, worker)  # the login node's side of our connection dies
     worker.join(180)
     expected = (tmp_path / "remote-login" / ".cosmos-tui" / "runs" / run_id / "run.log").read_bytes()
     run = api.get_run(run_id)
