@@ -98,3 +98,21 @@ def test_a_full_peer_is_no_better_place(store: Store) -> None:
     )  # fmt: skip
     [run_id] = queue(1, prompt="ps_1")
     assert claim(store, "box1", peers={"box2": 1}) == [run_id]  # box2's one slot is busy
+
+
+def test_a_pool_batch_leaves_an_idle_peer_its_share(store: Store) -> None:
+    """Six runs that could share one process: the first host batches three, not all six, when
+    another host of the pool has a free slot for the rest."""
+    queue(6)
+    batches = iter(["bs_1", "bs_2"])
+
+    def grab(host: str, peers: dict[str, int]) -> list[str]:
+        claimed, _ = lifecycle.claim_group(
+            store.db, host, 1, "me", T0, max_batch=8, key=lambda *_: "same",
+            new_batch_id=lambda: next(batches), placement=placement(peers),
+        )  # fmt: skip
+        return claimed
+
+    assert len(grab("box1", {"box2": 1})) == 3
+    assert len(grab("box2", {"box1": 1})) == 3  # box1 is busy now: box2 takes the rest
+    assert not Run.select().where(Run.status == RunStatus.QUEUED).exists()

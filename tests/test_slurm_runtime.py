@@ -242,3 +242,20 @@ def test_the_job_script_passes_sigterm_to_the_model_and_keeps_its_exit_code(tmp_
     assert "got TERM" in out
     assert job.returncode == 7 and (run_dir / "exit_code").read_text().strip() == "7"
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_pool_of_a_slurm_host_and_a_plain_host_places_runs_on_both(tmp_path: Path, slurm) -> None:
+    config = slurm_config(tmp_path, slurm, speed="0.01", max_concurrent=2)
+    body = config.read_text().replace('default_host = "cluster"', 'default_host = "mixed"')
+    body += local_host_table("plain", tmp_path / "remote-plain", speed="0.01")
+    body += '[pools.mixed]\nhosts = ["cluster", "plain"]\n'
+    config.write_text(body)
+    with CosmosAPI(load(config)) as api:
+        prompt = api.create_prompt("anywhere", DEMO)
+        run_ids = api.run_inference([prompt.prompt_id] * 6)
+        assert api.execute(run_ids, timeout=240)
+        runs = [api.get_run(r) for r in run_ids]
+    assert [r.status for r in runs] == ["completed"] * 6, [(r.error_class, r.error_message) for r in runs]
+    assert {r.host for r in runs} == {"cluster", "plain"}
+    for run in runs:
+        assert run.handle and (run.handle.isdigit() if run.host == "cluster" else True)

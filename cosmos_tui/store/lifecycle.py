@@ -93,6 +93,8 @@ def claim_group(
             mates = queued.where(Run.batch_id == batch_id)
             group = list(mates.order_by(Run.batch_index, Run.created_at, Run.id))
         elif max_batch > 1 and key is not None and new_batch_id is not None:
+            if not first.host and placement is not None:
+                max_batch = _pool_share(host, first, placement, queued.count(), max_batch)
             # A pool's run takes the family of the host it is placed on.
             family = first.family if first.host or placement is None else placement.family
             wanted = key(first.model_type, family, _placed_config(first, placement))
@@ -141,6 +143,16 @@ def _placed_config(run: Run, placement: Placement | None) -> dict[str, Any]:
         if taken:
             config[PLACED_KEY] = taken  # so a step back to the pool can take them off again
     return config
+
+
+def _pool_share(host: str, run: Run, placement: Placement, waiting: int, max_batch: int) -> int:
+    """How many of a pool's ``waiting`` runs one host may batch: its share with the peers that have
+    a free slot for them now, so an idle host is not left idle while another batches everything."""
+    free = 0
+    for peer, (slots, pools, tasks) in placement.peers.items():
+        if peer != host and run.pool in pools and run.model_type in tasks and busy_slots(peer) < slots:
+            free += 1
+    return max(1, min(max_batch, -(-waiting // (free + 1))))
 
 
 def note_pool(db: SqliteDatabase, pool: str, message: str | None) -> int:
