@@ -259,3 +259,18 @@ def test_a_pool_of_a_slurm_host_and_a_plain_host_places_runs_on_both(tmp_path: P
     assert {r.host for r in runs} == {"cluster", "plain"}
     for run in runs:
         assert run.handle and (run.handle.isdigit() if run.host == "cluster" else True)
+
+
+def test_a_job_is_found_again_by_its_name_when_its_id_file_is_lost(slurm_api, slurm) -> None:
+    from cosmos_tui.engine.runtime import SlurmRuntime
+
+    api = slurm_api()
+    session = api.engine().hosts.get("cluster")
+    runtime = SlurmRuntime(session)
+    job = runtime.start("rs_findme000001", "sleep 30")
+    try:
+        Path(session.abs(session.run_rel("rs_findme000001")), "job_id").unlink()
+        assert runtime.find("rs_findme000001") == job  # by its name, cosmos-rs_findme000001
+        assert runtime.find("rs_nosuchrun0001") is None
+    finally:
+        slurm.run("scancel", job, check=False)

@@ -125,7 +125,8 @@ def find_command(run_id: str, run_dir: str, env: Mapping[str, str]) -> str:
     q = shlex.quote
     return (
         f"cat {q(run_dir + '/' + JOB_ID)} 2>/dev/null || "
-        f"{{ {client_env(env)}squeue -h -o %i -n {q(job_name(run_id))} 2>/dev/null | head -n 1; }}; true"
+        f"{{ {client_env(env)}squeue -h -t all -o %i -n {q(job_name(run_id))} 2>/dev/null "
+        "| head -n 1; }; true"
     )
 
 
