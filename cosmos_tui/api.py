@@ -859,6 +859,23 @@ class CosmosAPI:
         """The API's clock (UTC); the UI uses it so tests and snapshots can fix time."""
         return self._clock().astimezone(UTC)
 
+    def rate_run(self, given: str, rating: int | None) -> RunRecord:
+        """Rate a completed run's result from 1 to 5 (None or 0 clears the rating)."""
+        run_id = self.resolve_run_id(given)
+        if rating == 0:
+            rating = None
+        if rating is not None and (isinstance(rating, bool) or not 1 <= rating <= 5):
+            raise UsageError("a rating is a whole number from 1 to 5 (0 clears it).", field="rating")
+        with self.store.guard():
+            run = self.get_run(run_id)
+            if run.status != RunStatus.COMPLETED:
+                raise OperationError(
+                    f"run {run_id} is {run.status}; only a completed run has a result to rate."
+                )
+            with self.store.db.atomic():
+                Run.update(rating=rating).where(Run.id == run_id).execute()
+        return self.get_run(run_id)
+
     def cancel_run(self, given: str) -> RunRecord:
         """Cancel a run: a queued one at once; a started one with a graceful stop, then a kill."""
         run_id = self.resolve_run_id(given)

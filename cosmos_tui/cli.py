@@ -23,7 +23,7 @@ from cosmos_tui.errors import (
     UsageError,
     cause_chain,
 )
-from cosmos_tui.records import escape_controls
+from cosmos_tui.records import escape_controls, rating_text
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -216,7 +216,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         title="runs per day",
     )
     out.table(
-        ["model", "finished", "success", "mean", "median"],
+        ["model", "finished", "success", "mean", "median", "rating"],
         [
             [
                 m.model_type,
@@ -224,6 +224,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 "-" if m.success_rate is None else f"{m.success_rate:.0%}",
                 duration(m.mean_seconds) or "-",
                 duration(m.median_seconds) or "-",
+                rating_text(m.mean_rating, m.rated),
             ]
             for m in stats.by_model
         ],
@@ -478,6 +479,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
     p = add(rsub, "cancel", cli_run.cmd_run_cancel, "cancel a run (graceful stop, then kill)")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p = add(rsub, "rate", cli_run.cmd_run_rate, "rate a completed run's result from 1 to 5 (0 clears)")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p.add_argument("rating", type=int, metavar="N", help="1 to 5; 0 clears the rating")
+    _json_flag(p)
     p = add(rsub, "wait", cli_run.cmd_run_wait, "wait for a run to end, collecting it here if needed")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     _json_flag(p)

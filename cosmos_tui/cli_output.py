@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TextIO
 
-from cosmos_tui.records import InputKind, PromptRecord, RunRecord, RunStatus, escape_controls
+from cosmos_tui.records import InputKind, PromptRecord, RunRecord, RunStatus, escape_controls, stars
 
 STATUS_STYLES: dict[str, str] = {
     RunStatus.QUEUED: "dim",
@@ -179,7 +179,7 @@ class Output:
 # Narrow terminals lose the input first, then the date, then the run count; the name and
 # the text share the rest. Runs have no free text: columns go whole, least useful first.
 PROMPT_LAYOUT = Layout(flex=("name", "text"), drop=("input", "created", "runs"))
-RUN_LAYOUT = Layout(drop=("sweep", "model", "stage", "host", "created", "duration", "progress"))
+RUN_LAYOUT = Layout(drop=("sweep", "rating", "model", "stage", "host", "created", "duration", "progress"))
 
 
 def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[str]]]:
@@ -202,7 +202,8 @@ def prompt_rows(prompts: Sequence[PromptRecord]) -> tuple[list[str], list[list[s
 def run_rows(
     runs: Sequence[RunRecord], host_label: Callable[[str], str] = str
 ) -> tuple[list[str], list[list[str]]]:
-    columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration", "sweep"]
+    columns = ["id", "prompt", "model", "host", "status", "stage", "progress", "created", "duration"]
+    columns += ["rating", "sweep"]
     rows = [
         [
             r.run_id,
@@ -214,6 +215,7 @@ def run_rows(
             f"{r.progress:.0f}%",
             local_time(r.created_at),
             duration(r.duration_seconds),
+            stars(r.rating) or "-",
             r.sweep_id or "-",
         ]
         for r in runs
@@ -282,6 +284,7 @@ def run_fields(
         ("finished", local_time(r.finished_at) or "-"),
         ("duration", duration(r.duration_seconds) or "-"),
         ("exit code", "-" if r.exit_code is None else str(r.exit_code)),
+        *([("rating", f"{stars(r.rating)} ({r.rating}/5)")] if r.rating else []),
         ("log", r.log_path or "-"),
         *[("output", path) for path in r.outputs],
     ]

@@ -24,7 +24,7 @@ from cosmos_tui.errors import (
     OperationError,
     UsageError,
 )
-from cosmos_tui.records import RunStatus, escape_controls
+from cosmos_tui.records import RunStatus, escape_controls, stars
 
 if TYPE_CHECKING:
     from cosmos_tui.api import CosmosAPI
@@ -430,6 +430,19 @@ def _no_log(run: RunRecord) -> str:
         f"run {run.run_id} ({run.status}) has no log yet; follow it as it comes with "
         f"`{hint('run logs -f ' + run.run_id)}`."
     )
+
+
+def cmd_run_rate(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        run = api.rate_run(args.id, args.rating)
+    if args.json:
+        out.json(run.to_json())
+    else:
+        out.line(f"{run.run_id} rated {stars(run.rating)}" if run.rating else f"{run.run_id}: rating cleared")
+    return EXIT_OK
 
 
 def cmd_run_cancel(args: argparse.Namespace) -> int:

@@ -158,6 +158,16 @@ class StageTiming:
         return record_json(self)
 
 
+def rating_text(mean: float | None, count: int) -> str:
+    """A mean rating and how many runs it is over (``4.2 ★ (5)``); "-" with none."""
+    return f"{mean:.1f} ★ ({count})" if mean is not None and count else "-"
+
+
+def stars(rating: int | None) -> str:
+    """A 1-5 rating as stars (``★★★☆☆``); "" when not rated."""
+    return "★" * rating + "☆" * (5 - rating) if rating else ""
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunRecord:
     # Declared in the order of the --json object (README "JSON output"); keyword-only.
@@ -189,6 +199,7 @@ class RunRecord:
     handle: str | None = None
     config: dict[str, Any]
     stages: list[StageTiming] = field(default_factory=list)
+    rating: int | None = None  # the user's rating of the result, 1 to 5
     log_position: str | None = field(default=None, metadata=INTERNAL)
     last_log_at: datetime | None = field(default=None, metadata=INTERNAL)
 
@@ -235,6 +246,8 @@ class ModelStats:
     success_rate: float | None
     mean_seconds: float | None
     median_seconds: float | None
+    rated: int = 0  # completed runs with a rating
+    mean_rating: float | None = None
 
 
 @dataclass(frozen=True)

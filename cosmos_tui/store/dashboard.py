@@ -55,13 +55,15 @@ def by_model(since: datetime) -> list[ModelStats]:
             fn.SUM(Run.status == RunStatus.COMPLETED),
             fn.AVG(Run.duration_seconds).filter(Run.status == RunStatus.COMPLETED),
             fn.COUNT(Run.duration_seconds).filter(Run.status == RunStatus.COMPLETED),
+            fn.COUNT(Run.rating),
+            fn.AVG(Run.rating),
         )
         .where((Run.status.in_(RunStatus.TERMINAL)) & (Run.created_at >= since))
         .group_by(Run.model_type)
         .order_by(Run.model_type)
     )
     stats = []
-    for model_type, finished, completed, mean, timed in tuples(query):
+    for model_type, finished, completed, mean, timed, rated, rating in tuples(query):
         completed = completed or 0
         stats.append(
             ModelStats(
@@ -71,6 +73,8 @@ def by_model(since: datetime) -> list[ModelStats]:
                 success_rate=completed / finished if finished else None,
                 mean_seconds=mean,
                 median_seconds=_median(model_type, since, timed),
+                rated=rated or 0,
+                mean_rating=rating,
             )
         )
     return stats

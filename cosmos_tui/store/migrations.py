@@ -154,6 +154,11 @@ def _v8_pools(db: SqliteDatabase) -> None:
     db.execute_sql('CREATE INDEX IF NOT EXISTS "run_pool_status" ON "run" ("pool", "status")')
 
 
+def _v9_ratings(db: SqliteDatabase) -> None:
+    # A user's rating of a result, 1 to 5 (NULL: not rated). A plain ALTER keeps step 5's triggers.
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "rating" INTEGER')
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
@@ -163,6 +168,7 @@ STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v6_batches_and_sweeps,
     _v7_families_and_answers,
     _v8_pools,
+    _v9_ratings,
 )
 LATEST = len(STEPS)
 

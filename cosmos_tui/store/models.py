@@ -70,6 +70,7 @@ class Run(BaseModel):
     family = CharField(default="transfer1")  # the model family that runs it (migrations step 7)
     output_text = TextField(null=True)  # a text answer (a reasoner's), kept with the run
     pool = CharField(null=True)  # queued to a pool: host is "" until a worker places it (step 8)
+    rating = IntegerField(null=True)  # the user's rating of the result, 1 to 5 (step 9)
 
 
 class RunStage(BaseModel):

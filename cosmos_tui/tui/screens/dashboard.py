@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError
-from cosmos_tui.records import Dashboard, escape_controls
+from cosmos_tui.records import Dashboard, escape_controls, rating_text
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key
@@ -65,12 +65,17 @@ class DashboardScreen(CosmosScreen[None]):
                 str(day.cancelled),
             )
         models = Table(box=None)
-        for column in ("model", "finished", "success", "mean", "median"):
+        for column in ("model", "finished", "success", "mean", "median", "rating"):
             models.add_column(column)
         for m in d.by_model:
             rate = "-" if m.success_rate is None else f"{m.success_rate:.0%}"
             models.add_row(
-                m.model_type, str(m.finished), rate, duration(m.mean_seconds), duration(m.median_seconds)
+                m.model_type,
+                str(m.finished),
+                rate,
+                duration(m.mean_seconds),
+                duration(m.median_seconds),
+                rating_text(m.mean_rating, m.rated),
             )
         inputs = Table(box=None)
         inputs.add_column("input")

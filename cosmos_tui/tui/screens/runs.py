@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Static
 
 from cosmos_tui.errors import CosmosError, NotFoundError
-from cosmos_tui.records import RunChanges, RunRecord, RunStatus, escape_controls
+from cosmos_tui.records import RunChanges, RunRecord, RunStatus, escape_controls, stars
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.keymap import bindings, hint
@@ -52,6 +52,7 @@ COLUMNS = (
     Column("stage", "stage", 10, drop=4),
     Column("elapsed", "elapsed", 7, drop=3),
     Column("eta", "ETA", 7, drop=2),
+    Column("rating", "rating", 6, drop=7),
 )
 
 
@@ -164,6 +165,7 @@ class RunsScreen(CosmosScreen[None]):
             "progress": bar(100.0 if run.status == RunStatus.COMPLETED else run.progress),
             "stage": Text(run.stage or ("waiting" if run.note else "-")),
             **self.clock_cells(run, now),
+            "rating": Text(stars(run.rating), style="yellow"),
         }
 
     def prompt_cell(self, run: RunRecord) -> Text:
