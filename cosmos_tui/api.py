@@ -38,6 +38,7 @@ from cosmos_tui.records import (
     CleanReport,
     Dashboard,
     DeleteResult,
+    GalleryItem,
     HostCheck,
     HostKeyCheck,
     HostStatus,
@@ -858,6 +859,52 @@ class CosmosAPI:
     def now(self) -> datetime:
         """The API's clock (UTC); the UI uses it so tests and snapshots can fix time."""
         return self._clock().astimezone(UTC)
+
+    # -- the gallery: results to look at -----------------------------------------------------------
+
+    def gallery(self, filter_text: str = "", sort: str = "date") -> list[GalleryItem]:
+        """Completed runs with a video, newest first (``sort="rating"``: best rated first), filtered
+        by words (prompt, task, family, host) and ``rating>=N`` / ``rating=N`` / ``★N``."""
+        from cosmos_tui.store import gallery
+
+        if sort not in gallery.SORTS:
+            raise UsageError(f"sort by {' or '.join(gallery.SORTS)}, not {sort!r}.")
+        with self.store.guard():
+            return gallery.items(filter_text, sort)
+
+    def thumbnails(self, run_id: str) -> list[Path]:
+        """The first, middle and last frames of a run's video as PNG files, made once and kept in
+        its run folder (``thumbs/``). Slow the first time (ffmpeg): call it from a worker thread.
+        OperationError with one sentence when the video cannot be read or ffmpeg is missing."""
+        from cosmos_tui import media
+
+        video = self.run_dir(run_id) / "output.mp4"
+        if not video.exists():
+            raise NotFoundError(
+                f"run {run_id} has no output.mp4 in {video.parent}; it may have been removed."
+            )
+        try:
+            return media.thumbnails(video, self.run_dir(run_id) / "thumbs")
+        except media.MediaError as exc:
+            raise OperationError(str(exc)) from None
+
+    def video_frames(
+        self, run_id: str, width: int, height: int, *, source: str = "output"
+    ) -> tuple[float, list[bytes]]:
+        """A run's video decoded for playing in the terminal: its frame rate, and every frame as
+        raw RGB24 bytes of ``width`` x ``height`` pixels. Slow: call it from a worker thread.
+        OperationError with one sentence when ffmpeg is missing or the video cannot be read."""
+        from cosmos_tui import media
+
+        video = self.run_dir(run_id) / "output.mp4"
+        if not video.exists():
+            raise NotFoundError(
+                f"run {run_id} has no output.mp4 in {video.parent}; it may have been removed."
+            )
+        try:
+            return media.frame_rate(video), media.decode(video, width, height)
+        except media.MediaError as exc:
+            raise OperationError(str(exc)) from None
 
     def rate_run(self, given: str, rating: int | None) -> RunRecord:
         """Rate a completed run's result from 1 to 5 (None or 0 clears the rating)."""

@@ -39,6 +39,8 @@ PLACES: dict[str, Place] = {
         Place("log", "log"),
         Place("gpu", "GPUs", has_table=True),
         Place("dashboard", "dashboard"),
+        Place("gallery", "gallery", has_table=True),
+        Place("preview", "preview"),
         Place("new_prompt", "new prompt form", modal=True, typing=True),
         Place("run_form", "run form", modal=True, typing=True),
         Place("confirm", "confirmation dialog", modal=True),
@@ -74,6 +76,7 @@ ACTIONS: tuple[Action, ...] = (
     Action("app", "runs", "2", "Runs", "the runs screen", "switch_mode('runs')"),
     Action("app", "gpu", "3", "GPUs", "the GPU screen", "switch_mode('gpu')"),
     Action("app", "dashboard", "4", "Dashboard", "the dashboard", "switch_mode('dashboard')"),
+    Action("app", "gallery", "5", "Gallery", "the gallery of results", "switch_mode('gallery')"),
     Action("app", "help", "question_mark", "Help", "show or hide every key of the screen", "toggle_help"),
     # Before the screens' own escape (back, clear filter), but only while the help panel shows.
     Action(
@@ -217,6 +220,36 @@ ACTIONS: tuple[Action, ...] = (
     ),
     Action("gpu", "refresh", "g", "Refresh", "poll the hosts now", "poll_now"),
     Action("dashboard", "refresh", "g", "Refresh", "reload the figures", "reload"),
+    Action("gallery", "filter", "slash", "Filter", "filter by prompt, model, host or rating>=N", "filter"),
+    Action(
+        "gallery",
+        "clear_filter",
+        "escape",
+        "Clear filter",
+        "clear and close the filter",
+        "clear_filter",
+        show=False,
+    ),
+    Action("gallery", "sort", "s", "Sort", "sort by date or by rating", "sort"),
+    Action("gallery", "preview", "enter", "Play", "play the video in the terminal", "preview"),
+    *(
+        Action(
+            "gallery",
+            f"rate_{n}",
+            str(n),
+            f"Rate {n}",
+            f"rate the result {n} of 5 (on the gallery, 1-4 rate instead of switching screens)",
+            f"rate({n})",
+            show=n == 5,
+            short="rate",
+        )
+        for n in range(1, 6)
+    ),
+    Action("gallery", "unrate", "0", "Clear rating", "clear the result's rating", "rate(0)", show=False),
+    Action("preview", "pause", "space", "Pause", "pause or play", "pause"),
+    Action("preview", "back_frame", "left", "Back", "one frame back (pauses)", "step(-1)"),
+    Action("preview", "next_frame", "right", "Next", "one frame on (pauses)", "step(1)"),
+    Action("preview", "close", "escape", "Close", "back to the gallery", "close"),
     Action("new_prompt", "cancel", "escape", "Cancel", "close the form without creating", "cancel"),
     Action("new_prompt", "create", "ctrl+s", "Create", "create the prompt", "save"),
     Action("run_form", "cancel", "escape", "Cancel", "close the form without running", "cancel"),

@@ -299,6 +299,24 @@ class ContainerStatus:
 
 
 @dataclass(frozen=True)
+class GalleryItem:
+    """A completed run with a video, as the gallery lists it."""
+
+    run_id: str
+    prompt_id: str | None
+    prompt_name: str
+    prompt_text: str
+    model_type: str
+    family: str
+    host: str
+    finished_at: datetime | None
+    duration_seconds: float | None
+    rating: int | None
+    video: str  # the local output.mp4
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
 class NodeStatus:
     """A node of a Slurm host's partition: its state and how many of its GPUs jobs hold."""
 

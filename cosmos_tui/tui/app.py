@@ -1,4 +1,4 @@
-"""The cosmos-tui application: four screens (prompts, runs, GPUs, dashboard) as modes, a header
+"""The cosmos-tui application: five screens (prompts, runs, GPUs, dashboard, gallery) as modes, a header
 with the host and a run summary, help, the command palette, and the engine executing queued runs
 while the app is open. Everything blocking runs in thread workers."""
 
@@ -23,6 +23,7 @@ from cosmos_tui.keymap import ACTIONS, PLACES
 from cosmos_tui.records import RunStatus, escape_controls
 from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
+from cosmos_tui.tui.screens.gallery import GalleryScreen
 from cosmos_tui.tui.screens.gpu import GpuScreen
 from cosmos_tui.tui.screens.prompts import PromptsScreen
 from cosmos_tui.tui.screens.runs import RunsScreen
@@ -42,6 +43,7 @@ class CosmosApp(App[None]):
         "runs": RunsScreen,
         "gpu": GpuScreen,
         "dashboard": DashboardScreen,
+        "gallery": GalleryScreen,
     }
     DEFAULT_MODE = "prompts"
     BINDINGS = bindings("app")  # keys: cosmos_tui/keymap.py; the config's [keys] rebinds them

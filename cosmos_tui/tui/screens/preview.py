@@ -1,0 +1,114 @@
+"""Playing a run's video in the terminal: frames decoded with ffmpeg (in a worker), drawn with the
+best protocol the terminal has (kitty graphics or sixel, else coloured half blocks), at the video's
+frame rate; space pauses, left/right step, escape goes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image as PILImage
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+from textual_image.widget import Image
+
+from cosmos_tui.errors import CosmosError
+from cosmos_tui.records import GalleryItem, escape_controls
+from cosmos_tui.tui.base import CosmosScreen
+from cosmos_tui.tui.keymap import bindings
+
+ASPECT = 16 / 9  # of the decoded frames; the widget fits them into its cells
+
+
+class PreviewScreen(CosmosScreen[None]):
+    BINDINGS = bindings("preview")
+
+    @dataclass
+    class Decoded(Message):
+        fps: float
+        frames: list[bytes]
+        size: tuple[int, int]
+
+    @dataclass
+    class Failed(Message):
+        problem: str
+
+    def __init__(self, item: GalleryItem) -> None:
+        super().__init__()
+        self.item = item
+        self.frames: list[bytes] = []
+        self.frame_size = (0, 0)
+        self.index = 0
+        self.playing = True
+        self.timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="preview"):
+            yield Static(
+                Text(f"{escape_controls(self.item.prompt_name)} · {self.item.run_id}", style="bold"),
+                id="preview-title",
+            )
+            yield Image(None, id="preview-image")
+            yield Static("decoding…", id="preview-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        width = max(32, min(320, self.app.size.width * 2))
+        self.decode(width, int(width / ASPECT) // 2 * 2)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def decode(self, width: int, height: int) -> None:
+        try:
+            fps, frames = self.api.video_frames(self.item.run_id, width, height)
+        except CosmosError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Decoded(fps, frames, (width, height)))
+
+    def on_preview_screen_failed(self, message: Failed) -> None:
+        self.query_one("#preview-status", Static).update(Text(message.problem, style="red"))
+
+    def on_preview_screen_decoded(self, message: Decoded) -> None:
+        self.frames, self.frame_size = message.frames, message.size
+        self.index = 0
+        self.draw()
+        self.timer = self.set_interval(1 / message.fps, self.tick)
+        if not self.playing:
+            self.timer.pause()
+
+    def tick(self) -> None:
+        if self.frames:
+            self.index = (self.index + 1) % len(self.frames)
+            self.draw()
+
+    def draw(self) -> None:
+        frame = PILImage.frombytes("RGB", self.frame_size, self.frames[self.index])
+        self.query_one("#preview-image", Image).image = frame
+        state = "playing" if self.playing else "paused"
+        self.query_one("#preview-status", Static).update(
+            f"frame {self.index + 1}/{len(self.frames)} · {state} · space pause · ←/→ step · escape back"
+        )
+
+    def action_pause(self) -> None:
+        self.playing = not self.playing
+        if self.timer is not None:
+            (self.timer.resume if self.playing else self.timer.pause)()
+        if self.frames:
+            self.draw()
+
+    def action_step(self, delta: int) -> None:
+        self.playing = False
+        if self.timer is not None:
+            self.timer.pause()
+        if self.frames:
+            self.index = (self.index + delta) % len(self.frames)
+            self.draw()
+
+    def action_close(self) -> None:
+        if self.timer is not None:
+            self.timer.stop()
+        self.dismiss()

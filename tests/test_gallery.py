@@ -1,0 +1,149 @@
+"""The gallery: completed runs with a video (the demo scene's real mp4 files), thumbnails made once
+with ffmpeg, filter, sort, rating keys, and playing a video in the terminal with half blocks."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+from rich.console import Console
+from textual.widgets import Static
+from textual_image.renderable.halfcell import Image as HalfcellRenderable
+from textual_image.widget import Image
+
+from cosmos_tui.api import CosmosAPI
+from cosmos_tui.config import load
+from cosmos_tui.records import RunRecord
+from cosmos_tui.tui.app import CosmosApp
+from cosmos_tui.tui.screens.preview import PreviewScreen
+from tests.conftest import DEMO
+from tests.harness import local_host_table
+from tests.helpers import add_run
+from tests.waiting import pilot_wait_until as wait_until
+
+SIZE = (140, 40)
+
+
+@pytest.fixture
+def gallery_api(tmp_path: Path):
+    body = (
+        'default_host = "sim"\n[paths]\noutputs = "outputs"\ndatabase = "outputs/cosmos.db"\n'
+        + local_host_table("sim", tmp_path / "remote")
+    )
+    (tmp_path / "config.toml").write_text(body)
+    with CosmosAPI(load(tmp_path / "config.toml")) as api:
+        yield api
+
+
+def finished(api: CosmosAPI, text: str, video: str, minutes: int, **fields) -> RunRecord:
+    """A completed run whose output.mp4 is one of the demo scene's real videos."""
+    prompt = api.create_prompt(text, DEMO)
+    when = datetime(2026, 11, 20, 9, 0, tzinfo=UTC) + timedelta(minutes=minutes)
+    run = add_run(api, prompt.prompt_id, "completed", created=when, seconds=95, host="sim", **fields)
+    folder = api.run_dir(run.run_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(DEMO / video, folder / "output.mp4")
+    from cosmos_tui.store.models import Run
+
+    Run.update(outputs=[str(folder / "output.mp4")]).where(Run.id == run.run_id).execute()
+    return api.get_run(run.run_id)
+
+
+def test_the_gallery_lists_completed_videos_filtered_and_sorted(gallery_api: CosmosAPI) -> None:
+    api = gallery_api
+    dusk = finished(api, "a harbour at dusk", "color.mp4", 1, rating=3)
+    robot = finished(api, "a robot arm stacking cups", "depth.mp4", 2, rating=5)
+    plain = finished(api, "an empty street", "segmentation.mp4", 3)
+    add_run(api, None, "failed")  # no video: never in the gallery
+    assert [i.run_id for i in api.gallery()] == [plain.run_id, robot.run_id, dusk.run_id]
+    assert [i.run_id for i in api.gallery(sort="rating")] == [robot.run_id, dusk.run_id, plain.run_id]
+    assert [i.run_id for i in api.gallery("robot")] == [robot.run_id]
+    assert [i.run_id for i in api.gallery("rating>=3")] == [robot.run_id, dusk.run_id]
+    assert [i.run_id for i in api.gallery("★5")] == [robot.run_id]
+    assert [i.run_id for i in api.gallery("rating=0")] == [plain.run_id]
+    assert [i.run_id for i in api.gallery("transfer harbour")] == [dusk.run_id]
+
+
+def test_thumbnails_are_the_first_middle_and_last_frames_made_once(gallery_api: CosmosAPI) -> None:
+    run = finished(gallery_api, "thumbs", "color.mp4", 1)
+    paths = gallery_api.thumbnails(run.run_id)
+    assert [p.name for p in paths] == ["first.png", "middle.png", "last.png"]
+    assert all(p.parent == gallery_api.run_dir(run.run_id) / "thumbs" for p in paths)
+    sizes = {PILImage.open(p).size for p in paths}
+    assert len(sizes) == 1 and next(iter(sizes))[0] == 192
+    stamps = [p.stat().st_mtime_ns for p in paths]
+    assert [p.stat().st_mtime_ns for p in gallery_api.thumbnails(run.run_id)] == stamps  # kept, not remade
+
+
+def test_a_frame_is_drawn_with_half_blocks_of_its_colours() -> None:
+    """Two pixel rows make one cell: the upper as the foreground of "▀", the lower as its background."""
+    frame = PILImage.new("RGB", (2, 2))
+    frame.putpixel((0, 0), (255, 0, 0))
+    frame.putpixel((1, 0), (255, 0, 0))
+    frame.putpixel((0, 1), (0, 0, 255))
+    frame.putpixel((1, 1), (0, 0, 255))
+    console = Console(file=io.StringIO(), width=2, color_system="truecolor", force_terminal=True)
+    segments = list(console.render(HalfcellRenderable(frame, width=2, height=1), console.options))
+    cells = [s for s in segments if s.text.strip()]
+    assert cells and all(s.text == "▀" * len(s.text) for s in cells)
+    style = cells[0].style
+    assert style is not None and style.color is not None and style.bgcolor is not None
+    assert style.color.get_truecolor() == (255, 0, 0) and style.bgcolor.get_truecolor() == (0, 0, 255)
+
+
+async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_api: CosmosAPI) -> None:
+    api = gallery_api
+    first = finished(api, "a harbour at dusk", "color.mp4", 1)
+    second = finished(api, "a robot arm", "depth.mp4", 2, rating=2)
+    app = CosmosApp(api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_until(
+            pilot, lambda: app.screen.query("#gallery") and len(app.screen.query_one("#gallery").rows) == 2
+        )
+        # The newest first; its three frames load in a worker.
+        await wait_until(
+            pilot, lambda: app.screen.query_one("#thumb-last", Image).image is not None, timeout=30
+        )
+        assert "a robot arm" in str(app.screen.query_one("#gallery-details", Static).render())
+        await pilot.press("4")  # rates the highlighted run (on the gallery, digits rate)
+        await wait_until(pilot, lambda: api.get_run(second.run_id).rating == 4)
+        await wait_until(
+            pilot, lambda: "★★★★☆" in str(app.screen.query_one("#gallery-details", Static).render())
+        )
+        await pilot.press("slash")
+        await pilot.press(*"harbour")
+        await wait_until(pilot, lambda: len(app.screen.query_one("#gallery").rows) == 1)
+        await pilot.press("enter", "escape")  # leave the filter box, then clear it
+        await wait_until(pilot, lambda: len(app.screen.query_one("#gallery").rows) == 2)
+        await pilot.press("s")  # best rated first
+        await wait_until(pilot, lambda: app.screen.sort == "rating")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
+        screen = app.screen
+        await wait_until(pilot, lambda: len(screen.frames) > 10, timeout=30)
+        await pilot.press("space")
+        assert not screen.playing
+        shown = screen.index
+        await pilot.press("right")
+        assert screen.index == (shown + 1) % len(screen.frames)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.query("#gallery"))
+    assert api.get_run(first.run_id).rating is None
+
+
+async def test_a_missing_video_says_so_in_one_sentence(gallery_api: CosmosAPI) -> None:
+    run = finished(gallery_api, "gone", "color.mp4", 1)
+    (gallery_api.run_dir(run.run_id) / "output.mp4").unlink()
+    app = CosmosApp(gallery_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await wait_until(
+            pilot,
+            lambda: "has no output.mp4" in str(app.screen.query_one("#gallery-details", Static).render()),
+            timeout=30,
+        )
