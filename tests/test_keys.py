@@ -51,12 +51,34 @@ def test_every_binding_in_the_tui_comes_from_the_table() -> None:
     from textual.screen import Screen
     from textual.widget import Widget
 
-    from cosmos_tui.tui.screens import dashboard, gpu, log, prompt_form, prompts, run_form, runs
+    from cosmos_tui.tui.screens import (
+        dashboard,
+        gallery,
+        gpu,
+        log,
+        preview,
+        prompt_form,
+        prompts,
+        run_form,
+        runs,
+    )
     from cosmos_tui.tui.widgets import confirm, tables
 
     classes = [
         obj
-        for module in (dashboard, gpu, log, prompt_form, prompts, run_form, runs, confirm, tables)
+        for module in (
+            dashboard,
+            gallery,
+            gpu,
+            log,
+            preview,
+            prompt_form,
+            prompts,
+            run_form,
+            runs,
+            confirm,
+            tables,
+        )
         for obj in vars(module).values()
         if isinstance(obj, type)
         and issubclass(obj, Screen | Widget)
