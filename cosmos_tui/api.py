@@ -763,8 +763,25 @@ class CosmosAPI:
             return True
         return engine.execute(wanted, hosts, timeout)
 
-    def rerun(self, given: str) -> str:
-        """Queue a new run with the same prompt, host, model and settings as an earlier one."""
+    def rerun(self, given: str, *, exact: bool = False) -> str:
+        """Queue a new run with the same prompt, host, model and settings as an earlier one. With
+        ``exact``, first check that the host still has the same image (digest) and checkpoint files
+        as the run recorded, and refuse in one sentence naming what differs; without it, what
+        differs is recorded with the new run (``config["_rerun"]``)."""
+        run = self.get_run(given)
+        differences: list[str] = []
+        if exact or (run.provenance and run.host):
+            try:
+                differences = self.host_differences(run)
+            except CosmosError as exc:
+                if exact:
+                    raise
+                differences = [f"not compared: {exc}"]
+        if exact and differences:
+            raise UsageError(
+                f"run {run.run_id} cannot be re-run exactly: " + "; ".join(differences) + "; re-run it "
+                "without --exact to run it anyway (the differences are recorded)."
+            )
         run = self.get_run(given)
         if run.model_type == "upscale" and run.parent_id:  # an upscale again: linked to the same parent
             return self.upscale(run.parent_id, run.config.get("control_weight"), run.host)
@@ -773,6 +790,7 @@ class CosmosAPI:
         options = {k: v for k, v in run.config.items() if not k.startswith("_")}
         for name in run.config.get(PLACED_KEY, []) if run.pool else []:
             options.pop(name, None)
+        options["_rerun"] = {"of": run.run_id, "exact": exact, "differences": differences}
         with self.store.guard():
             record = run_queries.insert(
                 self.store.db,
@@ -790,6 +808,63 @@ class CosmosAPI:
             )
         log.info("queued %s as a re-run of %s", record.run_id, run.run_id)
         return record.run_id
+
+    def host_differences(self, run: RunRecord) -> list[str]:
+        """How the run's host differs now from what produced the run: its image (digest) and its
+        checkpoint files; one phrase each. Asks the host (blocking)."""
+        from cosmos_tui.engine import provenance
+
+        made = run.provenance or {}
+        if not made or "error" in made:
+            return [f"run {run.run_id} has no recorded provenance to compare with"]
+        if run.host not in self.config.hosts:
+            return [f"its host {run.host} is not in the config any more"]
+        session = self.engine().hosts.get(run.host)
+        now = provenance.collect(session, run.family, dict(run.config), None)
+        found = []
+        before, after = provenance.fingerprint(made), provenance.fingerprint(now)
+        if before["image"] != after["image"]:
+            found.append(
+                f"host {run.host} now has image {_short(after['image'])}, not {_short(before['image'])}"
+            )
+        if before["checkpoint"] != after["checkpoint"]:
+            old = {f[0]: f for f in (made.get("checkpoint_manifest") or {}).get("files", [])}
+            new = {f[0]: f for f in now["checkpoint_manifest"]["files"]}
+            changed = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+            shown = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+            found.append(f"its checkpoint files differ ({shown or 'the folder'})")
+        return found
+
+    def diff_runs(self, first: str, second: str) -> list[tuple[str, Any, Any]]:
+        """What differs between two runs: settings, prompt, task and family, host, image,
+        checkpoint files, inputs, command; (what, first's, second's) for each difference."""
+        a, b = self.get_run(first), self.get_run(second)
+        found: list[tuple[str, Any, Any]] = []
+
+        def compare(what: str, left: Any, right: Any) -> None:
+            if left != right:
+                found.append((what, left, right))
+
+        for name in ("model_type", "family", "host", "prompt_id"):
+            compare(name, getattr(a, name), getattr(b, name))
+        settings_a = {k: v for k, v in a.config.items() if not k.startswith("_")}
+        settings_b = {k: v for k, v in b.config.items() if not k.startswith("_")}
+        for name in sorted(settings_a.keys() | settings_b.keys()):
+            compare(f"setting {name}", settings_a.get(name), settings_b.get(name))
+        made_a, made_b = a.provenance or {}, b.provenance or {}
+        from cosmos_tui.engine import provenance
+
+        fa, fb = provenance.fingerprint(made_a), provenance.fingerprint(made_b)
+        compare("image", fa["image"], fb["image"])
+        compare("checkpoint", made_a.get("checkpoint"), made_b.get("checkpoint"))
+        compare("checkpoint files", fa["checkpoint"], fb["checkpoint"])
+        inputs_a, inputs_b = made_a.get("inputs") or {}, made_b.get("inputs") or {}
+        for name in sorted(inputs_a.keys() | inputs_b.keys()):
+            compare(f"input {name}", inputs_a.get(name), inputs_b.get(name))
+        compare("gpus", made_a.get("gpus"), made_b.get("gpus"))
+        compare("driver", made_a.get("driver"), made_b.get("driver"))
+        compare("cosmos-tui", made_a.get("cosmos_tui"), made_b.get("cosmos_tui"))
+        return found
 
     # -- 4K upscale: a run of its own, linked to its parent ------------------------------------
 
@@ -1195,3 +1270,12 @@ def _check_page(limit: int, offset: int) -> None:
         raise UsageError("the limit must be between 1 and 10000.")
     if not 0 <= offset <= MAX_OFFSET:
         raise UsageError(f"the offset must be from 0 to {MAX_OFFSET:,}.")
+
+
+def _short(value: Any) -> str:
+    """An image ID or program paths as a short phrase for a sentence."""
+    if isinstance(value, str):
+        return value.removeprefix("sha256:")[:12] or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {v}" for k, v in sorted(value.items())) or "none"
+    return "none"

@@ -479,6 +479,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-f", "--follow", action="store_true", help="keep printing until the run ends")
     p = add(rsub, "cancel", cli_run.cmd_run_cancel, "cancel a run (graceful stop, then kill)")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p = add(rsub, "rerun", cli_run.cmd_run_rerun, "queue a run again with the same settings and host")
+    p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
+    p.add_argument(
+        "--exact",
+        action="store_true",
+        help="refuse unless the host's image and checkpoint files are unchanged",
+    )
+    _json_flag(p)
+    p = add(
+        rsub,
+        "diff",
+        cli_run.cmd_run_diff,
+        "what differs between two runs (settings, image, checkpoints, inputs)",
+    )
+    p.add_argument("first", metavar="A", help="run ID or a unique prefix")
+    p.add_argument("second", metavar="B", help="run ID or a unique prefix")
+    _json_flag(p)
     p = add(rsub, "rate", cli_run.cmd_run_rate, "rate a completed run's result from 1 to 5 (0 clears)")
     p.add_argument("id", metavar="ID", help="run ID or a unique prefix")
     p.add_argument("rating", type=int, metavar="N", help="1 to 5; 0 clears the rating")

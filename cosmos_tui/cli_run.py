@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import sys
 import threading
@@ -430,6 +431,47 @@ def _no_log(run: RunRecord) -> str:
         f"run {run.run_id} ({run.status}) has no log yet; follow it as it comes with "
         f"`{hint('run logs -f ' + run.run_id)}`."
     )
+
+
+def cmd_run_rerun(args: argparse.Namespace) -> int:
+    """`run rerun ID [--exact]`: queue it again (a worker, `run wait` or the TUI executes it)."""
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        run = api.get_run(api.rerun(args.id, exact=args.exact))
+    if args.json:
+        out.json(run.to_json())
+        return EXIT_OK
+    out.line(run.run_id)
+    notes = run.config.get("_rerun", {}).get("differences") or []
+    for note in notes:
+        print(f"cosmos-tui: differs from the original: {note}", file=sys.stderr)
+    print(f"queued; run it with `{hint('run wait ' + run.run_id)}`.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_run_diff(args: argparse.Namespace) -> int:
+    from cosmos_tui.cli_output import Output
+
+    out = Output(json_mode=args.json)
+    with _api(args) as api:
+        first, second = api.resolve_run_id(args.first), api.resolve_run_id(args.second)
+        found = api.diff_runs(first, second)
+    if args.json:
+        out.json([{"what": what, first: a, second: b} for what, a, b in found])
+    elif not found:
+        out.line(f"{first} and {second} were made the same way.")
+    else:
+        out.table(["what", first, second], [[what, _shown(a), _shown(b)] for what, a, b in found])
+    return EXIT_OK
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "-"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def cmd_run_rate(args: argparse.Namespace) -> int:

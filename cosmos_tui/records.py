@@ -200,6 +200,7 @@ class RunRecord:
     config: dict[str, Any]
     stages: list[StageTiming] = field(default_factory=list)
     rating: int | None = None  # the user's rating of the result, 1 to 5
+    provenance: dict[str, Any] | None = None  # what produced it (image, checkpoints, GPUs, inputs)
     log_position: str | None = field(default=None, metadata=INTERNAL)
     last_log_at: datetime | None = field(default=None, metadata=INTERNAL)
 

@@ -209,9 +209,14 @@ class BatchExecutor:
     def start(self) -> None:
         handle = self.runtime.find(self.batch_id)
         command: str | None = None
+        made_by: dict[str, Any] | None = None
         if handle is None:
             jsonl = f"{self.files.run_rel}/{JSONL}"
             command = self.adapter.batch_command(self.lead_config, self.files, jsonl)
+            for member in self.members.values():
+                member.config[COMMAND_KEY] = command
+            lead = next(iter(self.members.values()), None)
+            made_by = lead.provenance() if lead is not None else None
             handle = self.runtime.start(self.batch_id, command)
         now = self.context.now()
         for member in self.members.values():
@@ -219,6 +224,7 @@ class BatchExecutor:
             if command is not None:  # exactly what ran, from remote_dir (run.json has it)
                 member.config[COMMAND_KEY] = command
                 fields["config"] = member.config
+                fields["provenance"] = made_by
             try:
                 member.move(
                     (RunStatus.STARTING,),

@@ -37,7 +37,7 @@ from cosmos_tui.cosmos.base import (
     step_rounds,
 )
 from cosmos_tui.cosmos.progress import Tracker
-from cosmos_tui.engine import cleanup, followups, preflight, run_json
+from cosmos_tui.engine import cleanup, followups, preflight, provenance, run_json
 from cosmos_tui.engine.hosts import HostSession
 from cosmos_tui.engine.log_follow import LogFollower
 from cosmos_tui.engine.runtime import DockerError, Position, SlurmRuntime, State, runtime_for
@@ -314,8 +314,9 @@ class RunExecutor:
         fields: dict[str, Any] = {}
         if handle is None:
             command = self.adapter.command(self.config, self.files)
-            handle = self.runtime.start(self.run_id, command)
             self.config[COMMAND_KEY] = command  # exactly what ran, from remote_dir (run.json has it)
+            fields["provenance"] = self.provenance()
+            handle = self.runtime.start(self.run_id, command)
             fields["config"] = self.config
         if isinstance(self.runtime, SlurmRuntime) and not self.detach:
             self.set(handle=handle, **fields)  # known at once: a cancel or a re-attach finds the job
@@ -333,6 +334,19 @@ class RunExecutor:
         )
         log.info("run %s started on %s as %s", self.run_id, self.session.name, handle)
         return True
+
+    def provenance(self) -> dict[str, Any]:
+        """What is about to produce the run (image, checkpoint files, GPUs...); never fails the run."""
+        spec_path = self.run_dir / "spec.json"
+        try:
+            spec = json.loads(spec_path.read_text(encoding="utf-8")) if spec_path.exists() else None
+        except (OSError, ValueError):
+            spec = None
+        try:
+            return provenance.collect(self.session, lifecycle.row(self.run_id).family, self.config, spec)
+        except CosmosError as exc:
+            log.warning("could not record the provenance of %s: %s", self.run_id, exc)
+            return {"error": str(exc), "command": self.config.get(COMMAND_KEY), "spec": spec}
 
     def wait_in_queue(self, handle: str) -> bool:
         """While the scheduler keeps the job pending, stay `starting` with its reason as the run's

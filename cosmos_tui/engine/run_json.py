@@ -50,6 +50,8 @@ def describe(row: Any, prompt_name: str | None = None) -> dict[str, Any]:
         "outputs": sorted(Path(p).name for p in (row.outputs or [])),
         "output_text": row.output_text,
         "cosmos_tui_version": __version__,
+        "rating": getattr(row, "rating", None),
+        "provenance": getattr(row, "provenance", None),
     }
 
 

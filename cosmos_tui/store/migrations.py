@@ -159,6 +159,11 @@ def _v9_ratings(db: SqliteDatabase) -> None:
     db.execute_sql('ALTER TABLE "run" ADD COLUMN "rating" INTEGER')
 
 
+def _v10_provenance(db: SqliteDatabase) -> None:
+    # What produced a run (engine/provenance.py), as JSON. A plain ALTER keeps step 5's triggers.
+    db.execute_sql('ALTER TABLE "run" ADD COLUMN "provenance" TEXT')
+
+
 STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v1_initial,
     _v2_stages_search_and_timing,
@@ -169,6 +174,7 @@ STEPS: tuple[Callable[[SqliteDatabase], None], ...] = (
     _v7_families_and_answers,
     _v8_pools,
     _v9_ratings,
+    _v10_provenance,
 )
 LATEST = len(STEPS)
 

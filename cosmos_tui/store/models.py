@@ -71,6 +71,7 @@ class Run(BaseModel):
     output_text = TextField(null=True)  # a text answer (a reasoner's), kept with the run
     pool = CharField(null=True)  # queued to a pool: host is "" until a worker places it (step 8)
     rating = IntegerField(null=True)  # the user's rating of the result, 1 to 5 (step 9)
+    provenance = JSONField(null=True)  # what produced it: engine/provenance.py (step 10)
 
 
 class RunStage(BaseModel):

@@ -140,6 +140,7 @@ def test_run_json_keeps_its_documented_keys_and_order() -> None:
         "config",
         "stages",
         "rating",
+        "provenance",
     ]
     assert type(document["status"]) is str and document["status"] == "failed"
     assert document["created_at"] == "2026-11-21T09:11:44Z"
