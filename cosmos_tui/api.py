@@ -963,19 +963,45 @@ class CosmosAPI:
         except media.MediaError as exc:
             raise OperationError(str(exc)) from None
 
+    def compare_sources(self, run_id: str) -> list[tuple[str, str]]:
+        """(label, local video path) of what a run's video can be compared with, side by side: its
+        input videos, its parent run's video (an upscale's, a re-run's original) and its children's
+        (its upscales, its re-runs). Only videos that exist here."""
+        run = self.get_run(run_id)
+        found: list[tuple[str, str]] = []
+        for role, path in sorted(dict(run.config.get("inputs") or {}).items()):
+            if str(path).endswith((".mp4", ".mov", ".mkv", ".webm")) and Path(path).is_file():
+                found.append((f"input {role}", str(path)))
+        relatives = []
+        parent = run.parent_id or (run.config.get("_rerun") or {}).get("of")
+        if parent:
+            relatives.append(("parent", parent))
+        relatives += [("upscale", child.run_id) for child in self.run_children(run_id)]
+        with self.store.guard():
+            maybe = Run.select(Run.id, Run.config).where(Run.config.contains(run_id)).limit(50)
+            relatives += [
+                ("re-run", row.id)
+                for row in maybe
+                if (dict(row.config or {}).get("_rerun") or {}).get("of") == run_id
+            ]
+        for label, other in relatives:
+            video = self.run_dir(other) / "output.mp4"
+            if video.is_file():
+                found.append((f"{label} {other}", str(video)))
+        return found
+
     def video_frames(
-        self, run_id: str, width: int, height: int, *, source: str = "output"
+        self, run_id: str, width: int, height: int, source: str | None = None
     ) -> tuple[float, list[bytes]]:
-        """A run's video decoded for playing in the terminal: its frame rate, and every frame as
-        raw RGB24 bytes of ``width`` x ``height`` pixels. Slow: call it from a worker thread.
-        OperationError with one sentence when ffmpeg is missing or the video cannot be read."""
+        """A run's video (or ``source``, a path from ``compare_sources``) decoded for playing in
+        the terminal: its frame rate, and every frame as raw RGB24 bytes of ``width`` x ``height``
+        pixels. Slow: call it from a worker thread. OperationError with one sentence when ffmpeg
+        is missing or the video cannot be read."""
         from cosmos_tui import media
 
-        video = self.run_dir(run_id) / "output.mp4"
+        video = Path(source) if source else self.run_dir(run_id) / "output.mp4"
         if not video.exists():
-            raise NotFoundError(
-                f"run {run_id} has no output.mp4 in {video.parent}; it may have been removed."
-            )
+            raise NotFoundError(f"{video} is not there any more; it may have been removed.")
         try:
             return media.frame_rate(video), media.decode(video, width, height)
         except media.MediaError as exc:

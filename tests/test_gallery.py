@@ -99,6 +99,10 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
     api = gallery_api
     first = finished(api, "a harbour at dusk", "color.mp4", 1)
     second = finished(api, "a robot arm", "depth.mp4", 2, rating=2)
+    from cosmos_tui.store.models import Run
+
+    inputs = {"vis": str(DEMO / "color.mp4")}
+    Run.update(config={"num_steps": 35, "inputs": inputs}).where(Run.id == second.run_id).execute()
     app = CosmosApp(api, start_engine=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
@@ -122,6 +126,8 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
         await wait_until(pilot, lambda: len(app.screen.query_one("#gallery").rows) == 2)
         await pilot.press("s")  # best rated first
         await wait_until(pilot, lambda: app.screen.sort == "rating")
+        await pilot.press("home")  # the best rated: the robot arm, 4 stars
+        await wait_until(pilot, lambda: app.screen.selected().run_id == second.run_id)
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, PreviewScreen))
         screen = app.screen
@@ -131,6 +137,13 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
         shown = screen.index
         await pilot.press("right")
         assert screen.index == (shown + 1) % len(screen.frames)
+        await pilot.press("c")  # beside its input video
+        await wait_until(
+            pilot, lambda: len(screen.other) > 10 and "input vis" in screen.other_label, timeout=30
+        )
+        assert not screen.query_one("#preview-other").has_class("hidden")
+        await pilot.press("c")  # nothing else to compare with: alone again
+        await wait_until(pilot, lambda: screen.query_one("#preview-other").has_class("hidden"))
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen.query("#gallery"))
     assert api.get_run(first.run_id).rating is None

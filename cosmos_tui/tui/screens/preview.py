@@ -1,6 +1,7 @@
 """Playing a run's video in the terminal: frames decoded with ffmpeg (in a worker), drawn with the
 best protocol the terminal has (kitty graphics or sixel, else coloured half blocks), at the video's
-frame rate; space pauses, left/right step, escape goes back."""
+frame rate; space pauses, left/right step, c compares side by side with the input video or a
+parent or child run (each press the next one, then off), escape goes back."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from PIL import Image as PILImage
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Static
@@ -37,6 +38,11 @@ class PreviewScreen(CosmosScreen[None]):
     class Failed(Message):
         problem: str
 
+    @dataclass
+    class Compared(Message):
+        label: str
+        frames: list[bytes]
+
     def __init__(self, item: GalleryItem) -> None:
         super().__init__()
         self.item = item
@@ -45,6 +51,10 @@ class PreviewScreen(CosmosScreen[None]):
         self.index = 0
         self.playing = True
         self.timer: Timer | None = None
+        self.sources: list[tuple[str, str]] | None = None  # what it can be compared with
+        self.compare_index = -1  # -1: no comparison
+        self.other: list[bytes] = []
+        self.other_label = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(id="preview"):
@@ -52,7 +62,9 @@ class PreviewScreen(CosmosScreen[None]):
                 Text(f"{escape_controls(self.item.prompt_name)} · {self.item.run_id}", style="bold"),
                 id="preview-title",
             )
-            yield Image(None, id="preview-image")
+            with Horizontal(id="preview-pair"):
+                yield Image(None, id="preview-image")
+                yield Image(None, id="preview-other", classes="hidden")
             yield Static("decoding…", id="preview-status", classes="status-line")
         yield Footer()
 
@@ -64,10 +76,42 @@ class PreviewScreen(CosmosScreen[None]):
     def decode(self, width: int, height: int) -> None:
         try:
             fps, frames = self.api.video_frames(self.item.run_id, width, height)
+            self.sources = self.api.compare_sources(self.item.run_id)
         except CosmosError as exc:
             self.post_message(self.Failed(str(exc)))
             return
         self.post_message(self.Decoded(fps, frames, (width, height)))
+
+    @work(thread=True, exclusive=True, group="compare", exit_on_error=False)
+    def decode_other(self, label: str, path: str) -> None:
+        width, height = self.frame_size
+        try:
+            _fps, frames = self.api.video_frames(self.item.run_id, width, height, source=path)
+        except CosmosError as exc:
+            self.post_message(self.Failed(str(exc)))
+            return
+        self.post_message(self.Compared(label, frames))
+
+    def on_preview_screen_compared(self, message: Compared) -> None:
+        self.other, self.other_label = message.frames, message.label
+        self.query_one("#preview-other", Image).remove_class("hidden")
+        if self.frames:
+            self.draw()
+
+    def action_compare(self) -> None:
+        sources = self.sources or []
+        if not sources or not self.frames:
+            self.notify("nothing to compare it with: no input video or related run here", timeout=4)
+            return
+        self.compare_index += 1
+        if self.compare_index >= len(sources):
+            self.compare_index = -1
+            self.other, self.other_label = [], ""
+            self.query_one("#preview-other", Image).add_class("hidden")
+            self.draw()
+            return
+        label, path = sources[self.compare_index]
+        self.decode_other(label, path)
 
     def on_preview_screen_failed(self, message: Failed) -> None:
         self.query_one("#preview-status", Static).update(Text(message.problem, style="red"))
@@ -88,9 +132,14 @@ class PreviewScreen(CosmosScreen[None]):
     def draw(self) -> None:
         frame = PILImage.frombytes("RGB", self.frame_size, self.frames[self.index])
         self.query_one("#preview-image", Image).image = frame
+        beside = f" · beside it: {self.other_label}" if self.other else ""
+        if self.other:  # the same moment of the other video (its last frame once it is shorter)
+            other = self.other[min(self.index, len(self.other) - 1)]
+            self.query_one("#preview-other", Image).image = PILImage.frombytes("RGB", self.frame_size, other)
         state = "playing" if self.playing else "paused"
         self.query_one("#preview-status", Static).update(
-            f"frame {self.index + 1}/{len(self.frames)} · {state} · space pause · ←/→ step · escape back"
+            f"frame {self.index + 1}/{len(self.frames)} · {state}{beside} · space pause · ←/→ step · "
+            "c compare · escape back"
         )
 
     def action_pause(self) -> None:
