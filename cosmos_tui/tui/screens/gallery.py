@@ -35,6 +35,8 @@ COLUMNS = (
     Column("rating", "rating", 6),
 )
 SORT_NAMES = {"date": "newest first", "rating": "best rated first"}
+PAGE = 200  # results listed; the filter narrows the rest down (the count says how many there are)
+FIRST = 50  # rows drawn at once; the rest of the page follows right after the first paint
 
 
 class GalleryScreen(CosmosScreen[None]):
@@ -43,6 +45,7 @@ class GalleryScreen(CosmosScreen[None]):
     @dataclass
     class Loaded(Message):
         items: list[GalleryItem]
+        total: int
 
     @dataclass
     class Thumbs(Message):
@@ -90,16 +93,22 @@ class GalleryScreen(CosmosScreen[None]):
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.post_message(self.Loaded(items))
+        self.post_message(self.Loaded(items[:PAGE], len(items)))
 
     def on_gallery_screen_loaded(self, message: Loaded) -> None:
         self.items = {item.run_id: item for item in message.items}
         table = self.query_one("#gallery", RecordTable)
-        table.show([(item.run_id, self.cells(item)) for item in message.items])
+        rows = [(item.run_id, self.cells(item)) for item in message.items]
+        table.show(rows[:FIRST])
+        if len(rows) > FIRST:  # a screenful now, the rest once it is on screen
+            self.call_after_refresh(table.show, rows)
         count = len(message.items)
         where = f' matching "{self.filter_text}"' if self.filter_text else ""
+        shown = (
+            f"{message.total} result(s)" if message.total == count else f"{count} of {message.total} results"
+        )
         self.query_one("#gallery-status", Static).update(
-            f"{count} result(s){where}, {SORT_NAMES[self.sort]} · "
+            f"{shown}{where}, {SORT_NAMES[self.sort]} · "
             + hint(self, "gallery.preview", "gallery.rate_5", "gallery.filter", "gallery.sort", "app.help")
         )
         self.show_selected()
