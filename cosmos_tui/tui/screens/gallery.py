@@ -23,7 +23,7 @@ from cosmos_tui.records import GalleryItem, escape_controls, stars
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration, local_time
 from cosmos_tui.tui.keymap import bindings, hint, key
-from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
+from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
 
 COLUMNS = (
     Column("id", "id", 15),
@@ -98,7 +98,7 @@ class GalleryScreen(CosmosScreen[None]):
     def on_gallery_screen_loaded(self, message: Loaded) -> None:
         self.items = {item.run_id: item for item in message.items}
         table = self.query_one("#gallery", RecordTable)
-        rows = [(item.run_id, self.cells(item)) for item in message.items]
+        rows: Rows = [(item.run_id, self.cells(item)) for item in message.items]
         table.show(rows[:FIRST])
         if len(rows) > FIRST:  # a screenful now, the rest once it is on screen
             self.call_after_refresh(table.show, rows)
