@@ -266,7 +266,8 @@ def cmd_config_init(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     from cosmos_tui.api import CosmosAPI
 
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    served = os.environ.get("TEXTUAL_DRIVER", "").endswith(":WebDriver")  # under `serve`: a browser
+    if not served and not (sys.stdin.isatty() and sys.stdout.isatty()):
         # Escape codes would land in a file or pipe, and nothing could ever quit the app.
         raise UsageError(
             "the terminal UI needs a terminal on standard input and output; run it in a terminal "
@@ -278,6 +279,37 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
     with api:
         CosmosApp(api, open_log=open_log).run()
+    return EXIT_OK
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """`serve`: the same application in a browser (textual-serve); each page runs its own
+    `cosmos-tui` with this configuration."""
+    import shlex
+
+    from cosmos_tui.api import CosmosAPI
+
+    with CosmosAPI.from_config(args.config) as api:  # a bad config fails here, not in the browser
+        config = api.config.source
+    if not 1 <= args.port <= 65535:
+        raise UsageError(f"--port must be from 1 to 65535, not {args.port}.")
+    if args.host not in LOOPBACK:
+        print(
+            f"cosmos-tui: warning: serving on {args.host}: anyone who can reach port {args.port} there gets "
+            "the app (and the hosts it can reach); prefer 127.0.0.1 and an SSH tunnel.",
+            file=sys.stderr,
+        )
+    command = [sys.executable, "-m", "cosmos_tui"]
+    if config is not None:
+        command += ["--config", str(config)]
+    from textual_serve.server import Server  # only this command needs it
+
+    url = f"http://{'[' + args.host + ']' if ':' in args.host else args.host}:{args.port}"
+    print(f"serving cosmos-tui at {url} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    Server(shlex.join(command), host=args.host, port=args.port, title="cosmos-tui").serve()
     return EXIT_OK
 
 
@@ -515,6 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", metavar="NAME", help="host to run on (default: the run's own host)")
     p.add_argument("--detach", action="store_true", help="start it on the host and exit")
     _json_flag(p)
+
+    p = add(commands, "serve", cmd_serve, "serve the terminal UI to a web browser (loopback by default)")
+    p.add_argument("--host", default="127.0.0.1", metavar="ADDR", help="address to listen on (127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
 
     p = add(commands, "status", cli_run.cmd_status, "hosts: reachable, GPUs, our containers, disk")
     p.add_argument("--host", metavar="NAME", help="only this host")

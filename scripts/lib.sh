@@ -37,7 +37,7 @@ ensure_venv() {
 
 # ensure_system_packages: the integration tests drive a real sshd, dockerd and one-node Slurm
 # cluster (munged + slurmctld + slurmd), bake a busybox image, drive the app in tmux, and read and
-# make videos with ffmpeg. As root with apt-get,
+# make videos with ffmpeg, and load the app served to a browser in Chromium. As root with apt-get,
 # install what is missing; otherwise say what to install.
 ensure_system_packages() {
     local missing=()
@@ -54,6 +54,7 @@ ensure_system_packages() {
     [ -x /usr/sbin/slurmd ] || command -v slurmd >/dev/null 2>&1 || missing+=(slurmd)
     [ -x /usr/sbin/munged ] || command -v munged >/dev/null 2>&1 || missing+=(munge)
     command -v sbatch >/dev/null 2>&1 || missing+=(slurm-client)
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing ${missing[*]} for the integration tests" >&2
