@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,28 +55,45 @@ def _ffmpeg() -> str:
 
 def thumbnails(video: Path, folder: Path, width: int = THUMB_WIDTH) -> list[Path]:
     """The first, middle and last frames of ``video`` as PNG files in ``folder`` (made once: the
-    files are kept, and written under a temporary name first so a half-made set is never used)."""
+    files are kept). Safe to call from several threads at once: one makes them while the others
+    wait; each frame is written under a name of its own first, so no caller (nor another process)
+    ever reads a half-made one."""
     wanted = [folder / f"{name}.png" for name in THUMBS]
     if all(path.exists() for path in wanted):
         return wanted
-    count = frame_count(video) or 1
-    picks = (0, count // 2, max(0, count - 1))
-    folder.mkdir(parents=True, exist_ok=True)
-    for path, index in zip(wanted, picks, strict=True):
-        part = path.with_suffix(".part.png")
-        argv = [
-            _ffmpeg(), "-v", "error", "-y", "-i", str(video),
-            "-vf", f"select=eq(n\\,{index}),scale={width}:-2", "-frames:v", "1", str(part),
-        ]  # fmt: skip
-        try:
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise MediaError(f"ffmpeg could not read {video.name} ({exc}).") from exc
-        if done.returncode != 0 or not part.exists():
-            why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no frame"
-            raise MediaError(f"ffmpeg could not read {video.name} ({why}); the file may be damaged.")
-        part.replace(path)
+    with _maker(folder):
+        if all(path.exists() for path in wanted):
+            return wanted  # made while this call waited
+        count = frame_count(video) or 1
+        picks = (0, count // 2, max(0, count - 1))
+        folder.mkdir(parents=True, exist_ok=True)
+        for path, index in zip(wanted, picks, strict=True):
+            part = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.part.png")
+            argv = [
+                _ffmpeg(), "-v", "error", "-y", "-i", str(video),
+                "-vf", f"select=eq(n\\,{index}),scale={width}:-2", "-frames:v", "1", str(part),
+            ]  # fmt: skip
+            try:
+                done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+            except (OSError, subprocess.SubprocessError) as exc:
+                part.unlink(missing_ok=True)
+                raise MediaError(f"ffmpeg could not read {video.name} ({exc}).") from exc
+            if done.returncode != 0 or not part.exists():
+                part.unlink(missing_ok=True)
+                why = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "no frame"
+                raise MediaError(f"ffmpeg could not read {video.name} ({why}); the file may be damaged.")
+            part.replace(path)
     return wanted
+
+
+_makers: dict[Path, threading.Lock] = {}
+_makers_lock = threading.Lock()
+
+
+def _maker(folder: Path) -> threading.Lock:
+    """The lock of one thumbnail folder: a second caller waits for the first to finish."""
+    with _makers_lock:
+        return _makers.setdefault(folder, threading.Lock())
 
 
 def frames(video: Path, width: int, height: int, fps: float | None = None) -> subprocess.Popen[bytes]:

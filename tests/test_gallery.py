@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from cosmos_tui.config import load
 from cosmos_tui.records import RunRecord
 from cosmos_tui.tui.app import CosmosApp
 from cosmos_tui.tui.screens.preview import PreviewScreen
+from cosmos_tui.tui.widgets.gallery_list import FRAME_WIDTH, GalleryList, half_blocks
 from tests.conftest import DEMO
 from tests.harness import local_host_table
 from tests.helpers import add_run
@@ -79,6 +81,20 @@ def test_thumbnails_are_the_first_middle_and_last_frames_made_once(gallery_api: 
     assert [p.stat().st_mtime_ns for p in gallery_api.thumbnails(run.run_id)] == stamps  # kept, not remade
 
 
+def test_thumbnails_asked_for_at_once_by_several_threads_are_all_whole(gallery_api: CosmosAPI) -> None:
+    """The gallery asks from two workers (the list's entry and the highlighted one's large frames);
+    neither may read a frame the other is still writing, or move it away from under it."""
+    runs = [finished(gallery_api, f"race {n}", "color.mp4", n) for n in range(3)]
+    for run in runs:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(gallery_api.thumbnails, [run.run_id] * 4))
+        assert all(paths == results[0] for paths in results)
+        for path in results[0]:
+            with PILImage.open(path) as image:
+                image.load()  # a half-written PNG raises here
+        assert not list((gallery_api.run_dir(run.run_id) / "thumbs").glob("*part*"))
+
+
 def test_a_frame_is_drawn_with_half_blocks_of_its_colours() -> None:
     """Two pixel rows make one cell: the upper as the foreground of "▀", the lower as its background."""
     frame = PILImage.new("RGB", (2, 2))
@@ -95,6 +111,21 @@ def test_a_frame_is_drawn_with_half_blocks_of_its_colours() -> None:
     assert style.color.get_truecolor() == (255, 0, 0) and style.bgcolor.get_truecolor() == (0, 0, 255)
 
 
+def test_an_entry_frame_is_half_blocks_cropped_to_fill() -> None:
+    """The list's small frames: the upper pixel of each cell its foreground, the lower its
+    background; a picture of another shape is cropped, never stretched."""
+    frame = PILImage.new("RGB", (40, 4), (0, 255, 0))  # wide: only its middle (x 16-24) fits 4 by 2
+    for x in range(10, 30):
+        for y, colour in enumerate([(255, 0, 0), (255, 0, 0), (0, 0, 255), (0, 0, 255)]):
+            frame.putpixel((x, y), colour)
+    (line,) = half_blocks(frame, width=4, rows=1)
+    assert line.plain == "▀▀▀▀"
+    for offset in range(4):  # stretched, the ends would be green
+        style = line.get_style_at_offset(Console(), offset)
+        assert style.color is not None and style.bgcolor is not None
+        assert style.color.get_truecolor() == (255, 0, 0) and style.bgcolor.get_truecolor() == (0, 0, 255)
+
+
 async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_api: CosmosAPI) -> None:
     api = gallery_api
     first = finished(api, "a harbour at dusk", "color.mp4", 1)
@@ -107,13 +138,18 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("5")
         await wait_until(
-            pilot, lambda: app.screen.query("#gallery") and len(app.screen.query_one("#gallery").rows) == 2
+            pilot, lambda: app.screen.query("#gallery") and app.screen.query_one("#gallery").option_count == 2
         )
         # The newest first; its three frames load in a worker.
         await wait_until(
             pilot, lambda: app.screen.query_one("#thumb-last", Image).image is not None, timeout=30
         )
         assert "a robot arm" in str(app.screen.query_one("#gallery-details", Static).render())
+        # Each entry gets its own three small frames (half blocks), made in a worker.
+        listed = app.screen.query_one("#gallery", GalleryList)
+        await wait_until(
+            pilot, lambda: all(text.plain.count("▀") == 3 * 3 * FRAME_WIDTH for _, text in listed.entries)
+        )
         await pilot.press("4")  # rates the highlighted run (on the gallery, digits rate)
         await wait_until(pilot, lambda: api.get_run(second.run_id).rating == 4)
         await wait_until(
@@ -121,9 +157,9 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
         )
         await pilot.press("slash")
         await pilot.press(*"harbour")
-        await wait_until(pilot, lambda: len(app.screen.query_one("#gallery").rows) == 1)
+        await wait_until(pilot, lambda: app.screen.query_one("#gallery").option_count == 1)
         await pilot.press("enter", "escape")  # leave the filter box, then clear it
-        await wait_until(pilot, lambda: len(app.screen.query_one("#gallery").rows) == 2)
+        await wait_until(pilot, lambda: app.screen.query_one("#gallery").option_count == 2)
         await pilot.press("s")  # best rated first
         await wait_until(pilot, lambda: app.screen.sort == "rating")
         await pilot.press("home")  # the best rated: the robot arm, 4 stars
@@ -147,6 +183,31 @@ async def test_the_gallery_screen_shows_frames_rates_filters_and_plays(gallery_a
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen.query("#gallery"))
     assert api.get_run(first.run_id).rating is None
+
+
+async def test_the_gallery_built_ahead_makes_no_frames_until_shown(gallery_api: CosmosAPI) -> None:
+    """The app builds the gallery while the first screen is read (outside tests it does so on a
+    timer); it lists the results, but runs no ffmpeg until the user opens it."""
+    run = finished(gallery_api, "built ahead", "color.mp4", 1)
+    thumbs = gallery_api.run_dir(run.run_id) / "thumbs"
+    app = CosmosApp(gallery_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.prepare_gallery()
+        await wait_until(pilot, lambda: "gallery" in app._screen_stacks)  # Textual's modes
+        (gallery,) = app._screen_stacks["gallery"]
+        await wait_until(
+            pilot,
+            lambda: (
+                gallery.query("#gallery") and gallery.query_one("#gallery", GalleryList).option_count == 1
+            ),
+        )
+        await pilot.pause(0.3)
+        assert app.current_mode == "prompts" and not thumbs.exists()
+        await pilot.press("5")
+        await wait_until(pilot, lambda: app.screen is gallery)
+        listed = gallery.query_one("#gallery", GalleryList)
+        await wait_until(pilot, lambda: "▀" in listed.entries[0][1].plain, timeout=30)
+        assert len(list(thumbs.glob("*.png"))) == 3
 
 
 async def test_a_missing_video_says_so_in_one_sentence(gallery_api: CosmosAPI) -> None:

@@ -222,5 +222,25 @@ def test_dashboard_screen(snap_compare, snap_api, size) -> None:
     assert snap_compare(app_for(snap_api[0]), terminal_size=size, run_before=settle("4"))
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_gallery_screen(snap_compare, snap_api, size) -> None:
+    """The completed runs with the demo scene's real videos: each entry's first, middle and last
+    frames (made with ffmpeg, drawn as half blocks), the highlighted one's beside the list."""
+    api, _ = snap_api
+    from cosmos_tui.store.models import Run
+
+    lighthouse = api.get_prompt("lighthouse")
+    for minutes, video, rating in ((30, "color.mp4", 4), (40, "depth.mp4", None)):
+        run = add_run(
+            api, lighthouse.prompt_id, "completed", host="sim", created=NOW - timedelta(minutes=minutes),
+            seconds=150, rating=rating,
+        )  # fmt: skip
+        folder = api.run_dir(run.run_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(DEMO / video, folder / "output.mp4")
+        Run.update(outputs=[str(folder / "output.mp4")]).where(Run.id == run.run_id).execute()
+    assert snap_compare(app_for(api), terminal_size=size, run_before=settle("5"))
+
+
 def test_snapshot_folder_is_outside_the_checkout() -> None:
     assert not str(FIXED).startswith(str(Path.cwd()))

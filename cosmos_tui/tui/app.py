@@ -32,6 +32,7 @@ from cosmos_tui.tui.widgets.confirm import ConfirmModal
 
 SUMMARY_SECONDS = 2.0
 FAILURE_REPEAT_SECONDS = 15.0
+PREPARE_SECONDS = 0.5  # after the first paint, the gallery is built in the background
 log = logging.getLogger(__name__)
 
 
@@ -76,6 +77,16 @@ class CosmosApp(App[None]):
             self.run_engine()
         self.set_interval(SUMMARY_SECONDS, self.update_summary)
         self.update_summary()
+        if not self.is_headless:
+            self.set_timer(PREPARE_SECONDS, self.prepare_gallery)
+
+    def prepare_gallery(self) -> None:
+        """Build the gallery screen while the user reads the first one. A screen's first mount
+        costs Textual a few hundred ms (its stylesheet, footer and first table); paid here, the
+        first `5` shows the gallery at once. (`_init_mode` is what `switch_mode` calls for a mode
+        not yet built; textual is pinned exactly, and tests/test_gallery.py exercises this.)"""
+        if self.current_mode != "gallery" and "gallery" not in self._screen_stacks:
+            self._init_mode("gallery")
 
     @work(thread=True, exit_on_error=False, group="engine")
     def run_engine(self) -> None:

@@ -1,8 +1,10 @@
-"""The gallery: completed runs with a video, newest (or best rated) first, the highlighted one's
-first, middle and last frames beside the list; `/` filters, `s` sorts, 1-5 rate, enter plays.
+"""The gallery: completed runs with a video, newest (or best rated) first, each entry with its
+first, middle and last frames in small; the highlighted one's frames large beside the list, with
+its prompt and details. `/` filters, `s` sorts, 1-5 rate, enter plays.
 
 Thumbnails are made once per run (ffmpeg, in a worker thread) and kept in its run folder; the list
-itself is one database query, so the screen opens at once with a thousand results.
+itself is one database query, so the screen opens at once with a thousand results. The app builds
+this screen ahead of its first show (CosmosApp.prepare_gallery).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.events import Resize
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.worker import get_current_worker
 from textual_image.widget import Image
 
 from cosmos_tui.errors import CosmosError
@@ -23,20 +27,12 @@ from cosmos_tui.records import GalleryItem, escape_controls, stars
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration, local_time
 from cosmos_tui.tui.keymap import bindings, hint, key
-from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
+from cosmos_tui.tui.widgets.gallery_list import Frame, GalleryList, entry, half_blocks
 
-COLUMNS = (
-    Column("id", "id", 15),
-    Column("prompt", "prompt", 14, flex=True),
-    Column("model", "model", 8, drop=3),
-    Column("host", "host", 10, drop=2),
-    Column("date", "finished", 16, drop=4),
-    Column("duration", "took", 7, drop=1),
-    Column("rating", "rating", 6),
-)
 SORT_NAMES = {"date": "newest first", "rating": "best rated first"}
 PAGE = 200  # results listed; the filter narrows the rest down (the count says how many there are)
-FIRST = 50  # rows drawn at once; the rest of the page follows right after the first paint
+BATCH = 6  # entries whose frames are drawn together (one redraw of the list per batch)
+SIDE_MIN_WIDTH = 100  # columns: narrower, the large frames and details beside the list are hidden
 
 
 class GalleryScreen(CosmosScreen[None]):
@@ -53,12 +49,17 @@ class GalleryScreen(CosmosScreen[None]):
         paths: list[Path]
         problem: str | None = None
 
+    @dataclass
+    class EntryFrames(Message):
+        frames: dict[str, list[Frame]]
+
     def __init__(self) -> None:
         super().__init__()
         self.items: dict[str, GalleryItem] = {}
         self.sort = "date"
         self.filter_text = ""
         self.shown_thumbs: str | None = None
+        self.frames: dict[str, list[Frame]] = {}  # run ID: its entry's small frames, once made
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -68,7 +69,7 @@ class GalleryScreen(CosmosScreen[None]):
             classes="hidden",
         )
         with Horizontal(id="gallery-body"):
-            yield RecordTable(COLUMNS, id="gallery", zebra_stripes=True)
+            yield GalleryList(id="gallery")
             with Vertical(id="gallery-side"):
                 with Horizontal(id="gallery-thumbs"):
                     for name in ("first", "middle", "last"):
@@ -78,11 +79,13 @@ class GalleryScreen(CosmosScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#gallery", RecordTable).focus()
-        self.reload()
+        self.query_one("#gallery", GalleryList).focus()
+
+    def on_resize(self, event: Resize) -> None:
+        self.query_one("#gallery-side").set_class(event.size.width < SIDE_MIN_WIDTH, "narrow")
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self.reload()  # the first show is a resume too: this loads the list once
 
     # -- loading ------------------------------------------------------------------------------------
 
@@ -97,11 +100,12 @@ class GalleryScreen(CosmosScreen[None]):
 
     def on_gallery_screen_loaded(self, message: Loaded) -> None:
         self.items = {item.run_id: item for item in message.items}
-        table = self.query_one("#gallery", RecordTable)
-        rows: Rows = [(item.run_id, self.cells(item)) for item in message.items]
-        table.show(rows[:FIRST])
-        if len(rows) > FIRST:  # a screenful now, the rest once it is on screen
-            self.call_after_refresh(table.show, rows)
+        self.query_one("#gallery", GalleryList).show(
+            [(item.run_id, entry(item, self.frames.get(item.run_id))) for item in message.items]
+        )
+        missing = [item.run_id for item in message.items if item.run_id not in self.frames]
+        if missing and self.is_current:
+            self.load_entry_frames(missing)
         count = len(message.items)
         where = f' matching "{self.filter_text}"' if self.filter_text else ""
         shown = (
@@ -113,30 +117,44 @@ class GalleryScreen(CosmosScreen[None]):
         )
         self.show_selected()
 
-    @staticmethod
-    def cells(item: GalleryItem) -> dict[str, Text | str]:
-        return {
-            "id": item.run_id,
-            "prompt": Text(escape_controls(item.prompt_name), no_wrap=True, overflow="ellipsis"),
-            "model": item.model_type,
-            "host": item.host,
-            "date": local_time(item.finished_at) or "-",
-            "duration": duration(item.duration_seconds),
-            "rating": Text(stars(item.rating), style="yellow"),
-        }
+    @work(thread=True, exclusive=True, group="gallery-entries", exit_on_error=False)
+    def load_entry_frames(self, run_ids: list[str]) -> None:
+        """Each entry's small frames, in the list's order, a few entries per redraw. A run whose
+        video cannot be read keeps its placeholders (its details say why when highlighted)."""
+        worker = get_current_worker()
+        batch: dict[str, list[Frame]] = {}
+        for run_id in run_ids:
+            if worker.is_cancelled:
+                return
+            try:
+                batch[run_id] = [half_blocks(path) for path in self.api.thumbnails(run_id)]
+            except (CosmosError, OSError):
+                continue
+            if len(batch) >= BATCH:
+                self.post_message(self.EntryFrames(batch))
+                batch = {}
+        if batch:
+            self.post_message(self.EntryFrames(batch))
+
+    def on_gallery_screen_entry_frames(self, message: EntryFrames) -> None:
+        self.frames.update(message.frames)
+        listed = self.query_one("#gallery", GalleryList)
+        for run_id, frames in message.frames.items():
+            if run_id in self.items:
+                listed.update_entry(run_id, entry(self.items[run_id], frames))
 
     # -- the highlighted run ------------------------------------------------------------------------
 
-    @on(DataTable.RowHighlighted, "#gallery")
+    @on(OptionList.OptionHighlighted, "#gallery")
     def highlighted(self) -> None:
         self.show_selected()
 
-    @on(DataTable.RowSelected, "#gallery")
+    @on(OptionList.OptionSelected, "#gallery")
     def chosen(self) -> None:
-        self.action_preview()  # enter on the table: the table's own binding gets it first
+        self.action_preview()  # enter on the list: the list's own binding gets it first
 
     def selected(self) -> GalleryItem | None:
-        run_id = selected_key(self.query_one("#gallery", RecordTable))
+        run_id = self.query_one("#gallery", GalleryList).selected_id()
         return self.items.get(run_id) if run_id else None
 
     def show_selected(self) -> None:
@@ -157,7 +175,7 @@ class GalleryScreen(CosmosScreen[None]):
         text.append(f"finished {local_time(item.finished_at) or '-'}{f' · took {took}' if took else ''}\n")
         text.append(stars(item.rating) or "not rated", style="yellow")
         details.update(text)
-        if self.shown_thumbs != item.run_id:
+        if self.shown_thumbs != item.run_id and self.is_current:  # built ahead: no ffmpeg until shown
             self.shown_thumbs = item.run_id
             self.set_thumbs([])
             self.load_thumbs(item.run_id)
@@ -191,7 +209,7 @@ class GalleryScreen(CosmosScreen[None]):
         box = self.query_one("#gallery-filter", Input)
         box.value = ""
         box.add_class("hidden")
-        self.query_one("#gallery", RecordTable).focus()
+        self.query_one("#gallery", GalleryList).focus()
         if self.filter_text:
             self.filter_text = ""
             self.reload()
@@ -203,7 +221,7 @@ class GalleryScreen(CosmosScreen[None]):
 
     @on(Input.Submitted, "#gallery-filter")
     def filter_done(self) -> None:
-        self.query_one("#gallery", RecordTable).focus()
+        self.query_one("#gallery", GalleryList).focus()
 
     def action_sort(self) -> None:
         self.sort = "rating" if self.sort == "date" else "date"

@@ -86,6 +86,10 @@ class RecordTable(DataTable):
     def show(self, records: Rows, select: str | None = None) -> None:
         """Replace the rows; the cursor goes to ``select``, else stays on the record it was on."""
         wanted = select or selected_key(self)
+        if records == self.records and self.row_count == len(records):
+            if select:
+                self.move_to(select)
+            return  # nothing changed: a reload that finds the same rows costs nothing on screen
         self.records = records
         self.clear()
         for key, cells in records:
