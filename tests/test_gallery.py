@@ -210,6 +210,23 @@ async def test_the_gallery_built_ahead_makes_no_frames_until_shown(gallery_api: 
         assert len(list(thumbs.glob("*.png"))) == 3
 
 
+async def test_the_gallery_is_built_only_in_a_quiet_moment(gallery_api: CosmosAPI) -> None:
+    """Never while a dialog is open or a key was just pressed: keys typed while the event loop is
+    busy mounting could reach a field before an earlier Tab moved the focus out of it."""
+    finished(gallery_api, "quiet", "color.mp4", 1)
+    app = CosmosApp(gallery_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 2)
+        app.prepare_gallery()
+        await pilot.pause(0.3)
+        assert "gallery" not in app._screen_stacks  # a dialog is open
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1)
+        assert "gallery" not in app._screen_stacks  # a key was just pressed
+        await wait_until(pilot, lambda: "gallery" in app._screen_stacks, timeout=10)  # then quiet
+
+
 async def test_a_missing_video_says_so_in_one_sentence(gallery_api: CosmosAPI) -> None:
     run = finished(gallery_api, "gone", "color.mp4", 1)
     (gallery_api.run_dir(run.run_id) / "output.mp4").unlink()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
@@ -32,7 +32,8 @@ from cosmos_tui.tui.widgets.confirm import ConfirmModal
 
 SUMMARY_SECONDS = 2.0
 FAILURE_REPEAT_SECONDS = 15.0
-PREPARE_SECONDS = 0.5  # after the first paint, the gallery is built in the background
+PREPARE_SECONDS = 0.5  # how often the app looks for a quiet moment to build the gallery in
+QUIET_SECONDS = 1.0  # ... which is this long without a key or a click, and no dialog open
 log = logging.getLogger(__name__)
 
 
@@ -66,6 +67,7 @@ class CosmosApp(App[None]):
         self.sub_title = self.host_text
         self.set_keymap(dict(config.keys))
         self.last_failure: tuple[str, float] = ("", 0.0)
+        self.last_input = 0.0  # time.monotonic() of the last key, click or paste
 
     def on_mount(self) -> None:
         if self.open_log:
@@ -81,12 +83,24 @@ class CosmosApp(App[None]):
             self.set_timer(PREPARE_SECONDS, self.prepare_gallery)
 
     def prepare_gallery(self) -> None:
-        """Build the gallery screen while the user reads the first one. A screen's first mount
-        costs Textual a few hundred ms (its stylesheet, footer and first table); paid here, the
-        first `5` shows the gallery at once. (`_init_mode` is what `switch_mode` calls for a mode
-        not yet built; textual is pinned exactly, and tests/test_gallery.py exercises this.)"""
-        if self.current_mode != "gallery" and "gallery" not in self._screen_stacks:
-            self._init_mode("gallery")
+        """Build the gallery screen while the user reads another one. A screen's first mount costs
+        Textual a few hundred ms (its stylesheet, footer and first table); paid here, the first `5`
+        shows the gallery at once. Only in a quiet moment: keys typed while the event loop is busy
+        mounting can reach a field before an earlier Tab has moved the focus out of it. (`_init_mode`
+        is what `switch_mode` calls for a mode not yet built; textual is pinned exactly, and
+        tests/test_gallery.py exercises this.)"""
+        if self.current_mode == "gallery" or "gallery" in self._screen_stacks:
+            return
+        quiet = time.monotonic() - self.last_input >= QUIET_SECONDS
+        if not quiet or len(self.screen_stack) > 1:
+            self.set_timer(PREPARE_SECONDS, self.prepare_gallery)
+            return
+        self._init_mode("gallery")
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.Paste):
+            self.last_input = time.monotonic()  # prepare_gallery waits for a quiet moment
+        await super().on_event(event)
 
     @work(thread=True, exit_on_error=False, group="engine")
     def run_engine(self) -> None:
