@@ -356,7 +356,12 @@ def test_cli_cancel_and_status(tmp_path: Path, harness: Harness) -> None:
     assert status.returncode == 0, status.stdout + status.stderr
     hosts = {h["name"]: h for h in json.loads(status.stdout)}
     assert hosts["test"]["reachable"] and hosts["test"]["label"] == "test (simulated)"
-    assert [c["run_id"] for c in hosts["test"]["containers"]] == [run["run_id"]]
+    # The daemon is shared by the session: other tests' containers may be listed too (as another
+    # user's would be on a shared GPU box); ours must be there, running, under its own name.
+    listed = {c["run_id"]: c for c in hosts["test"]["containers"]}
+    assert run["run_id"] in listed, listed
+    assert listed[run["run_id"]]["name"] == f"cosmos-{run['run_id']}"
+    assert listed[run["run_id"]]["state"] == "running"
     assert hosts["test"]["gpus"] and hosts["test"]["free_disk_bytes"] > 0
     cancelled = cli(config, "run", "cancel", run["run_id"])
     assert cancelled.returncode == 0, cancelled.stdout + cancelled.stderr
