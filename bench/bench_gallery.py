@@ -10,7 +10,8 @@ sending the key until the pane shows the screen (tmux's own polling included):
   list shows the newest 200, the status line counts them all (target < 300 ms);
 - dashboard open: `4` until its figures are drawn, the baseline of a screen switch;
 - the key is sent 2 s after the first screen is drawn (a person reads it first); the app builds
-  the gallery screen in that time (CosmosApp.prepare_gallery). `--settle 0.2` presses it before;
+  the gallery screen in that time (CosmosApp.prepare_gallery). `--settle 0.2` presses it before
+  the screen is built (only the first page is read ahead: CosmosApp.read_gallery_ahead);
 - the query alone (`api.gallery()`, all N).
 
 Prints the medians, and the first thumbnail's cost when it is not made yet (one ffmpeg run per frame).

@@ -238,3 +238,53 @@ async def test_a_missing_video_says_so_in_one_sentence(gallery_api: CosmosAPI) -
             lambda: "has no output.mp4" in str(app.screen.query_one("#gallery-details", Static).render()),
             timeout=30,
         )
+
+
+async def test_a_page_read_ahead_is_in_the_first_paint_and_not_read_again(
+    gallery_api: CosmosAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`5` pressed before the gallery is built: the page the app read at start is listed when the
+    screen mounts (no query competing with its first paint); an old page is read again on a show."""
+    from cosmos_tui.tui.screens import gallery as gallery_screen
+
+    run = finished(gallery_api, "read ahead", "color.mp4", 1)
+    app = CosmosApp(gallery_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.read_gallery_ahead()
+        await wait_until(pilot, lambda: app.gallery_ahead is not None)
+        reads: list[str] = []
+        real = gallery_api.gallery
+        monkeypatch.setattr(gallery_api, "gallery", lambda *a: reads.append("read") or real(*a))
+        await pilot.press("5")
+        listed = app.screen.query_one("#gallery", GalleryList)
+        assert listed.selected_id() == run.run_id  # listed in on_mount, before any paint
+        await pilot.pause(0.3)
+        assert reads == []
+        monkeypatch.setattr(gallery_screen, "FRESH_SECONDS", 0.0)
+        app.switch_mode("dashboard")  # (1-5 rate the run in the gallery)
+        await pilot.pause()
+        app.switch_mode("gallery")
+        await wait_until(pilot, lambda: reads == ["read"])
+
+
+async def test_the_list_holds_a_screenful_first_and_the_rest_a_moment_later(
+    gallery_api: CosmosAPI,
+) -> None:
+    from cosmos_tui.tui.screens.gallery import read_page
+
+    for minute in range(GalleryList.FIRST + 6):
+        finished(gallery_api, f"result {minute}", "color.mp4", minute)
+    page = read_page(gallery_api)
+    app = CosmosApp(gallery_api, start_engine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        listed = GalleryList()
+        await app.screen.mount(listed)
+        listed.show(page.entries)
+        assert listed.option_count == GalleryList.FIRST
+        last_id, last_text = page.entries[-1]
+        listed.update_entry(last_id, last_text + "  changed")  # not an option yet: kept for later
+        await wait_until(pilot, lambda: listed.option_count == len(page.entries))
+        assert "changed" in str(listed.get_option(last_id).prompt)
+        listed.highlighted = listed.get_option_index(last_id)
+        listed.show(page.entries[1:] + page.entries[:1])  # the highlight stays on its run, past FIRST
+        assert listed.option_count == len(page.entries) and listed.selected_id() == last_id

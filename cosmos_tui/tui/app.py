@@ -4,6 +4,7 @@ while the app is open. Everything blocking runs in thread workers."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from cosmos_tui.keymap import ACTIONS, PLACES
 from cosmos_tui.records import RunStatus, escape_controls
 from cosmos_tui.tui.keymap import action_for, bindings, keys_text
 from cosmos_tui.tui.screens.dashboard import DashboardScreen
-from cosmos_tui.tui.screens.gallery import GalleryScreen
+from cosmos_tui.tui.screens.gallery import GalleryScreen, Page, read_page
 from cosmos_tui.tui.screens.gpu import GpuScreen
 from cosmos_tui.tui.screens.prompts import PromptsScreen
 from cosmos_tui.tui.screens.runs import RunsScreen
@@ -68,6 +69,7 @@ class CosmosApp(App[None]):
         self.set_keymap(dict(config.keys))
         self.last_failure: tuple[str, float] = ("", 0.0)
         self.last_input = 0.0  # time.monotonic() of the last key, click or paste
+        self.gallery_ahead: Page | None = None  # the gallery's first page, read at start
 
     def on_mount(self) -> None:
         if self.open_log:
@@ -80,7 +82,17 @@ class CosmosApp(App[None]):
         self.set_interval(SUMMARY_SECONDS, self.update_summary)
         self.update_summary()
         if not self.is_headless:
+            self.read_gallery_ahead()
             self.set_timer(PREPARE_SECONDS, self.prepare_gallery)
+
+    @work(thread=True, exclusive=True, group="gallery-ahead", exit_on_error=False)
+    def read_gallery_ahead(self) -> None:
+        """The gallery's first page, read in a thread after the first paint: a `5` pressed before the
+        gallery is built (prepare_gallery) then shows its list in the screen's first paint, instead
+        of a second paint after a query that competes with the mount. The gallery reads again when
+        shown, so a page read long ago is replaced at once."""
+        with contextlib.suppress(CosmosError):  # the gallery says why when opened
+            self.gallery_ahead = read_page(self.api)
 
     def prepare_gallery(self) -> None:
         """Build the gallery screen while the user reads another one. A screen's first mount costs

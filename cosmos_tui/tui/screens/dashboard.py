@@ -12,13 +12,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import Dashboard, escape_controls, rating_text
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration
 from cosmos_tui.tui.keymap import bindings, key
+from cosmos_tui.tui.widgets.footer import Footer
 
 DAYS = 30
 

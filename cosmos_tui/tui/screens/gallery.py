@@ -3,14 +3,18 @@ first, middle and last frames in small; the highlighted one's frames large besid
 its prompt and details. `/` filters, `s` sorts, 1-5 rate, enter plays.
 
 Thumbnails are made once per run (ffmpeg, in a worker thread) and kept in its run folder; the list
-itself is one database query, so the screen opens at once with a thousand results. The app builds
-this screen ahead of its first show (CosmosApp.prepare_gallery).
+itself is one database query, so the screen opens at once with a thousand results. The app reads
+the first page ahead (CosmosApp.read_gallery_ahead), so the screen's first paint has its list, and
+builds the screen itself ahead of its first show in a quiet moment (CosmosApp.prepare_gallery).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -18,7 +22,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets import Header, Input, OptionList, Static
 from textual.worker import get_current_worker
 from textual_image.widget import Image
 
@@ -27,12 +31,41 @@ from cosmos_tui.records import GalleryItem, escape_controls, stars
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration, local_time
 from cosmos_tui.tui.keymap import bindings, hint, key
+from cosmos_tui.tui.widgets.footer import Footer
 from cosmos_tui.tui.widgets.gallery_list import Frame, GalleryList, entry, half_blocks
+
+if TYPE_CHECKING:
+    from cosmos_tui.api import CosmosAPI
 
 SORT_NAMES = {"date": "newest first", "rating": "best rated first"}
 PAGE = 200  # results listed; the filter narrows the rest down (the count says how many there are)
 BATCH = 6  # entries whose frames are drawn together (one redraw of the list per batch)
 SIDE_MIN_WIDTH = 100  # columns: narrower, the large frames and details beside the list are hidden
+FRESH_SECONDS = 2.0  # a page read this recently is shown again on a resume, not read again
+OPENING_SECONDS = 0.2  # frames are made (threads, ffmpeg) only this long after the screen is shown
+
+
+@dataclass(frozen=True)
+class Page:
+    """What the list shows: the first PAGE results (with their entries drawn), and how many match."""
+
+    filter_text: str
+    sort: str
+    items: list[GalleryItem]
+    entries: list[tuple[str, Text]]
+    total: int
+    read_at: float = field(default_factory=time.monotonic)
+
+
+def read_page(
+    api: CosmosAPI, filter_text: str = "", sort: str = "date", frames: dict[str, list[Frame]] | None = None
+) -> Page:
+    """One query and the entries drawn from it: blocking, for a worker thread."""
+    found = api.gallery(filter_text, sort)
+    items = found[:PAGE]
+    frames = frames or {}
+    entries = [(item.run_id, entry(item, frames.get(item.run_id))) for item in items]
+    return Page(filter_text, sort, items, entries, len(found))
 
 
 class GalleryScreen(CosmosScreen[None]):
@@ -40,8 +73,7 @@ class GalleryScreen(CosmosScreen[None]):
 
     @dataclass
     class Loaded(Message):
-        items: list[GalleryItem]
-        total: int
+        page: Page
 
     @dataclass
     class Thumbs(Message):
@@ -60,6 +92,8 @@ class GalleryScreen(CosmosScreen[None]):
         self.filter_text = ""
         self.shown_thumbs: str | None = None
         self.frames: dict[str, list[Frame]] = {}  # run ID: its entry's small frames, once made
+        self.page: Page | None = None  # what the list shows
+        self.opened_at = 0.0  # time.monotonic() of the last show
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -79,40 +113,62 @@ class GalleryScreen(CosmosScreen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.opened_at = time.monotonic()  # shown now, unless built ahead (then not current)
         self.query_one("#gallery", GalleryList).focus()
+        ahead = self.cosmos_app.gallery_ahead
+        if ahead is not None:  # read while the user was on another screen: no wait, one paint
+            self.show_page(ahead)
 
     def on_resize(self, event: Resize) -> None:
         self.query_one("#gallery-side").set_class(event.size.width < SIDE_MIN_WIDTH, "narrow")
 
     def on_screen_resume(self) -> None:
-        self.reload()  # the first show is a resume too: this loads the list once
+        """The first show is a resume too. A page read just now (by the app, ahead) is shown as it
+        is: a second query would compete with the screen's first paint for the interpreter."""
+        self.opened_at = time.monotonic()
+        page = self.page
+        same = page is not None and (page.filter_text, page.sort) == (self.filter_text, self.sort)
+        if page is not None and same and time.monotonic() - page.read_at < FRESH_SECONDS:
+            self.show_page(page)  # its frames now that it is shown
+            return
+        self.reload()
+
+    def once_open(self, callback: Callable[[], object]) -> None:
+        """Call back once the screen has been shown a moment: Textual holds a mode switch's paint
+        back until its loop is free, and threads making frames would slow that paint down."""
+        wait = OPENING_SECONDS - (time.monotonic() - self.opened_at)
+        if wait > 0:
+            self.set_timer(wait, callback)
+        else:
+            callback()
 
     # -- loading ------------------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="gallery-load", exit_on_error=False)
     def reload(self) -> None:
         try:
-            items = self.api.gallery(self.filter_text, self.sort)
+            page = read_page(self.api, self.filter_text, self.sort, self.frames)
         except CosmosError as exc:
             self.app.call_from_thread(self.notify, str(exc), severity="error")
             return
-        self.post_message(self.Loaded(items[:PAGE], len(items)))
+        self.post_message(self.Loaded(page))
 
     def on_gallery_screen_loaded(self, message: Loaded) -> None:
-        self.items = {item.run_id: item for item in message.items}
-        self.query_one("#gallery", GalleryList).show(
-            [(item.run_id, entry(item, self.frames.get(item.run_id))) for item in message.items]
-        )
-        missing = [item.run_id for item in message.items if item.run_id not in self.frames]
+        if (message.page.filter_text, message.page.sort) == (self.filter_text, self.sort):
+            self.show_page(message.page)  # else the filter or sort changed meanwhile; its reload follows
+
+    def show_page(self, page: Page) -> None:
+        self.page = page
+        self.items = {item.run_id: item for item in page.items}
+        self.query_one("#gallery", GalleryList).show(page.entries)
+        missing = [item.run_id for item in page.items if item.run_id not in self.frames]
         if missing and self.is_current:
-            self.load_entry_frames(missing)
-        count = len(message.items)
-        where = f' matching "{self.filter_text}"' if self.filter_text else ""
-        shown = (
-            f"{message.total} result(s)" if message.total == count else f"{count} of {message.total} results"
-        )
+            self.once_open(lambda: self.load_entry_frames(missing))
+        count = len(page.items)
+        where = f' matching "{page.filter_text}"' if page.filter_text else ""
+        shown = f"{page.total} result(s)" if page.total == count else f"{count} of {page.total} results"
         self.query_one("#gallery-status", Static).update(
-            f"{shown}{where}, {SORT_NAMES[self.sort]} · "
+            f"{shown}{where}, {SORT_NAMES[page.sort]} · "
             + hint(self, "gallery.preview", "gallery.rate_5", "gallery.filter", "gallery.sort", "app.help")
         )
         self.show_selected()
@@ -178,7 +234,7 @@ class GalleryScreen(CosmosScreen[None]):
         if self.shown_thumbs != item.run_id and self.is_current:  # built ahead: no ffmpeg until shown
             self.shown_thumbs = item.run_id
             self.set_thumbs([])
-            self.load_thumbs(item.run_id)
+            self.once_open(lambda: self.load_thumbs(item.run_id))
 
     @work(thread=True, exclusive=True, group="gallery-thumbs", exit_on_error=False)
     def load_thumbs(self, run_id: str) -> None:

@@ -17,12 +17,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cosmos_tui.records import HostStatus
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
+from cosmos_tui.tui.widgets.footer import Footer
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
 
 POLL_SECONDS = 2.0

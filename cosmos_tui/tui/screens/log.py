@@ -26,13 +26,14 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import Footer, Header, Input, Log, ProgressBar, RichLog, Static
+from textual.widgets import Header, Input, Log, ProgressBar, RichLog, Static
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import RunRecord, RunStatus, escape_controls
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import duration, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key, keys_text
+from cosmos_tui.tui.widgets.footer import Footer
 
 KEEP_LINES = 10_000  # lines held in memory and on screen
 QUEUE_LINES = 50_000  # reader -> UI backlog before the reader waits

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual_image.widget import Image
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import GalleryItem, escape_controls
 from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.keymap import bindings
+from cosmos_tui.tui.widgets.footer import Footer
 
 ASPECT = 16 / 9  # of the decoded frames; the widget fits them into its cells
 

@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Footer, Input, Label, Static, TextArea
+from textual.widgets import Button, Input, Label, Static, TextArea
 
 from cosmos_tui.errors import CosmosError
 from cosmos_tui.records import InputKind, escape_controls
 from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
+from cosmos_tui.tui.widgets.footer import Footer
 
 
 class NewPromptModal(CosmosModal[str | None]):

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from cosmos_tui.errors import CosmosError
@@ -19,6 +19,7 @@ from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import local_time, one_line, status_text
 from cosmos_tui.tui.keymap import bindings, hint, key
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
+from cosmos_tui.tui.widgets.footer import Footer
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, Rows, selected_key
 
 MARK = "●"

@@ -12,13 +12,14 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from cosmos_tui.errors import CosmosError, SweepTooLargeError
 from cosmos_tui.records import PromptRecord, escape_controls
 from cosmos_tui.tui.base import CosmosModal
 from cosmos_tui.tui.keymap import bindings
 from cosmos_tui.tui.widgets.confirm import ConfirmModal
+from cosmos_tui.tui.widgets.footer import Footer
 
 FIELDS = (
     ("vis", "vis weight"),

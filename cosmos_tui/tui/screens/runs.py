@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.message import Message
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from cosmos_tui.errors import CosmosError, NotFoundError
 from cosmos_tui.records import RunChanges, RunRecord, RunStatus, escape_controls, stars
@@ -27,6 +27,7 @@ from cosmos_tui.tui.base import CosmosScreen
 from cosmos_tui.tui.format import bar, duration, elapsed, eta, status_text
 from cosmos_tui.tui.keymap import bindings, hint
 from cosmos_tui.tui.widgets.cancel import confirm_and_cancel
+from cosmos_tui.tui.widgets.footer import Footer
 from cosmos_tui.tui.widgets.tables import Column, RecordTable, selected_key
 
 # "running" shows every run holding a slot on its host (claimed ... collecting).

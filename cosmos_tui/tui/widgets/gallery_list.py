@@ -9,6 +9,7 @@ keeps across focus and style changes, where a table renders every cell again aft
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from PIL import Image as PILImage
@@ -72,11 +73,20 @@ def entry(item: GalleryItem, frames: Sequence[Frame] | None = None) -> Text:
 
 
 class GalleryList(OptionList):
-    """Results keyed by run ID; the highlight stays on a run (not a position) across reloads."""
+    """Results keyed by run ID; the highlight stays on a run (not a position) across reloads.
+
+    The first FIRST entries (a screenful and more) are listed at once, the rest REST_SECONDS later:
+    the list measures every entry it holds, and a screen's first paint should not wait for the
+    200th (Textual paints a mode switch once its loop is free; see GalleryScreen.once_open).
+    """
+
+    FIRST = 24
+    REST_SECONDS = 0.2
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]  # OptionList's own keyword arguments
         self.entries: list[tuple[str, Text]] = []
+        self.listed = 0  # how many of the entries are options so far
 
     def show(self, entries: list[tuple[str, Text]]) -> None:
         """Replace the entries (nothing happens when they are the same); the highlight stays on
@@ -84,14 +94,21 @@ class GalleryList(OptionList):
         if entries == self.entries:
             return
         wanted = self.selected_id()
-        self.entries = entries
-        options: list[Option | None] = []
-        for run_id, text in entries:
-            options += [Option(text, id=run_id), None]  # None: a line between two entries
-        self.set_options(options[:-1])
         ids = [run_id for run_id, _ in entries]
+        at = ids.index(wanted) if wanted in ids else 0
+        self.entries = entries
+        self.listed = len(entries) if at >= self.FIRST else min(self.FIRST, len(entries))
+        self.set_options(options_of(entries[: self.listed]))
         if entries:
-            self.highlighted = ids.index(wanted) if wanted in ids else 0
+            self.highlighted = at
+        if self.listed < len(entries):
+            self.set_timer(self.REST_SECONDS, partial(self.list_the_rest, entries))
+
+    def list_the_rest(self, entries: list[tuple[str, Text]]) -> None:
+        if entries is not self.entries:
+            return  # replaced meanwhile; that show() lists its own
+        self.add_options([None, *options_of(entries[self.listed :])])  # None: the line before them
+        self.listed = len(entries)
 
     def update_entry(self, run_id: str, text: Text) -> None:
         """Draw one entry again (its frames arrived, or its rating changed)."""
@@ -99,9 +116,18 @@ class GalleryList(OptionList):
             if key == run_id:
                 if old != text:
                     self.entries[index] = (run_id, text)
-                    self.replace_option_prompt(run_id, text)
+                    if index < self.listed:  # else it is listed with its new text
+                        self.replace_option_prompt(run_id, text)
                 return
 
     def selected_id(self) -> str | None:
         option = self.highlighted_option
         return option.id if option is not None else None
+
+
+def options_of(entries: list[tuple[str, Text]]) -> list[Option | None]:
+    """One option per entry, a line (None) between two."""
+    options: list[Option | None] = []
+    for run_id, text in entries:
+        options += [Option(text, id=run_id), None]
+    return options[:-1]
