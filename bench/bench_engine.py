@@ -62,11 +62,22 @@ def model_seconds(runs: int) -> float:
         for _ in range(runs):
             t0 = time.perf_counter()
             subprocess.run(
-                ["sh", str(FILES / "bin" / "torchrun"), "--nproc_per_node=1",
-                 "cosmos_transfer1/diffusion/inference/transfer.py", "--video_save_folder", "out",
-                 "--controlnet_specs", "spec.json", "--num_gpus", "1"],
-                cwd=folder, env={**os.environ, "COSMOS_SIM_SPEED": "0", "COSMOS_SIM_STATE": tmp},
-                check=True, capture_output=True,
+                [
+                    "sh",
+                    str(FILES / "bin" / "torchrun"),
+                    "--nproc_per_node=1",
+                    "cosmos_transfer1/diffusion/inference/transfer.py",
+                    "--video_save_folder",
+                    "out",
+                    "--controlnet_specs",
+                    "spec.json",
+                    "--num_gpus",
+                    "1",
+                ],
+                cwd=folder,
+                env={**os.environ, "COSMOS_SIM_SPEED": "0", "COSMOS_SIM_STATE": tmp},
+                check=True,
+                capture_output=True,
             )
             samples.append(time.perf_counter() - t0)
     return statistics.median(samples)
@@ -84,8 +95,10 @@ def overhead(api: CosmosAPI, host: str, runs: int, model: float) -> None:
         walls.append(time.perf_counter() - t0)
         assert api.get_run(run_id).status == "completed", api.get_run(run_id).error_message
     wall = statistics.median(walls)
-    print(f"{host:>8}: run wall median {wall:6.3f} s, model alone {model:6.3f} s, "
-          f"overhead {wall - model:6.3f} s (min {min(walls) - model:6.3f}, max {max(walls) - model:6.3f})")
+    print(
+        f"{host:>8}: run wall median {wall:6.3f} s, model alone {model:6.3f} s, "
+        f"overhead {wall - model:6.3f} s (min {min(walls) - model:6.3f}, max {max(walls) - model:6.3f})"
+    )
 
 
 def uploads(api: CosmosAPI, harness: Harness, megabytes: int) -> None:
@@ -108,9 +121,18 @@ def uploads(api: CosmosAPI, harness: Harness, megabytes: int) -> None:
     def send_scp() -> None:
         t0 = time.perf_counter()
         subprocess.run(
-            ["scp", "-q", "-P", str(harness.sshd.port), "-i", str(harness.sshd.client_key),
-             "-o", f"UserKnownHostsFile={harness.sshd.known_hosts}", str(big),
-             f"{harness.sshd.user}@127.0.0.1:{target}.scp"],
+            [
+                "scp",
+                "-q",
+                "-P",
+                str(harness.sshd.port),
+                "-i",
+                str(harness.sshd.client_key),
+                "-o",
+                f"UserKnownHostsFile={harness.sshd.known_hosts}",
+                str(big),
+                f"{harness.sshd.user}@127.0.0.1:{target}.scp",
+            ],
             check=True,
         )
         scps.append(time.perf_counter() - t0)
@@ -123,8 +145,10 @@ def uploads(api: CosmosAPI, harness: Harness, megabytes: int) -> None:
             send()
     mb = megabytes * 1.048576
     ours_s, scp_s = statistics.median(ours), statistics.median(scps)
-    print(f"upload {megabytes} MiB: cosmos-tui median {ours_s:.2f} s ({mb / ours_s:.0f} MB/s), "
-          f"scp median {scp_s:.2f} s ({mb / scp_s:.0f} MB/s): {scp_s / ours_s:.2f}x the speed of scp")
+    print(
+        f"upload {megabytes} MiB: cosmos-tui median {ours_s:.2f} s ({mb / ours_s:.0f} MB/s), "
+        f"scp median {scp_s:.2f} s ({mb / scp_s:.0f} MB/s): {scp_s / ours_s:.2f}x the speed of scp"
+    )
     engine = api.engine()
     session.prepare_run("bench-first", [big], engine.hash_file)  # hashes once, uploads once
     samples = []
@@ -134,8 +158,10 @@ def uploads(api: CosmosAPI, harness: Harness, megabytes: int) -> None:
         samples.append(time.perf_counter() - t0)
     for leftover in (target, f"{target}.scp"):
         Path(leftover).unlink(missing_ok=True)
-    print(f"re-upload of an unchanged {megabytes} MiB input: median "
-          f"{1000 * statistics.median(samples):.1f} ms (max {1000 * max(samples):.1f} ms)")
+    print(
+        f"re-upload of an unchanged {megabytes} MiB input: median "
+        f"{1000 * statistics.median(samples):.1f} ms (max {1000 * max(samples):.1f} ms)"
+    )
     big.unlink()
 
 
@@ -158,7 +184,7 @@ def streaming(api: CosmosAPI, host: str, flood: int) -> None:
         now = time.time()
         for key in list(stamps):
             pending = stamps.pop(key)
-            for stamp in pending[-len(lines):] if pending else []:
+            for stamp in pending[-len(lines) :] if pending else []:
                 if stamp:
                     when = datetime.fromisoformat(stamp.replace("Z", "")[:26]).timestamp()
                     latencies.append(now - when - _utc_offset())
@@ -178,14 +204,18 @@ def streaming(api: CosmosAPI, host: str, flood: int) -> None:
     with Path(run.log_path).open("rb") as handle:
         lines = sum(1 for _ in handle)
     diffusion = next((s.seconds for s in run.stages if s.stage == "diffusion"), None) or wall
-    print(f"{host:>8}: {lines:,} lines spooled; during the flood {lines / diffusion:,.0f} lines/s "
-          f"(diffusion stage {diffusion:.2f} s, run {wall:.2f} s); status {run.status}")
+    print(
+        f"{host:>8}: {lines:,} lines spooled; during the flood {lines / diffusion:,.0f} lines/s "
+        f"(diffusion stage {diffusion:.2f} s, run {wall:.2f} s); status {run.status}"
+    )
     if latencies:
         latencies.sort()
         p50 = latencies[len(latencies) // 2] * 1000
         p95 = latencies[int(len(latencies) * 0.95)] * 1000
-        print(f"{host:>8}: write-to-spool latency p50 {p50:.0f} ms, p95 {p95:.0f} ms "
-              f"({len(latencies):,} lines timed)")
+        print(
+            f"{host:>8}: write-to-spool latency p50 {p50:.0f} ms, p95 {p95:.0f} ms "
+            f"({len(latencies):,} lines timed)"
+        )
 
 
 def catch_up(api: CosmosAPI, harness: Harness, lines: int = 300_000) -> None:
@@ -195,10 +225,16 @@ def catch_up(api: CosmosAPI, harness: Harness, lines: int = 300_000) -> None:
     name = "cosmos-rs_benchcatchup"
     harness.dockerd.docker("rm", "-f", name, check=False)
     harness.dockerd.docker(
-        "run", "--name", name, "--label", "cosmos-tui.run_id=rs_benchcatchup", harness.image, "sh", "-c",
+        "run",
+        "--name",
+        name,
+        "--label",
+        "cosmos-tui.run_id=rs_benchcatchup",
+        harness.image,
+        "sh",
+        "-c",
         "awk 'BEGIN { for (i = 0; i < @LINES@; i++) "
-        "printf \"[11-21 10:00:00|DEBUG|x.py:1:f] line %d\\n\", i }'"
-        .replace("@LINES@", str(lines)),
+        'printf "[11-21 10:00:00|DEBUG|x.py:1:f] line %d\\n", i }\''.replace("@LINES@", str(lines)),
     )
     spool_dir = Path(tempfile.mkdtemp())
     spool = log_follow.Spool(spool_dir / "run.log", 0)

@@ -34,8 +34,13 @@ from tests.harness import Sshd  # noqa: E402
 
 def host_config(sshd: Sshd) -> HostConfig:
     table = {
-        "transport": "ssh", "remote_dir": "/tmp", "runtime": "process", "hostname": "127.0.0.1",
-        "port": sshd.port, "user": sshd.user, "key_file": str(sshd.client_key),
+        "transport": "ssh",
+        "remote_dir": "/tmp",
+        "runtime": "process",
+        "hostname": "127.0.0.1",
+        "port": sshd.port,
+        "user": sshd.user,
+        "key_file": str(sshd.client_key),
         "known_hosts": str(sshd.known_hosts),
     }
     return from_mapping({"hosts": {"h": table}}, base=Path("/"), source=None, how="bench").hosts["h"]
@@ -63,8 +68,18 @@ def main() -> None:
             handle.write(os.urandom(1 << 20))
     remote_copy, local_copy = scratch / "up.bin", scratch / "down.bin"
     host = host_config(sshd)
-    scp = ["scp", "-q", "-P", str(sshd.port), "-i", str(sshd.client_key),
-           "-o", f"UserKnownHostsFile={sshd.known_hosts}", "-o", "StrictHostKeyChecking=yes"]
+    scp = [
+        "scp",
+        "-q",
+        "-P",
+        str(sshd.port),
+        "-i",
+        str(sshd.client_key),
+        "-o",
+        f"UserKnownHostsFile={sshd.known_hosts}",
+        "-o",
+        "StrictHostKeyChecking=yes",
+    ]
     where = f"{sshd.user}@127.0.0.1"
     progress: list[int] = []
 
@@ -90,14 +105,21 @@ def main() -> None:
     cases: dict[str, Callable[[], float]] = {
         "upload cold": lambda: cold(up),
         "upload warm": lambda: timed(lambda: up(warm)),
-        "upload scp": lambda: timed(lambda: subprocess.run([*scp, str(big), f"{where}:{scratch}/scp-up.bin"],
-                                                           check=True)),
-        "upload scp gcm": lambda: timed(lambda: subprocess.run(
-            [*scp, "-c", "aes128-gcm@openssh.com", str(big), f"{where}:{scratch}/scp-up.bin"], check=True)),
+        "upload scp": lambda: timed(
+            lambda: subprocess.run([*scp, str(big), f"{where}:{scratch}/scp-up.bin"], check=True)
+        ),
+        "upload scp gcm": lambda: timed(
+            lambda: subprocess.run(
+                [*scp, "-c", "aes128-gcm@openssh.com", str(big), f"{where}:{scratch}/scp-up.bin"], check=True
+            )
+        ),
         "download cold": lambda: cold(down),
         "download warm": lambda: timed(lambda: down(warm)),
-        "download scp": lambda: timed(lambda: subprocess.run([*scp, f"{where}:{remote_copy}",
-                                                              str(scratch / "scp-down.bin")], check=True)),
+        "download scp": lambda: timed(
+            lambda: subprocess.run(
+                [*scp, f"{where}:{remote_copy}", str(scratch / "scp-down.bin")], check=True
+            )
+        ),
     }
     samples: dict[str, list[float]] = {name: [] for name in cases}
     try:
@@ -105,8 +127,11 @@ def main() -> None:
             order = list(cases.items())
             for name, case in order if round_ % 2 == 0 else reversed(order):
                 samples[name].append(case())
-            print(f"round {round_ + 1}/{rounds}: "
-                  + ", ".join(f"{name} {values[-1]:.2f}" for name, values in samples.items()), flush=True)
+            print(
+                f"round {round_ + 1}/{rounds}: "
+                + ", ".join(f"{name} {values[-1]:.2f}" for name, values in samples.items()),
+                flush=True,
+            )
         size = big.stat().st_size
         assert local_copy.stat().st_size == size and progress and progress[-1] == size
     finally:
@@ -125,12 +150,18 @@ def main() -> None:
     mb = args.mb * 1.048576
     print(f"\n{args.mb} MiB over loopback, medians of {rounds} rounds (ratio: scp time / ours, pair by pair)")
     for name in cases:
-        print(f"  {name:<15} {median(name):6.2f} s  {mb / median(name):5.0f} MB/s  "
-              f"(min {min(samples[name]):.2f}, max {max(samples[name]):.2f})")
-    print(f"  upload cold   vs scp: {ratio('upload cold', 'upload scp')}   "
-          f"vs scp -c aes128-gcm: {ratio('upload cold', 'upload scp gcm')}")
-    print(f"  upload warm   vs scp: {ratio('upload warm', 'upload scp')}   "
-          f"vs scp -c aes128-gcm: {ratio('upload warm', 'upload scp gcm')}")
+        print(
+            f"  {name:<15} {median(name):6.2f} s  {mb / median(name):5.0f} MB/s  "
+            f"(min {min(samples[name]):.2f}, max {max(samples[name]):.2f})"
+        )
+    print(
+        f"  upload cold   vs scp: {ratio('upload cold', 'upload scp')}   "
+        f"vs scp -c aes128-gcm: {ratio('upload cold', 'upload scp gcm')}"
+    )
+    print(
+        f"  upload warm   vs scp: {ratio('upload warm', 'upload scp')}   "
+        f"vs scp -c aes128-gcm: {ratio('upload warm', 'upload scp gcm')}"
+    )
     print(f"  download cold vs scp: {ratio('download cold', 'download scp')}")
     print(f"  download warm vs scp: {ratio('download warm', 'download scp')}")
 

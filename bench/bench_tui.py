@@ -68,11 +68,29 @@ def cold_start(folder: Path, rounds: int = 5) -> None:
     for round_ in range(rounds):
         socket = folder / f"tmux-{round_}.sock"
         t0 = time.perf_counter()
-        subprocess.run(["tmux", "-S", str(socket), "new-session", "-d", "-s", "b", "-x", "120", "-y", "36",
-                        "-c", str(folder), str(BIN)], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "-S",
+                str(socket),
+                "new-session",
+                "-d",
+                "-s",
+                "b",
+                "-x",
+                "120",
+                "-y",
+                "36",
+                "-c",
+                str(folder),
+                str(BIN),
+            ],
+            check=True,
+        )
         while True:
-            shown = subprocess.run(["tmux", "-S", str(socket), "capture-pane", "-p", "-t", "b"],
-                                   capture_output=True, text=True).stdout
+            shown = subprocess.run(
+                ["tmux", "-S", str(socket), "capture-pane", "-p", "-t", "b"], capture_output=True, text=True
+            ).stdout
             if "prompt(s)" in shown:
                 samples.append(time.perf_counter() - t0)
                 break
@@ -80,8 +98,10 @@ def cold_start(folder: Path, rounds: int = 5) -> None:
                 raise SystemExit("the app did not draw its first screen within 10 s")
             time.sleep(0.005)
         subprocess.run(["tmux", "-S", str(socket), "kill-server"], capture_output=True)
-    print(f"cold start to first screen: median {1000 * statistics.median(samples):.0f} ms, "
-          f"min {1000 * min(samples):.0f} ms, max {1000 * max(samples):.0f} ms ({rounds} starts, via tmux)")
+    print(
+        f"cold start to first screen: median {1000 * statistics.median(samples):.0f} ms, "
+        f"min {1000 * min(samples):.0f} ms, max {1000 * max(samples):.0f} ms ({rounds} starts, via tmux)"
+    )
 
 
 def fill_runs(database: Path, runs: int, prompts: int = 2_000) -> None:
@@ -104,9 +124,15 @@ def fill_runs(database: Path, runs: int, prompts: int = 2_000) -> None:
             "finished_at, progress, outputs, error_class, duration_seconds, cancel_requested) "
             "VALUES (?, ?, 'transfer', 'sim', ?, '{}', ?, ?, ?, 100, '[]', ?, 600, 0)",
             (
-                (f"rs_{rng.getrandbits(48):012x}", prompt_ids[rng.randrange(prompts)], status,
-                 at.isoformat(sep=" "), at.isoformat(sep=" "),
-                 (at + timedelta(seconds=600)).isoformat(sep=" "), "oom" if status == "failed" else None)
+                (
+                    f"rs_{rng.getrandbits(48):012x}",
+                    prompt_ids[rng.randrange(prompts)],
+                    status,
+                    at.isoformat(sep=" "),
+                    at.isoformat(sep=" "),
+                    (at + timedelta(seconds=600)).isoformat(sep=" "),
+                    "oom" if status == "failed" else None,
+                )
                 for i in range(runs)
                 for status in (rng.choice(["completed"] * 8 + ["failed", "cancelled"]),)
                 for at in (start + timedelta(seconds=30 * i),)
@@ -140,8 +166,9 @@ def idle_cpu(folder: Path, runs: int, window: float = 5.0, windows: int = 5) -> 
     socket = folder / "tmux-idle.sock"
 
     def tmux(*args: str) -> str:
-        return subprocess.run(["tmux", "-S", str(socket), *args], capture_output=True, text=True,
-                              check=True).stdout
+        return subprocess.run(
+            ["tmux", "-S", str(socket), *args], capture_output=True, text=True, check=True
+        ).stdout
 
     def wait_for(text: str) -> None:
         deadline = time.monotonic() + 30
@@ -150,8 +177,9 @@ def idle_cpu(folder: Path, runs: int, window: float = 5.0, windows: int = 5) -> 
                 raise SystemExit(f"idle cost: the app never showed {text!r}")
             time.sleep(0.1)
 
-    tmux("new-session", "-d", "-s", "b", "-x", "160", "-y", "45", "-c", str(folder),
-         f"{BIN} --config {config}")
+    tmux(
+        "new-session", "-d", "-s", "b", "-x", "160", "-y", "45", "-c", str(folder), f"{BIN} --config {config}"
+    )
     try:
         pid = int(tmux("display", "-p", "-t", "b", "#{pane_pid}").strip())
         wait_for("prompt(s)")
@@ -235,11 +263,15 @@ async def stream_and_press(api: CosmosAPI, total: int) -> None:
         took = time.perf_counter() - t0
         print(f"log view ingest: {total:,} lines in {took:.2f} s = {total / took:,.0f} lines/s on screen")
         latencies.sort()
-        print(f"key press handled during the stream: median {1000 * statistics.median(latencies):.1f} ms, "
-              f"p95 {1000 * latencies[int(len(latencies) * 0.95)]:.1f} ms, max {1000 * latencies[-1]:.1f} ms "
-              f"({len(latencies)} presses)")
-        print(f"RSS after streaming {total:,} lines: {rss_mb():.0f} MB "
-              f"(lines kept in memory: {len(screen.lines):,})")
+        print(
+            f"key press handled during the stream: median {1000 * statistics.median(latencies):.1f} ms, "
+            f"p95 {1000 * latencies[int(len(latencies) * 0.95)]:.1f} ms, max {1000 * latencies[-1]:.1f} ms "
+            f"({len(latencies)} presses)"
+        )
+        print(
+            f"RSS after streaming {total:,} lines: {rss_mb():.0f} MB "
+            f"(lines kept in memory: {len(screen.lines):,})"
+        )
 
         # Key presses while a steady 100,000 lines/s arrive for 6 s.
         stop = threading.Event()
@@ -267,9 +299,11 @@ async def stream_and_press(api: CosmosAPI, total: int) -> None:
         stop.set()
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95)]
-        print(f"key press handled while 100,000 lines/s stream in: median "
-              f"{1000 * statistics.median(latencies):.1f} ms, p95 {1000 * p95:.1f} ms, "
-              f"max {1000 * latencies[-1]:.1f} ms ({len(latencies)} presses); RSS {rss_mb():.0f} MB")
+        print(
+            f"key press handled while 100,000 lines/s stream in: median "
+            f"{1000 * statistics.median(latencies):.1f} ms, p95 {1000 * p95:.1f} ms, "
+            f"max {1000 * latencies[-1]:.1f} ms ({len(latencies)} presses); RSS {rss_mb():.0f} MB"
+        )
     api.store.db.execute_sql("UPDATE run SET status = 'completed' WHERE id = ?", (run.run_id,))
 
     # A finished run's whole log, opened cold.
@@ -282,8 +316,10 @@ async def stream_and_press(api: CosmosAPI, total: int) -> None:
             log = screen.query_one("#log")
             if getattr(log, "line_count", 0) >= min(total, 10_000):
                 break
-        print(f"open a finished {total:,}-line log ({path.stat().st_size / 1e6:.0f} MB): "
-              f"{1000 * (time.perf_counter() - t0):.0f} ms to show its last {log.line_count:,} lines")
+        print(
+            f"open a finished {total:,}-line log ({path.stat().st_size / 1e6:.0f} MB): "
+            f"{1000 * (time.perf_counter() - t0):.0f} ms to show its last {log.line_count:,} lines"
+        )
 
 
 def main() -> None:
@@ -294,8 +330,11 @@ def main() -> None:
     args = parser.parse_args()
     folder = project()
     try:
-        subprocess.run([str(BIN), "--config", str(folder / "config.toml"), "prompt", "list"],
-                       check=True, capture_output=True)  # create the database outside the timing
+        subprocess.run(
+            [str(BIN), "--config", str(folder / "config.toml"), "prompt", "list"],
+            check=True,
+            capture_output=True,
+        )  # create the database outside the timing
         if args.only in (None, "cold"):
             cold_start(folder)
         if args.only in (None, "idle"):
